@@ -6,8 +6,20 @@ parse/mysql.py (sqlglot) -> effects/mysql.py (algorithm, rebuild, lock per ALTER
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
+from lockwise.core.types import (
+    Effect,
+    Finding,
+    Migration,
+    MigrationReport,
+    Safety,
+    Span,
+    Statement,
+    StatementReport,
+)
 from lockwise.effects.mysql import (
     DEFAULT_VERSIONS,
     MySQLSession,
@@ -19,6 +31,7 @@ from lockwise.effects.mysql import (
     parse_server_version,
     refused,
 )
+from lockwise.effects.mysql_prepared import Held, executed, span_in_file, statement_of
 from lockwise.lint import (
     Judge,
     LintOptions,
@@ -43,6 +56,48 @@ def server_version(options: LintOptions) -> tuple[int, ...]:
     return DEFAULT_VERSIONS[options.dialect]
 
 
+def _run(stmt: Statement, catalog: Catalog, session: MySQLSession, migration: Migration,
+         base: dict, judge: Judge, stmt_directives: list, seen: dict,
+         place: Callable[[int, int], Span], span: Span, extra: dict | None = None
+         ) -> tuple[Effect, list[Finding], bool]:
+    """Judge `stmt` and move the catalog past it: its effect, findings (at `span`, or where
+    `place` puts a word of the statement) and whether the server accepts it."""
+    effect = compute_mysql_effect(stmt.tree, catalog, session)
+    # `lockwise apply` runs PostgreSQL only (docs/mysql.md): no directive batches a
+    # MySQL or MariaDB statement, so none is a promise of batches (`batched_by_apply`).
+    context = {**base, **effect_facts(effect), "batch_directive": False, **(extra or {})}
+    findings: list[Finding] = []
+    for action in effect.actions:
+        facts = {**context, **action.facts, "action": action.kind}
+        # a finding about a word inside the statement (a program's LOCK TABLES) is there
+        at = place(*action.facts["at"]) if "at" in action.facts else span
+        findings += judge.judge(facts, at, stmt.index, stmt_directives, seen)
+    accepted = not refused(effect.actions)  # what the server refuses runs nothing
+    # (but MariaDB's refused DROP TABLE drops the rest of its list)
+    if accepted or drops_in_part(effect.actions, session.flavour):
+        apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+    return effect, findings, accepted
+
+
+def _run_prepared(stmt: Statement, held: Held, name: str, catalog: Catalog,
+                  session: MySQLSession, migration: Migration, base: dict, judge: Judge,
+                  stmt_directives: list, seen: dict) -> tuple[Effect, list[Finding]] | None:
+    """Judge at EXECUTE `stmt` the statement prepared as `name` from `held`'s text (None
+    when that text is not one statement lockwise reads: its PREPARE said so)."""
+    inner = statement_of(held, session.flavour, session.version)
+    if inner is None:
+        return None
+    run = replace(inner, index=stmt.index)  # (its directives: the EXECUTE's)
+
+    def place(start: int, length: int) -> Span:
+        return span_in_file(held, run.span.start_offset + start, length, migration.up_sql)
+
+    effect, findings, _ = _run(
+        run, catalog, session, migration, base, judge, stmt_directives, seen, place,
+        place(0, len(run.sql)), {"prepared_statement_run": name, "prepared_at": held.at})
+    return effect, findings
+
+
 def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                             options: LintOptions) -> MigrationReport:
     """Judge one MySQL/MariaDB migration, moving the catalog past it."""
@@ -62,21 +117,18 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     for stmt in parsed.statements:
         stmt_directives = statement_directives(stmt)
         directives.extend(stmt_directives)
-        effect = compute_mysql_effect(stmt.tree, catalog, session)
-        # `lockwise apply` runs PostgreSQL only (docs/mysql.md): no directive batches a
-        # MySQL or MariaDB statement, so none is a promise of batches (`batched_by_apply`).
-        context = {**base, **effect_facts(effect), "batch_directive": False}
-        findings: list[Finding] = []
+        session.statement_at = (stmt.span.start_offset, stmt.index + 1)
         seen: dict[tuple, tuple] = {}
-        for action in effect.actions:
-            facts = {**context, **action.facts, "action": action.kind}
-            # a finding about a word inside the statement (a program's LOCK TABLES) is there
-            span = span_within(stmt, *action.facts["at"]) if "at" in action.facts else stmt.span
-            findings += judge.judge(facts, span, stmt.index, stmt_directives, seen)
-        accepted = not refused(effect.actions)  # what the server refuses runs nothing
-        # (but MariaDB's refused DROP TABLE drops the rest of its list)
-        if accepted or drops_in_part(effect.actions, session.flavour):
-            apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+        effect, findings, accepted = _run(
+            stmt, catalog, session, migration, base, judge, stmt_directives, seen,
+            lambda start, length, stmt=stmt: span_within(stmt, start, length), stmt.span)
+        if (name := executed(stmt.sql)) is not None and \
+                (held := session.prepared_texts.get(name)) is not None:
+            # the prepared statement's text runs here: judged as if written at the EXECUTE,
+            # its findings pointing into the string that holds it
+            effect, findings = _run_prepared(
+                stmt, held, name, catalog, session, migration, base, judge, stmt_directives,
+                seen) or (effect, findings)
         if accepted and ("program" in stmt.tree or stmt.sql[:4].upper() == "CALL" or
                          catalog.mysql_functions):
             from lockwise.lint_mysql_programs import judge_program, program_runs

@@ -101,19 +101,24 @@ def apply_options(table: Table, sql: str, created_compressed: bool = False) -> N
 
 
 def refused(sql: str, table: Table | None, statement: str, table_text: str,
-            engine: str = "", session_compressed: bool = False, moved: bool = False
-            ) -> dict | None:
+            engine: str = "", session_compressed: bool = False, moved: bool = False,
+            bad_options_ignored: bool | None = False) -> dict | None:
     """The facts of MariaDB's refusal of `sql`, a CREATE or ALTER (`statement`) TABLE of
     `table` (None: unknown to the replay, or new) that leaves it on `engine` (lower case, ""
     for InnoDB, the default): its options on another engine, a value the server does not
     take, a compression level and no page compression. None otherwise, or when the options
     are not known (an ALTER of a table the replay does not know writing only
     PAGE_COMPRESSED=0). `session_compressed`: innodb_compression_default is ON (a CREATE);
-    `moved`: an ALTER that moves the table to `engine` (ENGINE=InnoDB of a MyISAM table)."""
+    `moved`: an ALTER that moves the table to `engine` (ENGINE=InnoDB of a MyISAM table);
+    `bad_options_ignored`: the session's sql_mode makes the first two warnings (True), or is
+    not known (None: not said; effects/mysql_sql_mode.py)."""
     options = written(sql)
     if not options:
         return None
     text = f"{statement} TABLE"
+    if bad_options_ignored is not False and (engine not in ("", "innodb") or not all(
+            _valid(n, v) for n, v in options)):
+        return None
     if engine not in ("", "innodb"):
         return {
                 "error_code": 1911, "server_error": f"Unknown option '{options[0][0]}'",

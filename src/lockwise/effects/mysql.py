@@ -19,7 +19,9 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
+from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
+from lockwise.effects import mysql_sql_mode as sql_modes
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
@@ -39,6 +41,7 @@ from lockwise.effects.mysql_ddl import (
     plan,
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
+from lockwise.effects.mysql_prepared import Held
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
 from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
 from lockwise.parse.mysql_code import code_only
@@ -116,6 +119,21 @@ class MySQLSession:
     #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
     #: with its plan, which apply_mysql_statement takes rather than plan it again.
     last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
+    #: The session's sql_mode (effects/mysql_sql_mode.py): the server's default until a SET
+    #: changes it; None once set to a value lockwise cannot compute.
+    sql_mode: frozenset[str] | None = None
+    #: Where the statement being judged starts in its file and its number (1 for the first),
+    #: set by the lint loop: a string constant a prepared statement takes keeps its place.
+    statement_at: tuple[int, int] = (0, 0)
+    #: The user variables SET to a text known before the migration runs (None: set to one
+    #: known only when it runs), and the prepared statements' texts, by name
+    #: (effects/mysql_prepared.py).
+    user_texts: dict[str, Held | None] = field(default_factory=dict)
+    prepared_texts: dict[str, Held | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.sql_mode is None:
+            self.sql_mode = sql_modes.DEFAULT_MODES[self.flavour]
 
 
 def _name(node) -> str:
@@ -643,6 +661,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
+                       "mysql_invalid_default",
                        "mysql_unknown_table", "mysql_table_listed_twice",
                        "mysql_no_database_selected",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
@@ -912,7 +931,9 @@ class _Builder:
                        "add_check_constraint_ignored" if op == "add_check_constraint"
                        and ignores_checks else
                        "add_functional_index_partitioned" if op == "add_functional_index"
-                       and partitioned else op, extra)
+                       and partitioned else
+                       "make_column_not_null_not_strict" if op == "make_column_not_null"
+                       and sql_modes.strict(self.session.sql_mode) is False else op, extra)
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
@@ -1109,7 +1130,7 @@ class _Builder:
                              not self.session.foreign_key_checks):
             return
         for op, extra in operations:
-            if op == "make_column_not_null" and (
+            if op.startswith("make_column_not_null") and (
                     foreign_key := keys.set_null_foreign_key(known, extra.get("column", ""))):
                 column = self.written.get(extra["column"], extra["column"])
                 self.act("mysql_set_null_column_not_null", {
@@ -1346,7 +1367,9 @@ class _Builder:
         if flavour == "mariadb" and (refusal := page_compression.refused(
                 sql, self.catalog.defined_here(table), "ALTER", base["table"],
                 (moved := _altered_engine(sql).lower()) or getattr(
-                    self.catalog.tables.get(table), "engine", ""), moved=bool(moved))):
+                    self.catalog.tables.get(table), "engine", ""), moved=bool(moved),
+                bad_options_ignored=sql_modes.ignores_bad_table_options(
+                    self.session.sql_mode))):
             _page_compression_refused(self, base, refusal)
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
@@ -2536,7 +2559,16 @@ def _command(b: _Builder, sql: str) -> None:
     elif _UNLOCK_TABLES.match(sql):
         b.act("mysql_unlock_tables", {})
     elif m := _PREPARE.match(sql):
-        b.act("mysql_prepare", _prepared(m.group("name"), m.group("source")))
+        held = prepared.prepare(b.session.user_texts, m.group("source"), sql,
+                                *b.session.statement_at)
+        if held is not None and prepared.statement_of(held, b.session.flavour,
+                                                      b.session.version) is None:
+            held = None  # (a text lockwise does not read: said, as one computed later)
+        b.session.prepared_texts[prepared.name_key(m.group("name"))] = held
+        b.act("mysql_prepare", _prepared(m.group("name"), m.group("source"), held is not None))
+    elif name := prepared.deallocated(sql):
+        b.session.prepared_texts.pop(name, None)
+        b.act("other", {"text": "DEALLOCATE"})
     elif m := _CREATE_INDEX.match(sql):
         table = b.key(_clean(m.group("table")))
         kind = (m.group("kind") or "").strip().upper()
@@ -2573,7 +2605,7 @@ def _command(b: _Builder, sql: str) -> None:
             b.alter(old, [("rename_table", {**_renamed(b, old, new, kept),
                                             "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
-        b.alter(b.key(_clean(m.group("table"))), [("rebuild_table", {})], sql)
+        _optimize(b, sql, m.start("table"))
     elif m := _ALTER_TABLE.match(sql):
         from lockwise.parse.mysql import alter_operations_text
 
@@ -2590,8 +2622,43 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _DROP_INDEX.match(sql):
         b.alter(b.key(_clean(m.group("table"))),
                 [("drop_index", {"name": _clean(m.group("name")), "keyword": "INDEX"})], sql)
-    elif not _server_action(b, sql):
+    elif _server_action(b, sql):
+        pass
+    elif re.match(r"\s*SET\b", sql, re.I):  # (a SET sqlglot keeps whole: REPLACE(...))
+        _set(b, sql)
+    else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+#: The engines whose OPTIMIZE TABLE is their own (no InnoDB rebuild) and runs under a table
+#: write lock: reads wait too (sql_admin.cc takes TL_WRITE; checked on MariaDB 10.11 for
+#: MyISAM and Aria). MEMORY, CSV and the others answer "The storage engine for the table
+#: doesn't support optimize", a note, and do nothing.
+_ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "archive": "ARCHIVE"}
+_OPTIMIZED_LOCKED = frozenset(_ENGINE_NAMES)
+
+
+def _optimize(b: _Builder, sql: str, start: int) -> None:
+    """OPTIMIZE TABLE of each table listed from `sql[start]`: an InnoDB table is rebuilt in
+    place (ALTER TABLE ... FORCE), a MyISAM / Aria one optimized under a lock that stops
+    reads and writes, one of another engine left as it is. A table that is not there is an
+    error row of the result, not an error: the statement goes on to the next (both checked on
+    MariaDB 10.11; the MySQL 8.4 manual's "OPTIMIZE TABLE Statement" says the same)."""
+    listed = re.sub(r"\s(?:NOWAIT|WAIT\s+\d+)\s*$", "", sql[start:], flags=re.I)
+    tables = [b.key(_clean(name)) for name in re.findall(_NAME, listed)]
+    missing = _missing_tables(b.catalog, b.session, tables) \
+        if b.session.locked_tables is None else set()
+    for i, table in enumerate(tables):
+        known = b.catalog.tables.get(table)
+        engine = known.engine if known is not None else ""
+        if table in missing or engine not in ("", "innodb", *_OPTIMIZED_LOCKED):
+            continue
+        if engine in _OPTIMIZED_LOCKED:
+            b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+            b.act("mysql_optimize_locked", {**b.table_facts(table), "statement_part": i,
+                                             "engine": _ENGINE_NAMES[engine]})
+        else:  # (each table its own finding, as RENAME TABLE's pairs: `statement_part`)
+            b.alter(table, [("rebuild_table", {"statement_part": i} if i else {})], sql)
 
 
 def _renamed_missing(catalog: Catalog, session: MySQLSession, pairs: list[tuple[str, str]]
@@ -2619,14 +2686,17 @@ def _server_action(b: _Builder, sql: str) -> bool:
     return server_statement(b, sql, _clean)
 
 
-def _prepared(name: str, source: str) -> dict:
-    """What PREPARE `name` FROM `source` lets lockwise see: a string constant's text (a query
-    changes no table), nothing of a variable's, which holds text computed when it runs."""
+def _prepared(name: str, source: str, known: bool) -> dict:
+    """What PREPARE `name` FROM `source` lets lockwise see: a text known before the migration
+    runs (`known`: a string constant's, or a variable's set to one), judged at each EXECUTE
+    (lint_mysql.py), or a query in a string constant (it changes no table); nothing of a
+    text computed when it runs."""
     quoted = source[:1] in ("'", '"') and source[-1:] == source[:1]
     text = source[1:-1] if quoted else ""
     return {"name": _clean(name), "text": f"PREPARE {name}",
-            "source": "a string constant" if quoted else f"the variable {source}",
-            "sql_seen": bool(_QUERY_TEXT.match(text))}
+            "source": "a string constant" if quoted else
+            f"the variable {source}" if source.startswith("@") else "an expression",
+            "sql_seen": known or bool(_QUERY_TEXT.match(text))}
 
 
 def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: str,
@@ -2717,6 +2787,28 @@ def _page_compression_refused(b: _Builder, base: dict, refusal: dict) -> None:
           else "mariadb_page_compression_level", {**base, **refusal})
 
 
+def _invalid_defaults(b: _Builder, expr, table: str) -> None:
+    """Each column the CREATE or ALTER TABLE `expr` defines whose DEFAULT the server refuses
+    under the session's sql_mode (error 1067; effects/mysql_sql_mode.py)."""
+    from sqlglot import exp
+
+    for coldef in expr.find_all(exp.ColumnDef):
+        default = _column_default(coldef)
+        value = default.this if default is not None else None
+        text = value.this if isinstance(value, exp.Literal) and value.is_string else \
+            int(value.this) if isinstance(value, exp.Literal) and value.this.isdigit() else None
+        type_name, mods, _ = _column_type(coldef)
+        why = sql_modes.invalid_default(type_name, mods[0] if mods else None, text,
+                                        b.session.sql_mode, b.session.flavour)
+        if why:
+            column = b.written.get(coldef.name.lower(), coldef.name)
+            b.act("mysql_invalid_default", {
+                **b.table_facts(table), "column": column, "default_sql": value.sql("mysql"),
+                "invalid_default_text": why,
+                "server_error": f"Invalid default value for '{column}'"})
+            return  # (the server stops at the first)
+
+
 def _create_table(b: _Builder, expr, sql: str) -> None:
     from sqlglot import exp
 
@@ -2726,9 +2818,11 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    _invalid_defaults(b, expr, table)
     if b.session.flavour == "mariadb" and (refusal := page_compression.refused(
             sql, None, "CREATE", base["table"], _engine(expr.args.get("properties")),
-            b.session.compression_default)):
+            b.session.compression_default, bad_options_ignored=sql_modes.
+            ignores_bad_table_options(b.session.sql_mode))):
         _page_compression_refused(b, base, refusal)
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     parts = schema.expressions if schema is not None else ()
@@ -3590,6 +3684,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
             return
+        _invalid_defaults(b, expr, table)
         b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
@@ -3683,30 +3778,40 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             _delayed_refused(b, expr, table)
         b.act("insert", b.table_facts(table))
     elif isinstance(expr, (exp.Select, exp.SetOperation)) and not _UNLOCK_TABLES.match(sql):
+        prepared.select_into(session.user_texts, sql)
         _select(b, expr)
     elif isinstance(expr, exp.Set) and _PERSIST.match(sql):  # SET PERSIST: the server's
         _server_action(b, sql)
     elif isinstance(expr, exp.Set):
-        text = sql.lower().replace(" ", "")
-        if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
-            session.foreign_key_checks = False
-        elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
-            session.foreign_key_checks = True
-        if depth := _RECURSION_DEPTH.search(text):
-            session.sp_recursion_depth = int(depth.group(1))
-        if history := _VERSIONING_ALTER_HISTORY.search(text):
-            session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
-        if "innodb_compression_default" in text:
-            session.compression_default, session.compression_default_own = \
-                page_compression.session_default(
-                    sql, (session.compression_default, session.compression_default_own))
-        b.act("set", {"text": sql})
+        _set(b, sql)
     elif isinstance(expr, exp.Command):
         _command(b, sql)
     elif _UNLOCK_TABLES.match(sql):  # UNLOCK TABLE, which sqlglot reads as a SELECT
         b.act("mysql_unlock_tables", {})
     else:
         b.act("other", {"node": type(expr).__name__})
+
+
+def _set(b: _Builder, sql: str) -> None:
+    """A SET statement: the session settings it changes that lockwise follows."""
+    session = b.session
+    prepared.assign(session.user_texts, sql, session.statement_at[0])
+    text = sql.lower().replace(" ", "")
+    if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
+        session.foreign_key_checks = False
+    elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
+        session.foreign_key_checks = True
+    if depth := _RECURSION_DEPTH.search(text):
+        session.sp_recursion_depth = int(depth.group(1))
+    if history := _VERSIONING_ALTER_HISTORY.search(text):
+        session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
+    if "sql_mode" in text:
+        session.sql_mode = sql_modes.after_set(sql, session.sql_mode, session.flavour)
+    if "innodb_compression_default" in text:
+        session.compression_default, session.compression_default_own = \
+            page_compression.session_default(
+                sql, (session.compression_default, session.compression_default_own))
+    b.act("set", {"text": sql})
 
 
 # --- catalog replay ------------------------------------------------------------------------
