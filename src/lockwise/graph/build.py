@@ -586,6 +586,10 @@ class _Pending:
 
 #: What the replay of the migrations so far left (`_Builder`'s own): a migration its tool
 #: never runs is judged on a copy of it, then it is put back (`_Builder._judged_only`).
+#: The statements of a down judged for a refusal (`_refused_in_down`): those that drop, alter
+#: or rename what the up made, where a down goes wrong (the others are not computed).
+_REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
+                                 "AlterDomainStmt"})
 _REPLAYED = ("catalog", "creator", "created_at", "created_under", "users", "dropped",
              "not_yet", "full_tables", "views", "ops", "overloads")
 
@@ -2342,15 +2346,25 @@ class _Builder:
         read_later = [session is not None] * len(trees)
         for i in range(len(trees) - 2, -1, -1):
             read_later[i] = read_later[i + 1] or reach.reads_view_reads(trees[i + 1])
+        refused = False
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
                 ended = 0
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
                     ended = session.ended_transactions
-                    session.after(compute(stmt, rolled, m, self.pg_version,
-                                                  default_collation=self.default_collation),
-                                          stmt.index)
+                # Until one is refused (the down stops there), each statement that may be is
+                # judged as the down finds the catalog, with the facts the rules' messages read.
+                judged = not refused and unwrap(stmt.tree)[0] in _REFUSED_DOWN_KINDS
+                if session is not None or judged:
+                    effect = compute(stmt, rolled, m, self.pg_version,
+                                     default_collation=self.default_collation,
+                                     rule_text=judged)
+                    if judged:
+                        refused = self._refused_in_down(key, m, stmt, effect, up_loc,
+                                                        down_path)
+                    if session is not None:
+                        session.after(effect, stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
                 if session is not None:
                     end_statement(rolled, session, ended)
@@ -2369,6 +2383,25 @@ class _Builder:
         self.conflict("down-mismatch", [up_loc, down_loc], diffs[0][0],
                       f"up then down does not give back the schema from before up: "
                       f"{shown}{more}")
+
+    def _refused_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                         up_loc: Location, down_path: str) -> bool:
+        """Whether PostgreSQL refuses `stmt`, a statement of `m`'s down, when the down runs
+        right after the up (`effect`: computed against the catalog as the down finds it):
+        reported, at the statement in the down, with the rules that report the refusal of an
+        up statement (`refusals_judged`), each a conflict of the rule's id."""
+        from lockwise.effects.refused import statement_refusal
+
+        if not statement_refusal(effect):
+            return False
+        from lockwise.graph.down import refusals_judged
+
+        at = Location(key, down_path, stmt.span.line, stmt.span.column)
+        for rule, message in refusals_judged(effect, m, self.pg_version):
+            self.conflict(rule, [up_loc, at], f"migration:{m.id}",
+                          f"rolling back {m.id} (its down, run right after its up) fails: "
+                          f"{message}")
+        return True
 
     # --- branches ---------------------------------------------------------------------------
 
@@ -2794,15 +2827,18 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
 
 
 def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
-            session: Session | None = None, default_collation: str | None = None) -> Effect:
+            session: Session | None = None, default_collation: str | None = None,
+            rule_text: bool = False) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
     check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
     a session, an EXECUTE is neither run nor refused). `default_collation`: the database's
-    (`LintOptions.default_collation`)."""
+    (`LintOptions.default_collation`). `rule_text`: with the facts only the rules' messages
+    read (those of a down's refusal, reported with its rule's message)."""
     from lockwise.effects.postgres import compute_effect
 
-    ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
+    ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id,
+                  rule_text=rule_text,
                   fix_facts=False, statement_sql=stmt.sql, default_collation=default_collation)
     if session is not None:
         ctx.in_transaction = session.in_transaction

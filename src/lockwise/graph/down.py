@@ -9,12 +9,16 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import fields
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.catalog.clone import clone
 from lockwise.catalog.model import Catalog, Index, IndexMap, NameIndex, Table
 from lockwise.catalog.replay import RELATION_KINDS, embedded_trees
 from lockwise.effects.nodes import type_sql
+
+if TYPE_CHECKING:
+    from lockwise.core.types import Effect, Migration
+    from lockwise.rules.engine import RuleIndex
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -355,3 +359,29 @@ def _owner(key: str) -> str:
     if kind.endswith("index") or kind.endswith("key"):
         return rest.split(" ", 1)[0]
     return ""
+
+
+def refusals_judged(effect: Effect, m: Migration, pg_version: int) -> list[tuple[str, str]]:
+    """(rule id, message) of each rule reporting the refusal of a down's statement, whose
+    `effect` the model computed against the catalog as the down finds it and says PostgreSQL
+    refuses whole (`statement_refusal`): the rules that report it for an up statement, judged
+    as lint judges a refused statement (`RuleIndex.refusals`), with the built-in rules."""
+    from lockwise.lint import Judge
+
+    judge = Judge(_refusal_index(), m, [])
+    seen: dict[tuple, tuple] = {}
+    found: list[tuple[str, str]] = []
+    for action in effect.actions:
+        facts = {**action.facts, "action": action.kind, "pg_version": pg_version,
+                 "dialect": "postgresql"}
+        found += [(f.rule, f.message) for f in judge.judge(facts, None, None, seen=seen,
+                                                              refused=True)]
+    return found
+
+
+@lru_cache(maxsize=1)
+def _refusal_index() -> RuleIndex:
+    from lockwise.rules.engine import RuleIndex
+    from lockwise.rules.loader import load_rules
+
+    return RuleIndex(load_rules()).refusals

@@ -80,7 +80,10 @@ class Conflict:
 
     @property
     def safety(self) -> Safety:
-        return CONFLICT_SAFETY[self.kind]
+        """Its kind's; a conflict of a rule's id (a down's statement PostgreSQL refuses,
+        reported with the rule that reports it in an up) has the rule's."""
+        found = CONFLICT_SAFETY.get(self.kind)
+        return found if found is not None else _rule_safety(self.kind)
 
     @property
     def migrations(self) -> tuple[str, ...]:
@@ -108,6 +111,12 @@ class Conflict:
                 "object": self.object, "object_name": self.object_name,
                 "explanation": self.explanation,
                 "next": self.next_step}
+
+
+def _rule_safety(rule_id: str) -> Safety:
+    from lockwise.rules.loader import load_rules
+
+    return next(rule.safety for rule in load_rules() if rule.id == rule_id)
 
 
 #: What each kind of conflict means, in one line (CI reports list them beside the rules).
