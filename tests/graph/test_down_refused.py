@@ -41,6 +41,25 @@ REFUSED = [
     # the index of a constraint the up added: DROP INDEX is refused
     ("ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);\n",
      "DROP INDEX accounts_email_key;\n", "drop-index-refused", 1),
+    # a type still used by a column the down drops only after it
+    ("CREATE TYPE mood AS ENUM ('ok', 'sad');\nALTER TABLE accounts ADD COLUMN m mood;\n",
+     "DROP TYPE mood;\nALTER TABLE accounts DROP COLUMN m;\n", "drop-type-in-use", 1),
+    # a column a generated column still reads
+    ("ALTER TABLE accounts ADD COLUMN a int;\n"
+     "ALTER TABLE accounts ADD COLUMN b int GENERATED ALWAYS AS (a * 2) STORED;\n",
+     "ALTER TABLE accounts DROP COLUMN a;\nALTER TABLE accounts DROP COLUMN b;\n",
+     "column-used-by-generated-column", 1),
+    # a table or index dropped twice by the down, or dropped by the up already
+    ("CREATE TABLE notes (id bigint);\n", "DROP TABLE notes;\nDROP TABLE notes;\n",
+     "missing-object", 2),
+    ("CREATE INDEX accounts_nick ON accounts (nick);\n",
+     "DROP INDEX accounts_nick;\nDROP INDEX accounts_nick;\n", "missing-object", 2),
+    ("CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n",
+     "DROP INDEX accounts_nick;\n", "missing-object", 1),
+    ("CREATE TABLE notes (id bigint);\nDROP TABLE notes;\n", "DROP TABLE notes;\n",
+     "missing-object", 1),
+    ("CREATE TABLE notes (id bigint);\n",
+     "ALTER TABLE notes RENAME TO old_notes;\nDROP TABLE notes;\n", "missing-object", 2),
     # only the first refusal: the down stops there
     ("ALTER TABLE accounts ADD COLUMN mood text;\n",
      "ALTER TABLE accounts DROP COLUMN moods;\nALTER TABLE accounts DROP COLUMN modo;\n",
@@ -57,6 +76,15 @@ RUNS = [
     ("ALTER TABLE accounts RENAME COLUMN nick TO handle;\n",
      "ALTER TABLE accounts RENAME COLUMN handle TO nick;\n"),
     ("ALTER TABLE accounts RENAME TO users;\n", "ALTER TABLE users RENAME TO accounts;\n"),
+    ("CREATE TYPE mood AS ENUM ('ok', 'sad');\nALTER TABLE accounts ADD COLUMN m mood;\n",
+     "ALTER TABLE accounts DROP COLUMN m;\nDROP TYPE mood;\n"),
+    ("CREATE TYPE mood AS ENUM ('ok', 'sad');\nALTER TABLE accounts ADD COLUMN m mood;\n",
+     "DROP TYPE mood CASCADE;\n"),
+    ("CREATE TABLE notes (id bigint);\n", "DROP TABLE IF EXISTS notes;\nDROP TABLE IF EXISTS notes;\n"),
+    ("CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n",
+     "CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n"),
+    # a table the replay never knew may have been made outside the migrations
+    ("SELECT 1;\n", "DROP TABLE IF EXISTS legacy;\n"),
     # a column a DO block adds at run time: the replay cannot know it is missing
     ("DO $$ BEGIN EXECUTE 'ALTER TABLE accounts ADD COLUMN ' || 'mood text'; END $$;\n",
      "ALTER TABLE accounts DROP COLUMN mood;\n"),

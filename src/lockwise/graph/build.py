@@ -2362,7 +2362,9 @@ class _Builder:
                                      rule_text=judged)
                     if judged:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
-                                                        down_path)
+                                                        down_path) or \
+                            self._gone_in_down(key, m, stmt, effect, rolled, up_loc,
+                                               down_path)
                     if session is not None:
                         session.after(effect, stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
@@ -2390,18 +2392,60 @@ class _Builder:
         right after the up (`effect`: computed against the catalog as the down finds it):
         reported, at the statement in the down, with the rules that report the refusal of an
         up statement (`refusals_judged`), each a conflict of the rule's id."""
-        from lockwise.effects.refused import statement_refusal
-
-        if not statement_refusal(effect):
-            return False
+        from lockwise.effects.refused import refusal, statement_refusal
         from lockwise.graph.down import refusals_judged
 
+        said = bool(statement_refusal(effect))
+        if not said and refusal(effect):
+            return False  # (a DO block's statement alone: it may sit in a branch not run)
+        found = refusals_judged(effect, m, self.pg_version, said)
         at = Location(key, down_path, stmt.span.line, stmt.span.column)
-        for rule, message in refusals_judged(effect, m, self.pg_version):
+        for rule, message in found:
             self.conflict(rule, [up_loc, at], f"migration:{m.id}",
                           f"rolling back {m.id} (its down, run right after its up) fails: "
                           f"{message}")
-        return True
+        return said or bool(found)
+
+    def _gone_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                      rolled: Catalog, up_loc: Location, down_path: str) -> bool:
+        """Whether `stmt`, a statement of `m`'s down, drops (without IF EXISTS) a table or an
+        index that is certainly gone when the down runs right after the up: one the down
+        itself dropped or renamed away earlier (the catalog after the up, `self.catalog`, has
+        it, the down's `rolled` not), or one the history dropped (the up too) and nothing
+        made again. Reported as `missing-object`, as such a drop in an up is. A table or
+        index the replay never knew may have been made outside: not said; nor under a
+        search_path of several schemas."""
+        if len(lookup_schemas() or ()) > 1:
+            return False
+        for action in effect.actions:
+            facts = action.facts
+            if facts.get("if_exists") or facts.get("in_do_block"):
+                continue
+            if action.kind == "drop_index":
+                name = str(facts.get("index", ""))
+                obj, gone = f"index:{name}", name not in rolled.indexes and (
+                    rolled.indexes.gone(name) or name in self.catalog.indexes)
+            elif action.kind == "drop_table" and facts.get("object_type") == "table":
+                name = str(facts.get("table", ""))
+                obj = f"table:{name}"
+                gone = name not in rolled.tables and (
+                    name in self.catalog.tables or obj in self.dropped)
+            else:
+                continue
+            if not gone:
+                continue
+            if obj in self.dropped and name not in (
+                    self.catalog.indexes if obj.startswith("index:") else self.catalog.tables):
+                where, how = self.dropped[obj]
+                said = f"was {how} in {where.migration} and not created again"
+            else:
+                said = "this down dropped or renamed away earlier"
+            at = Location(key, down_path, stmt.span.line, stmt.span.column)
+            self.conflict("missing-object", [up_loc, at], obj,
+                          f"rolling back {m.id} (its down, run right after its up) fails: "
+                          f"it drops {self._named(obj)}, which {said}: the statement fails")
+            return True
+        return False
 
     # --- branches ---------------------------------------------------------------------------
 
