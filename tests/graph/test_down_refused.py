@@ -80,7 +80,8 @@ RUNS = [
      "ALTER TABLE accounts DROP COLUMN m;\nDROP TYPE mood;\n"),
     ("CREATE TYPE mood AS ENUM ('ok', 'sad');\nALTER TABLE accounts ADD COLUMN m mood;\n",
      "DROP TYPE mood CASCADE;\n"),
-    ("CREATE TABLE notes (id bigint);\n", "DROP TABLE IF EXISTS notes;\nDROP TABLE IF EXISTS notes;\n"),
+    ("CREATE TABLE notes (id bigint);\n",
+     "DROP TABLE IF EXISTS notes;\nDROP TABLE IF EXISTS notes;\n"),
     ("CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n",
      "CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n"),
     # a table the replay never knew may have been made outside the migrations
