@@ -60,6 +60,14 @@ REFUSED = [
      "missing-object", 1),
     ("CREATE TABLE notes (id bigint);\n",
      "ALTER TABLE notes RENAME TO old_notes;\nDROP TABLE notes;\n", "missing-object", 2),
+    # tables dropped in the wrong order: a foreign key still references the first
+    ("CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+     "CREATE TABLE members (id bigint, team_id bigint REFERENCES teams);\n",
+     "DROP TABLE teams;\nDROP TABLE members;\n", "dependency-dropped", 1),
+    ("CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+     "ALTER TABLE accounts ADD COLUMN team_id bigint REFERENCES teams;\n",
+     "DROP TABLE teams;\nALTER TABLE accounts DROP COLUMN team_id;\n",
+     "dependency-dropped", 1),
     # only the first refusal: the down stops there
     ("ALTER TABLE accounts ADD COLUMN mood text;\n",
      "ALTER TABLE accounts DROP COLUMN moods;\nALTER TABLE accounts DROP COLUMN modo;\n",
@@ -84,6 +92,17 @@ RUNS = [
      "DROP TABLE IF EXISTS notes;\nDROP TABLE IF EXISTS notes;\n"),
     ("CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n",
      "CREATE INDEX accounts_nick ON accounts (nick);\nDROP INDEX accounts_nick;\n"),
+    ("CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+     "CREATE TABLE members (id bigint, team_id bigint REFERENCES teams);\n",
+     "DROP TABLE members;\nDROP TABLE teams;\n"),
+    ("CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+     "CREATE TABLE members (id bigint, team_id bigint REFERENCES teams);\n",
+     "DROP TABLE teams, members;\n"),
+    ("CREATE TABLE teams (id bigint PRIMARY KEY);\n"
+     "CREATE TABLE members (id bigint, team_id bigint REFERENCES teams);\n",
+     "DROP TABLE teams CASCADE;\nDROP TABLE members;\n"),
+    ("CREATE TABLE teams (id bigint PRIMARY KEY, parent_id bigint REFERENCES teams);\n",
+     "DROP TABLE teams;\n"),
     # a table the replay never knew may have been made outside the migrations
     ("SELECT 1;\n", "DROP TABLE IF EXISTS legacy;\n"),
     # a column a DO block adds at run time: the replay cannot know it is missing

@@ -2364,7 +2364,9 @@ class _Builder:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
                                                         down_path) or \
                             self._gone_in_down(key, m, stmt, effect, rolled, up_loc,
-                                               down_path)
+                                               down_path) or \
+                            self._referenced_in_down(key, m, stmt, effect, rolled, up_loc,
+                                                     down_path)
                     if session is not None:
                         session.after(effect, stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
@@ -2445,6 +2447,38 @@ class _Builder:
                           f"rolling back {m.id} (its down, run right after its up) fails: "
                           f"it drops {self._named(obj)}, which {said}: the statement fails")
             return True
+        return False
+
+    def _referenced_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                            rolled: Catalog, up_loc: Location, down_path: str) -> bool:
+        """Whether `stmt`, a statement of `m`'s down, drops without CASCADE a table that a
+        foreign key of another table still references when the down runs right after the
+        up (`rolled`: the catalog as the down finds it), a table the statement does not drop
+        too: PostgreSQL refuses it (2BP01). Reported as `dependency-dropped`, as such a drop
+        in an up is. Only a key of a table the replay knows whole (no DO block since)."""
+        from lockwise.effects.dependents import drop_first_sql, drop_first_step
+
+        dropping = {canon(o) for o in effect.drops}
+        for action in effect.actions:
+            facts = action.facts
+            table = str(facts.get("table", ""))
+            if action.kind != "drop_table" or facts.get("cascade") or \
+                    facts.get("in_do_block") or table not in rolled.tables:
+                continue
+            for other, con in rolled.referencing(table):
+                if other == table or f"table:{other}" in dropping or \
+                        not rolled.sure_of(other):
+                    continue
+                at = Location(key, down_path, stmt.span.line, stmt.span.column)
+                shown = quote_qualified(other)
+                self.conflict("dependency-dropped", [up_loc, at], f"table:{table}",
+                              f"rolling back {m.id} (its down, run right after its up) "
+                              f"fails: it drops {self._named(f'table:{table}')} while "
+                              f"foreign key {quote_ident(con.name)} on {shown} still "
+                              f"depends on it: PostgreSQL refuses the drop (other objects "
+                              f"depend on it)",
+                              drop_first_step(drop_first_sql("constraint", shown, con.name)))
+                return True
         return False
 
     # --- branches ---------------------------------------------------------------------------
