@@ -586,6 +586,10 @@ class _Pending:
 
 #: What the replay of the migrations so far left (`_Builder`'s own): a migration its tool
 #: never runs is judged on a copy of it, then it is put back (`_Builder._judged_only`).
+#: The statements of a down judged for a refusal (`_refused_in_down`): those that drop, alter
+#: or rename what the up made, where a down goes wrong (the others are not computed).
+_REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
+                                 "AlterDomainStmt"})
 _REPLAYED = ("catalog", "creator", "created_at", "created_under", "users", "dropped",
              "not_yet", "full_tables", "views", "ops", "overloads")
 
@@ -2343,15 +2347,29 @@ class _Builder:
         read_later = [session is not None] * len(trees)
         for i in range(len(trees) - 2, -1, -1):
             read_later[i] = read_later[i + 1] or reach.reads_view_reads(trees[i + 1])
+        refused = False
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
                 ended = 0
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
                     ended = session.ended_transactions
-                    session.after(compute(stmt, rolled, m, self.pg_version,
-                                                  default_collation=self.default_collation),
-                                          stmt.index)
+                # Until one is refused (the down stops there), each statement that may be is
+                # judged as the down finds the catalog, with the facts the rules' messages read.
+                judged = not refused and unwrap(stmt.tree)[0] in _REFUSED_DOWN_KINDS
+                if session is not None or judged:
+                    effect = compute(stmt, rolled, m, self.pg_version,
+                                     default_collation=self.default_collation,
+                                     rule_text=judged)
+                    if judged:
+                        refused = self._refused_in_down(key, m, stmt, effect, up_loc,
+                                                        down_path) or \
+                            self._gone_in_down(key, m, stmt, effect, rolled, up_loc,
+                                               down_path) or \
+                            self._referenced_in_down(key, m, stmt, effect, rolled, up_loc,
+                                                     down_path)
+                    if session is not None:
+                        session.after(effect, stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
                 if session is not None:
                     end_statement(rolled, session, ended)
@@ -2370,6 +2388,99 @@ class _Builder:
         self.conflict("down-mismatch", [up_loc, down_loc], diffs[0][0],
                       f"up then down does not give back the schema from before up: "
                       f"{shown}{more}")
+
+    def _refused_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                         up_loc: Location, down_path: str) -> bool:
+        """Whether PostgreSQL refuses `stmt`, a statement of `m`'s down, when the down runs
+        right after the up (`effect`: computed against the catalog as the down finds it):
+        reported, at the statement in the down, with the rules that report the refusal of an
+        up statement (`refusals_judged`), each a conflict of the rule's id."""
+        from lockwise.effects.refused import refusal, statement_refusal
+        from lockwise.graph.down import refusals_judged
+
+        said = bool(statement_refusal(effect))
+        if not said and refusal(effect):
+            return False  # (a DO block's statement alone: it may sit in a branch not run)
+        found = refusals_judged(effect, m, self.pg_version, said)
+        at = Location(key, down_path, stmt.span.line, stmt.span.column)
+        for rule, message in found:
+            self.conflict(rule, [up_loc, at], f"migration:{m.id}",
+                          f"rolling back {m.id} (its down, run right after its up) fails: "
+                          f"{message}")
+        return said or bool(found)
+
+    def _gone_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                      rolled: Catalog, up_loc: Location, down_path: str) -> bool:
+        """Whether `stmt`, a statement of `m`'s down, drops (without IF EXISTS) a table or an
+        index that is certainly gone when the down runs right after the up: one the down
+        itself dropped or renamed away earlier (the catalog after the up, `self.catalog`, has
+        it, the down's `rolled` not), or one the history dropped (the up too) and nothing
+        made again. Reported as `missing-object`, as such a drop in an up is. A table or
+        index the replay never knew may have been made outside: not said; nor under a
+        search_path of several schemas."""
+        if len(lookup_schemas() or ()) > 1:
+            return False
+        for action in effect.actions:
+            facts = action.facts
+            if facts.get("if_exists") or facts.get("in_do_block"):
+                continue
+            if action.kind == "drop_index":
+                name = str(facts.get("index", ""))
+                obj, gone = f"index:{name}", name not in rolled.indexes and (
+                    rolled.indexes.gone(name) or name in self.catalog.indexes)
+            elif action.kind == "drop_table" and facts.get("object_type") == "table":
+                name = str(facts.get("table", ""))
+                obj = f"table:{name}"
+                gone = name not in rolled.tables and (
+                    name in self.catalog.tables or obj in self.dropped)
+            else:
+                continue
+            if not gone:
+                continue
+            if obj in self.dropped and name not in (
+                    self.catalog.indexes if obj.startswith("index:") else self.catalog.tables):
+                where, how = self.dropped[obj]
+                said = f"was {how} in {where.migration} and not created again"
+            else:
+                said = "this down dropped or renamed away earlier"
+            at = Location(key, down_path, stmt.span.line, stmt.span.column)
+            self.conflict("missing-object", [up_loc, at], obj,
+                          f"rolling back {m.id} (its down, run right after its up) fails: "
+                          f"it drops {self._named(obj)}, which {said}: the statement fails")
+            return True
+        return False
+
+    def _referenced_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                            rolled: Catalog, up_loc: Location, down_path: str) -> bool:
+        """Whether `stmt`, a statement of `m`'s down, drops without CASCADE a table that a
+        foreign key of another table still references when the down runs right after the
+        up (`rolled`: the catalog as the down finds it), a table the statement does not drop
+        too: PostgreSQL refuses it (2BP01). Reported as `dependency-dropped`, as such a drop
+        in an up is. Only a key of a table the replay knows whole (no DO block since)."""
+        from lockwise.effects.dependents import drop_first_sql, drop_first_step
+
+        dropping = {canon(o) for o in effect.drops}
+        for action in effect.actions:
+            facts = action.facts
+            table = str(facts.get("table", ""))
+            if action.kind != "drop_table" or facts.get("cascade") or \
+                    facts.get("in_do_block") or table not in rolled.tables:
+                continue
+            for other, con in rolled.referencing(table):
+                if other == table or f"table:{other}" in dropping or \
+                        not rolled.sure_of(other):
+                    continue
+                at = Location(key, down_path, stmt.span.line, stmt.span.column)
+                shown = quote_qualified(other)
+                self.conflict("dependency-dropped", [up_loc, at], f"table:{table}",
+                              f"rolling back {m.id} (its down, run right after its up) "
+                              f"fails: it drops {self._named(f'table:{table}')} while "
+                              f"foreign key {quote_ident(con.name)} on {shown} still "
+                              f"depends on it: PostgreSQL refuses the drop (other objects "
+                              f"depend on it)",
+                              drop_first_step(drop_first_sql("constraint", shown, con.name)))
+                return True
+        return False
 
     # --- branches ---------------------------------------------------------------------------
 
@@ -2795,15 +2906,18 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
 
 
 def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
-            session: Session | None = None, default_collation: str | None = None) -> Effect:
+            session: Session | None = None, default_collation: str | None = None,
+            rule_text: bool = False) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
     check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
     a session, an EXECUTE is neither run nor refused). `default_collation`: the database's
-    (`LintOptions.default_collation`)."""
+    (`LintOptions.default_collation`). `rule_text`: with the facts only the rules' messages
+    read (those of a down's refusal, reported with its rule's message)."""
     from lockwise.effects.postgres import compute_effect
 
-    ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id, rule_text=False,
+    ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id,
+                  rule_text=rule_text,
                   fix_facts=False, statement_sql=stmt.sql, default_collation=default_collation)
     if session is not None:
         ctx.in_transaction = session.in_transaction

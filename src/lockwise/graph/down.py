@@ -9,12 +9,17 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import fields
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.catalog.clone import clone
 from lockwise.catalog.model import Catalog, Index, IndexMap, NameIndex, Table
 from lockwise.catalog.replay import RELATION_KINDS, embedded_trees
 from lockwise.effects.nodes import type_sql
+
+if TYPE_CHECKING:
+    from lockwise.core.types import Effect, Migration
+    from lockwise.rules.engine import RuleIndex
+    from lockwise.rules.model import Rule
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -355,3 +360,45 @@ def _owner(key: str) -> str:
     if kind.endswith("index") or kind.endswith("key"):
         return rest.split(" ", 1)[0]
     return ""
+
+
+def refusals_judged(effect: Effect, m: Migration, pg_version: int, refused: bool
+                    ) -> list[tuple[str, str]]:
+    """(rule id, message) of each rule reporting that PostgreSQL refuses a down's statement,
+    whose `effect` the model computed against the catalog as the down finds it: with the
+    built-in rules, judged as lint judges an up's. `refused`: the effect says a refusal
+    (`statement_refusal`), judged by the rules reporting one (`RuleIndex.refusals`); else by
+    those that say PostgreSQL refuses the statement from facts of their own
+    (`_refused_without_fact`: a DROP TYPE still in use, ...)."""
+    from lockwise.lint import Judge
+
+    judge = Judge(_refusal_indexes()[0 if refused else 1], m, [])
+    seen: dict[tuple, tuple] = {}
+    found: list[tuple[str, str]] = []
+    for action in effect.actions:
+        facts = {**action.facts, "action": action.kind, "pg_version": pg_version,
+                 "dialect": "postgresql"}
+        found += [(f.rule, f.message) for f in judge.judge(facts, None, None, seen=seen,
+                                                              refused=refused)]
+    return found
+
+
+@lru_cache(maxsize=1)
+def _refusal_indexes() -> tuple[RuleIndex, RuleIndex]:
+    """The rules reporting a refusal fact, and `_refused_without_fact`."""
+    from lockwise.rules.engine import RuleIndex
+    from lockwise.rules.loader import load_rules
+
+    rules = load_rules()
+    return RuleIndex(rules).refusals, RuleIndex(filter(_refused_without_fact, rules))
+
+
+def _refused_without_fact(rule: Rule) -> bool:
+    """Whether `rule` says PostgreSQL refuses the statement as written (an input error that
+    requires downtime, its message saying the refusal) from facts that are not refusal
+    facts (`REFUSAL_FACTS`): drop-type-in-use, column-used-by-generated-column, ..."""
+    from lockwise.core.types import Safety
+    from lockwise.rules.engine import reports_refusal
+
+    return "input" in rule.tags and rule.safety is Safety.REQUIRES_DOWNTIME and \
+        "PostgreSQL refuses" in rule.message and not reports_refusal(rule)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pathlib import PurePath
 
     from lockwise.parse.source import InputError
+    from lockwise.rules.model import Rule
 
 #: How serious each conflict kind is, on lint's scale, so `--fail-on` also applies to them.
 #: A conflict that makes a deploy fail half-way or silently drop an object is as bad as a
@@ -80,7 +81,16 @@ class Conflict:
 
     @property
     def safety(self) -> Safety:
-        return CONFLICT_SAFETY[self.kind]
+        """Its kind's; a conflict of a rule's id (a down's statement PostgreSQL refuses,
+        reported with the rule that reports it in an up) has the rule's."""
+        found = CONFLICT_SAFETY.get(self.kind)
+        return found if found is not None else _builtin_rule(self.kind).safety
+
+    @property
+    def title(self) -> str:
+        """What its kind means, in one line (CONFLICT_TITLES; a rule's id: the rule's)."""
+        found = CONFLICT_TITLES.get(self.kind)
+        return found if found is not None else _builtin_rule(self.kind).title
 
     @property
     def migrations(self) -> tuple[str, ...]:
@@ -108,6 +118,13 @@ class Conflict:
                 "object": self.object, "object_name": self.object_name,
                 "explanation": self.explanation,
                 "next": self.next_step}
+
+
+def _builtin_rule(rule_id: str) -> Rule:
+    """The built-in rule of a conflict whose kind is a rule's id."""
+    from lockwise.rules.loader import load_rules
+
+    return next(rule for rule in load_rules() if rule.id == rule_id)
 
 
 #: What each kind of conflict means, in one line (CI reports list them beside the rules).

@@ -29,7 +29,7 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
     from dataclasses import replace
 
     from lockwise.core.types import Migration, RelatedLocation, Span
-    from lockwise.graph.model import CONFLICT_TITLES, Location
+    from lockwise.graph.model import Location
 
     def span(loc: Location) -> Span | None:
         column = loc.column or 1
@@ -50,7 +50,7 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
             out.append(MigrationReport(
                 Migration(version=at.migration, name="", path=Path(at.path), up_sql=""),
                 statements=[], findings=[], safety=Safety.SAFE, reason=c.explanation))
-        title = CONFLICT_TITLES.get(c.kind, c.kind)
+        title = c.title
         related = tuple(RelatedLocation(loc.migration, Path(loc.path), span(loc))
                         for loc in c.locations if loc is not at)
         message = c.explanation + also_involved([r.text() for r in related])

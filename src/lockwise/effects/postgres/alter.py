@@ -27,6 +27,7 @@ from lockwise.effects.postgres.columns import (
     alter_column_type,
     column_default,
     column_there,
+    default_dropped,
     drop_column,
     drop_expression,
     drop_not_null,
@@ -124,7 +125,9 @@ def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[
             freed.add(cmd["name"])
         elif cmd.get("subtype") == "AT_DropColumn" and known is not None:
             column = cmd.get("name")
-            freed.update(c.name for c in known.constraints.values() if column in c.columns)
+            # (a CHECK reading the column too, `num_nonnulls(a, b) = 1`: checked on 18.6)
+            freed.update(c.name for c in known.constraints.values()
+                         if column in c.columns or column in c.reads)
             freed.update(i.name.split(".", 1)[1] for i in catalog.indexes_on(table)
                          if column in i.columns)
     return frozenset(freed)
@@ -261,19 +264,12 @@ def _locking_sequences(column_handler: Callable) -> Callable:
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
             # (a DROP DEFAULT of the column in the same statement runs first, whatever the
             # order written: no default is stored again; checked on the server)
-            dropped = _default_dropped(b, column)
+            dropped = default_dropped(b, column)
             if known.default_sequence and known.default_sequence_recorded and not dropped:
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
             _lock_restored_regclass_names(b, table, column, known, dropped)
         column_handler(b, table, cmd, base)
     return handler
-
-
-def _default_dropped(b: Builder, column: str) -> bool:
-    """Whether the ALTER TABLE being read drops `column`'s default (ALTER COLUMN ... DROP
-    DEFAULT: PostgreSQL runs it with the drops, before a type change)."""
-    return any(cmd.get("subtype") == "AT_ColumnDefault" and cmd.get("name") == column
-               and not cmd.get("def") for cmd in b.subcommands)
 
 
 def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column,
