@@ -550,21 +550,23 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     # before what calls them. Objects that do not depend on each other come in the order
     # they were made, which the catalog does not keep: first what does not call a routine
     # that goes (a table's defaults and constraints, then its indexes, the views, the rules
-    # of others, foreign keys, children, triggers), then the policies (a migration usually
-    # makes them after what they read), then the routines and what calls them (fix-pg86:
-    # the server's NOTICE for DROP TABLE / COLUMN ... CASCADE with views, a foreign key, a
-    # policy and a routine).
+    # of others, foreign keys, children), then the policies and triggers (a migration
+    # usually makes them after what they read), then the routines and what calls them
+    # (fix-pg86: the server's NOTICE for DROP TABLE / COLUMN ... CASCADE with views, a
+    # foreign key, a policy, a trigger and a routine).
     tied = _calling_routines(catalog, routines, rel, kinds) | set(first) | set(last)
-    plain = [name for i in (2, 3, 4, 5, 7, 8, 9, 1, 10, 11, 6, 12) for name in blocks[i][0]
+    plain = [name for i in (2, 3, 4, 5, 7, 8, 9, 1, 10, 11) for name in blocks[i][0]
              if not any(name.endswith(f" {r}") for r in tied)]
+    later = blocks[6][0]  # (the triggers)
     chained = [name for names, _sql in reversed(blocks[1:]) for name in names
-               if name not in plain]
+               if name not in plain and name not in later]
     policies_named = blocks[0][0]
     # (each once: a policy reading a generated column that goes is among `policies` too)
     sql = list(dict.fromkeys(line for _names, lines in blocks for line in lines))
-    return {"callers_dropped": (*plain, *chained),
+    return {"callers_dropped": (*plain, *later, *chained),
             "callers_dropped_policies": tuple(policies_named),
-            "callers_dropped_text": dependents_text([*plain, *policies_named, *chained]),
+            "callers_dropped_text": dependents_text([*plain, *policies_named, *later,
+                                                     *chained]),
             "callers_dropped_sql": "\n".join(sql)}
 
 
