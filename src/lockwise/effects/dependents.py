@@ -41,6 +41,9 @@ _STEPS = {
 #: A routine's kind of dependent, by whether it is a procedure.
 ROUTINE_DEPENDENT_KINDS = {False: "function", True: "procedure"}
 
+#: How many dependents a message names before it says how many more there are.
+SHOWN_DEPENDENTS = 10
+
 #: The kinds whose `name` is the parent relation as written, not an identifier to quote.
 _WRITTEN_NAMES = frozenset(("child",))
 
@@ -52,6 +55,42 @@ def drop_first_sql(kind: str, on: str, name: str = "") -> str:
     parent relation as written."""
     shown = name if kind in _WRITTEN_NAMES else quote_ident(name) if name else ""
     return _STEPS[kind].format(on=on, name=shown)
+
+
+def dependents_text(named: Iterable[str]) -> str:
+    """`named` (what a DROP ... CASCADE takes along, each as a message names it) joined for a
+    message: the first `SHOWN_DEPENDENTS`, then "and 12 more" (the steps still drop each)."""
+    named = list(named)
+    more = len(named) - SHOWN_DEPENDENTS
+    return ", ".join(named) if more <= 0 else \
+        f"{', '.join(named[:SHOWN_DEPENDENTS])} and {more} more"
+
+
+def views_depth_first(catalog: Catalog, views: Iterable[str]) -> list[str]:
+    """`views` with those over each right after it, however deep (each once, where it first
+    comes), as the server's NOTICE "drop cascades to ..." lists them (checked on 18.6:
+    "view v, view w, materialized view m" for w over v, v and m over the table dropped;
+    fix-pg86). Otherwise in the order the catalog has them, the order they were made in
+    (which the server's follows) unless renamed."""
+    wanted = set(views)
+    if len(wanted) < 2:
+        return list(wanted)
+    made = {name: i for i, name in enumerate(catalog.tables)}
+    views = sorted(wanted, key=lambda v: made.get(v, len(made)))
+    order: list[str] = []
+
+    def visit(view: str) -> None:
+        order.append(view)
+        for over in sorted(catalog.views_reading(view), key=lambda t: made.get(t.name, 0)):
+            if over.name in wanted and over.name not in order:
+                visit(over.name)
+
+    reading = {v for v in views if (known := catalog.tables.get(v)) is not None
+               and not wanted.isdisjoint(known.sources)}
+    for view in [*(v for v in views if v not in reading), *views]:
+        if view not in order:
+            visit(view)
+    return order
 
 
 def drop_first_step(sql: str) -> str:
@@ -78,20 +117,26 @@ def type_users_first_sql(catalog: Catalog, type_name: str, tables: Iterable[str]
 
 def views_first_sql(catalog: Catalog, columns: Iterable[tuple[str, str]],
                     shown: Callable[[str], str] = quote_qualified) -> list[str]:
-    """The steps that drop by name the views and materialized views reading one of `columns`
-    (table, column) that a later step drops, and those over them, each before what it reads:
-    `ALTER TABLE ... DROP COLUMN` is refused while a view reads the column (2BP01 "view v
-    depends on column c of table t", checked on 18.6; fix-pg82). A comment first names them,
-    to be created again once the columns are gone. `shown`: a relation as the user writes
-    it. [] when no view reads them."""
+    """The steps that drop by name the row security policies and the views and materialized
+    views reading one of `columns` (table, column) that a later step drops, and the views
+    over them, each before what it reads: `ALTER TABLE ... DROP COLUMN` is refused while a
+    view or a policy reads the column (2BP01 "view v depends on column c of table t",
+    "policy p on table t depends on column c of table t", checked on 18.6; fix-pg82,
+    fix-pg86). A comment first names them, to be created again once the columns are gone.
+    `shown`: a relation as the user writes it. [] when none reads them."""
+    columns = list(columns)
     order = views_reading_columns(catalog, columns)
-    if not order:
-        return []
+    policies = list(dict.fromkeys((t.name, name) for table, column in columns
+                                  for t, name in catalog.policies_using_column(table, column)))
     kinds = {v: "materialized view" if (known := catalog.tables.get(v)) is not None
              and known.kind == "matview" else "view" for v in order}
-    return [f"-- the views that read those columns go first; create them again after, "
-            f"without them: {', '.join(shown(v) for v in reversed(order))}",
-            *(drop_first_sql(kinds[v], shown(v)) for v in order)]
+    return [*([f"-- the policies that read those columns go first; create them again after, "
+               f"without them: {', '.join(f'{n} on {shown(t)}' for t, n in policies)}",
+               *(drop_first_sql("policy", shown(t), n) for t, n in policies)]
+              if policies else []),
+            *([f"-- the views that read those columns go first; create them again after, "
+               f"without them: {', '.join(shown(v) for v in reversed(order))}",
+               *(drop_first_sql(kinds[v], shown(v)) for v in order)] if order else [])]
 
 
 def views_reading_columns(catalog: Catalog, columns: Iterable[tuple[str, str]]) -> list[str]:

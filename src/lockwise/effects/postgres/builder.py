@@ -5,7 +5,7 @@ locks a foreign key takes on the table it references)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog, Constraint, Table
@@ -27,7 +27,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.volatility import default_regclass_constants, regclass_constants
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_qualified, relation_sql
 
 if TYPE_CHECKING:
     from lockwise.catalog.overloads import Routine
@@ -461,9 +461,11 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
                   routines: tuple[Routine, ...] = (),
-                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
+                  triggers: tuple[tuple[str, str], ...] = (),
+                  policies: tuple[tuple[str, str], ...] = ()) -> dict:
     """The facts naming what `found` holds, the `triggers` (table, trigger) whose WHEN calls
-    a routine that goes, the `rules` (table or view, rule) of others
+    a routine that goes (or, of DROP COLUMN, that name the column), the row security
+    `policies` (table, policy) that go, the `rules` (table or view, rule) of others
     that go too (`drop_rules_naming`), the foreign keys (table, constraint) of other tables
     pointing at a dropped table (`keys`), its inheritance children (child, parent) with
     their rows and the `routines` built on it, written as the user wrote the dropped object
@@ -477,7 +479,9 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     # Loaded here: only a statement dropping what others depend on needs it
     from lockwise.effects.dependents import (
         ROUTINE_DEPENDENT_KINDS,
+        dependents_text,
         drop_first_sql,
+        views_depth_first,
         views_first_sql,
         views_reading_columns,
     )
@@ -487,6 +491,8 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     def calls(some: tuple[Routine, ...]) -> dict[str, str]:
         return {f"{rel(r.name)}({', '.join(r.args)})": ROUTINE_DEPENDENT_KINDS[r.procedure]
                 for r in some}
+    # (named with the views over each right after it, as the server's NOTICE; fix-pg86)
+    shown = views_depth_first(catalog, found.views)
     readers = [i for i, r in enumerate(routines) if not set(r.relations).isdisjoint(found.views)]
     first = calls(routines[:readers[-1] + 1] if readers else ())
     last = calls(routines[readers[-1] + 1 if readers else 0:])
@@ -507,12 +513,14 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
         """The views that call one of `first` (or the others): nearest first, and the steps
         dropping those over others first."""
         some = [v for v in found.views if (v in callers) == calling]
-        return ([f"the {kinds[v]} {rel(v)}" for v in some],
+        return ([f"the {kinds[v]} {rel(v)}" for v in shown if (v in callers) == calling],
                 [drop_first_sql(kinds[v], rel(v)) for v in reversed(some)
                  if v not in before_columns])
     # (what each names, the steps that drop them by name): the blocks in the steps' order,
     # in which each goes once those before it have
     blocks: list[tuple[list[str], list[str]]] = [
+        ([f"the policy {quote_ident(p)} on {rel(t)}" for t, p in policies],
+         [drop_first_sql("policy", rel(t), p) for t, p in policies]),
         ([f"the rule {quote_ident(r)} on {rel(t)}" for t, r in rules],
          [drop_first_sql("rule", rel(t), r) for t, r in rules]),
         ([f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults],
@@ -539,16 +547,50 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     # The server's NOTICE lists what it drops in the reverse of the order it drops them: what
     # uses the dropped object before what uses that (a view over t, the routine reading the
     # view, the view calling the routine: checked on 18.6), so the routines' blocks come
-    # before what may call them. Objects that do not depend on each other come in the order
-    # they were made, which the catalog does not keep: without routines, the blocks' order
-    # (a table's defaults and constraints, then its indexes and triggers, the views, then
-    # the rules of others).
-    named = [name for names, _sql in (reversed(blocks) if routines else
-                                      [*blocks[1:9], blocks[0], *blocks[9:]])
-             for name in names]
-    sql = [line for _names, lines in blocks for line in lines]
-    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
+    # before what calls them. Objects that do not depend on each other come in the order
+    # they were made, which the catalog does not keep: first what does not call a routine
+    # that goes (a table's defaults and constraints, then its indexes, the views, the rules
+    # of others, foreign keys, children), then the policies and triggers (a migration
+    # usually makes them after what they read), then the routines and what calls them
+    # (fix-pg86: the server's NOTICE for DROP TABLE / COLUMN ... CASCADE with views, a
+    # foreign key, a policy, a trigger and a routine).
+    tied = _calling_routines(catalog, routines, rel, kinds) | set(first) | set(last)
+    plain = [name for i in (2, 3, 4, 5, 7, 8, 9, 1, 10, 11) for name in blocks[i][0]
+             if not any(name.endswith(f" {r}") for r in tied)]
+    later = blocks[6][0]  # (the triggers)
+    chained = [name for names, _sql in reversed(blocks[1:]) for name in names
+               if name not in plain and name not in later]
+    policies_named = blocks[0][0]
+    # (each once: a policy reading a generated column that goes is among `policies` too)
+    sql = list(dict.fromkeys(line for _names, lines in blocks for line in lines))
+    return {"callers_dropped": (*plain, *later, *chained),
+            "callers_dropped_policies": tuple(policies_named),
+            "callers_dropped_text": dependents_text([*plain, *policies_named, *later,
+                                                     *chained]),
             "callers_dropped_sql": "\n".join(sql)}
+
+
+def _calling_routines(catalog: Catalog, routines: tuple[Routine, ...],
+                      rel: Callable[[str], str], kinds: dict[str, str]) -> set[str]:
+    """What calls one of `routines` (going with a DROP ... CASCADE), as `callers_facts`
+    names them after the words saying their kind (`public.t.c`, `o_ok on t`, `v`)."""
+    if not routines:
+        return set()
+    from lockwise.catalog.replay import routine_dependents
+
+    found = routine_dependents(catalog, routines)
+    return {*(f"{rel(t)}.{c}" for t, c in found.defaults),
+            *(f"{rel(t)}.{c} and its data" for t, c in found.generated),
+            *(f"{n} on {rel(t)}" for t, n in found.constraints),
+            *(rel(i) for i in found.indexes),
+            *(f"{kinds.get(v, 'view')} {rel(v)}" for v in found.views)}
+
+
+def server_shown(name: str) -> str:
+    """Relation or routine `name` (qualified) as the server's messages name it under the
+    default search_path: bare in public, else with its schema."""
+    schema, bare = name.split(".", 1)
+    return quote_ident(bare) if schema == "public" else quote_qualified(name)
 
 
 def reference_text(table: str, con: dict, column: str | None, why: str) -> str:

@@ -5,7 +5,7 @@ CREATE TABLE reads too."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
@@ -70,6 +70,7 @@ from lockwise.effects.postgres.builder import (
     refused_on_partitioned,
     row_key_facts,
     rows_elsewhere,
+    server_shown,
     table_facts,
 )
 from lockwise.effects.volatility import (
@@ -564,7 +565,8 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     for other in _fk_partners(b.ctx.catalog, table, col) if b.ctx.rule_text else ():
         b.lock(other, L.ACCESS_EXCLUSIVE)
     cascade = cmd.get("behavior") == "DROP_CASCADE"
-    dependents = _drop_dependents(b, table, col, base["qualified"]) if cascade else {}
+    going = b.ctx.catalog.policies_using_column(table, col) if cascade else []
+    dependents = _drop_dependents(b, table, col, base["qualified"], going) if cascade else {}
     generated = _generated_reading(b, table, col, cmd)
     # Before PostgreSQL 15 they went silently; since, only with CASCADE (else it refuses).
     for reader in generated if cascade or b.ctx.pg_version < 15 else ():
@@ -578,12 +580,11 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
             b.drops.add(f"index:{idx.name}")
-    policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, col)
-                             if cascade else [])
+    policies = drop_policies(b, going)
     b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
-          **_policies_using(b, table, col),
+          **_policies_using(b, table, col, dropped=True),
           **_routines_using(b, table, col, bool(base.get("qualified"))),
           **_triggers_using(b, table, col, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
@@ -713,9 +714,10 @@ def dropped_column(b: Builder, table: str, column: str, if_exists: bool = False)
     DROP COLUMN (a drop_column action of its own, for the rules about lost data).
     `if_exists`: the DROP's IF EXISTS, which makes it, and so this, harmless to run again."""
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    dependents = _drop_dependents(b, table, column, qualified=True)
+    going = b.ctx.catalog.policies_using_column(table, column)
+    dependents = _drop_dependents(b, table, column, True, going)
     b.drops.add(f"column:{table}.{column}")
-    policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, column))
+    policies = drop_policies(b, going)
     b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
           if_exists=if_exists,
           cascade=True,
@@ -774,31 +776,58 @@ def _triggers_using(b: Builder, table: str, column: str, qualified: bool) -> dic
     """Facts naming the triggers of `table` that name the column (UPDATE OF, OLD / NEW in
     WHEN): PostgreSQL refuses to change its type and to drop it without CASCADE while they
     exist (checked on the server). And the statements that drop them."""
-    known = b.ctx.catalog.tables.get(table)
-    names = sorted(n for n, tr in (known.triggers.items() if known else ()) if column in tr.columns)
+    names = _triggers_naming(b.ctx.catalog, table, column)
     written = relation_sql(table, table, qualified)
     return {"used_by_triggers": tuple(names), "used_by_triggers_text": ", ".join(names),
             "drop_used_triggers_sql": "\n".join(f"DROP TRIGGER {quote_ident(n)} ON {written};"
                                                 for n in names)}
 
 
-def _policies_using(b: Builder, table: str, column: str) -> dict:
+def _triggers_naming(catalog: Catalog, table: str, column: str) -> list[str]:
+    """The triggers of `table` that name `column` (UPDATE OF, OLD / NEW in WHEN), by name."""
+    known = catalog.tables.get(table)
+    return sorted(n for n, tr in (known.triggers.items() if known else ()) if column in tr.columns)
+
+
+def _policies_using(b: Builder, table: str, column: str, dropped: bool = False) -> dict:
     """Facts naming the row security policies whose expressions use the column (of its own
     table or, in a subquery, another's): PostgreSQL refuses to change its type, even to the
     same one, and to drop it without CASCADE while they exist (checked on the server). And
-    the statements that drop them."""
-    named, sql = _policies_named(b.ctx.catalog.policies_using_column(table, column))
+    the statements that drop them, and the server's error (`dropped`: of DROP COLUMN)."""
+    found = b.ctx.catalog.policies_using_column(table, column)
+    named, sql = _policies_named(found)
     return {"used_by_policies": named, "used_by_policies_text": ", ".join(named),
-            "drop_used_policies_sql": sql}
+            "drop_used_policies_sql": sql,
+            **({"used_by_policies_error": _policy_refusal(table, column, found, dropped)}
+               if found else {})}
 
 
-def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> dict:
+def _policy_refusal(table: str, column: str, found: list[tuple[Table, str]],
+                    dropped: bool) -> str:
+    """The server's error for a DROP COLUMN (`dropped`) or ALTER COLUMN ... TYPE of
+    `table.column` that policies `found` use (checked on 18.6; fix-pg86): 2BP01 with a
+    DETAIL line per policy (besides those of views and others), or 0A000 (its DETAIL names
+    the first policy the server finds, not said here). Names as the server's messages give
+    them: a relation bare in public, a policy's and column's own name unquoted."""
+    shown = server_shown(table)
+    if not dropped:
+        return "0A000: cannot alter type of a column used in a policy definition"
+    detail = "; ".join(f"policy {name} on table {server_shown(other.name)} depends on "
+                       f"column {column} of table {shown}" for other, name in found)
+    return (f"2BP01: cannot drop column {column} of table {shown} because other objects "
+            f"depend on it; DETAIL: {detail}")
+
+
+def _drop_dependents(b: Builder, table: str, column: str, qualified: bool,
+                     policies: Iterable[tuple[Table, str]] = ()) -> dict:
     """What CASCADE drops with `table.column` besides its own constraints and indexes, each
     under ACCESS EXCLUSIVE (checked on the server): the views and materialized views using
-    the column and the views over them, and the foreign keys of other tables that point at
-    it. Not in `drops`, which names what the statement drops by name (as for DROP TABLE ...
-    CASCADE): the conflict graph reports the views dropped silently. The facts naming them
-    (`callers_facts`), for rule cascade-drops-dependents."""
+    the column and the views over them, the foreign keys of other tables that point at
+    it, the triggers of the table naming it (UPDATE OF, WHEN: "trigger tt on table t") and
+    the `policies` (table, name) reading it (fix-pg86). Not in `drops`, which names what
+    the statement drops by name (as for DROP TABLE ... CASCADE): the conflict
+    graph reports the views dropped silently. The facts naming them (`callers_facts`), for
+    rule cascade-drops-dependents."""
     catalog = b.ctx.catalog
     views: list[str] = []
     for view in catalog.views_using_column(table, column):
@@ -818,9 +847,12 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
     calling = routine_dependents(catalog, going)
     routines = drop_routines(b, going)
     rules = (*rules, *drop_callers(b, calling, rules))
-    found = Callers(constraints=keys, views=tuple(views)) | calling
-    return callers_facts(catalog, found, table, qualified, rules, routines=routines) \
-        if views or keys or routines else {}
+    found = Callers(views=tuple(views)) | calling
+    triggers = tuple((table, n) for n in _triggers_naming(catalog, table, column))
+    going = tuple((t.name, name) for t, name in policies)
+    return callers_facts(catalog, found, table, qualified, rules, keys, routines=routines,
+                         triggers=triggers, policies=going) \
+        if views or keys or routines or triggers or going else {}
 
 
 def _routines_using(b: Builder, table: str, column: str, qualified: bool) -> dict:

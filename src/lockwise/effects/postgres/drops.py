@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lockwise.catalog.model import Callers, Catalog, Index
+from lockwise.catalog.model import Callers, Catalog, Index, Table
 from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
@@ -45,6 +45,7 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     refused_if_partitioned,
     row_key_facts,
+    server_shown,
     table_facts,
 )
 from lockwise.effects.postgres.columns import drop_callers, drop_policies, dropped_column
@@ -115,12 +116,17 @@ def _name_every_dependent(actions: list[Action]) -> None:
     taking = [a.facts for a in actions if a.facts.get("callers_dropped")]
     if len(taking) < 2:
         return
+    from lockwise.effects.dependents import dependents_text
+
     named = tuple(dict.fromkeys(n for facts in taking for n in facts["callers_dropped"]))
+    policies = tuple(dict.fromkeys(n for facts in taking
+                                   for n in facts.get("callers_dropped_policies", ())))
     # (each step where it first comes: what uses a view of an earlier object is in that
     # object's steps too, before the view, so every view still goes before those it reads)
     sql = dict.fromkeys(line for facts in taking
                         for line in facts["callers_dropped_sql"].splitlines())
-    taking[0].update(callers_dropped=named, callers_dropped_text=", ".join(named),
+    taking[0].update(callers_dropped=named, callers_dropped_policies=policies,
+                     callers_dropped_text=dependents_text([*named, *policies]),
                      callers_dropped_sql="\n".join(sql))
 
 
@@ -264,10 +270,18 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         for view in views_outside:
             b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
         rules = drop_rules_naming(b, [*inside, *views_outside] if cascade else ())
-        policies = drop_policies(b, catalog.policies_on_others(
-            [*inside, *views_outside], schema=schema) if cascade else [])
-        callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
-                                else Callers(), f"{schema}.", True, rules)
+        going = catalog.policies_on_others([*inside, *views_outside], schema=schema) \
+            if cascade else []
+        policies = drop_policies(b, going)
+        # (named too: the views elsewhere over its tables, the foreign keys of tables
+        # elsewhere pointing into it, fix-pg86)
+        keys = tuple(sorted({(other, con.name) for t in inside if cascade
+                             for other, con in catalog.referencing(t)
+                             if not other.startswith(schema + ".")}))
+        found = schema_callers(catalog, schema, stmt) if cascade else Callers()
+        callers = _drop_callers(b, replace(found, views=tuple(dict.fromkeys(
+            [*views_outside, *found.views]))), f"{schema}.", True, rules, keys,
+            policies=_policy_names(going))
         b.act("drop_schema", policies, callers, _schema_types_outside(b, schema, cascade),
               schema=schema, cascade=cascade, if_exists=if_exists)
     else:
@@ -287,9 +301,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             # (a trigger whose WHEN calls it is named; one executing it is its purpose)
             when = tuple((t.name, n) for t, n in catalog.triggers_when_calling(
                 names[-1].lower(), name))
-            facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
+            going = catalog.policies_on_others(list(found.views), [name])
+            facts = {**drop_policies(b, going),
                      **_drop_callers(b, found, name, len(names) > 1, routines=routines,
-                                     triggers=when)}
+                                     triggers=when, policies=_policy_names(going))}
         elif kind == "function":
             facts = _refused_routine_drop(b, stmt, name, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
@@ -300,9 +315,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
-            policies, rules = _drop_sequence_readers(b, name)
+            policies, rules, going = _drop_sequence_readers(b, name)
             facts = {**policies, **_drop_callers(b, catalog.naming({name}), name,
-                                                 len(names) > 1, rules)}
+                                                 len(names) > 1, rules,
+                                                 policies=_policy_names(going))}
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
@@ -345,7 +361,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
         return next((said for n, said in shown.items() if calls_function(tuple(uses), n)), on)
 
     def table(t: str) -> str:
-        return f"table {_server_shown(t)}"
+        return f"table {server_shown(t)}"
     callers, tables = users.callers, catalog.tables
     over = [(o, next((s for s in tables[o].sources if s in callers.views), ""))
             for o in callers.views if o not in users.views and o in tables]
@@ -356,20 +372,20 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
         *(f"column {c} of {table(t)} depends on {of(tables[t].columns[c].uses)}"
           for t, c in callers.generated),
         # (a view reading such a column, and those over it: dropped first by the steps)
-        *(f"{_view_kind(catalog, v)} {_server_shown(v)} depends on column {c} of {table(t)}"
+        *(f"{_view_kind(catalog, v)} {server_shown(v)} depends on column {c} of {table(t)}"
           for t, c in callers.generated for v in catalog.views_using_column(t, c)),
-        *(f"{_view_kind(catalog, o.name)} {_server_shown(o.name)} depends on "
-          f"{_view_kind(catalog, v)} {_server_shown(v)}"
+        *(f"{_view_kind(catalog, o.name)} {server_shown(o.name)} depends on "
+          f"{_view_kind(catalog, v)} {server_shown(v)}"
           for v in views_reading_columns(catalog, callers.generated)
           for o in catalog.views_reading(v)),
         *(f"constraint {n} on {table(t)} depends on {of(tables[t].constraints[n].uses)}"
           for t, n in callers.constraints),
-        *(f"index {_server_shown(i)} depends on {of(catalog.indexes[i].uses)}"
+        *(f"index {server_shown(i)} depends on {of(catalog.indexes[i].uses)}"
           for i in callers.indexes),
-        *(f"{_view_kind(catalog, v)} {_server_shown(v)} depends on {of(tables[v].uses)}"
+        *(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {of(tables[v].uses)}"
           for v in users.views),
-        *(f"{_view_kind(catalog, o)} {_server_shown(o)} depends on "
-          f"{_view_kind(catalog, v)} {_server_shown(v)}" for o, v in over if v),
+        *(f"{_view_kind(catalog, o)} {server_shown(o)} depends on "
+          f"{_view_kind(catalog, v)} {server_shown(v)}" for o, v in over if v),
         *(f"function {_routine_shown(r.name, r.args)} depends on {of(r.calls)}"
           for r in users.routines),
         *(f"policy {p} on {table(t.name)} depends on {of(t.policies[p].functions)}"
@@ -389,18 +405,11 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
             "refused_function_drop_sql": "\n".join(steps)}
 
 
-def _server_shown(name: str) -> str:
-    """Relation or routine `name` (qualified) as the server's messages name it under the
-    default search_path: bare in public, else with its schema."""
-    schema, bare = name.split(".", 1)
-    return quote_ident(bare) if schema == "public" else quote_qualified(name)
-
-
 def _routine_shown(name: str, args: Iterable[str]) -> str:
     """A routine as the server's messages name it: `f(integer)`, `app.f(integer,text)`
     (format_type's names, no space after a comma; checked on 18.6)."""
-    return f"{_server_shown(name)}(" + ",".join(
-        format_type(_server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
+    return f"{server_shown(name)}(" + ",".join(
+        format_type(server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
                     (), a.endswith("[]")) for a in args) + ")"
 
 
@@ -409,18 +418,21 @@ def _view_kind(catalog: Catalog, view: str) -> str:
     return "materialized view" if known is not None and known.kind == "matview" else "view"
 
 
-def _drop_sequence_readers(b: Builder, name: str) -> tuple[dict, tuple[tuple[str, str], ...]]:
+def _drop_sequence_readers(b: Builder, name: str) -> tuple[
+        dict, tuple[tuple[str, str], ...], list[tuple[Table, str]]]:
     """DROP SEQUENCE `name` CASCADE, of what reads or names it (as the replay's
     `_drop_sequence_readers`; checked on 18.6): the views over it go, and the rules and
     policies reading or naming it (`nextval('s')`) or reading one of those views, each under
-    ACCESS EXCLUSIVE on its view or table. The facts naming the policies, and the rules."""
+    ACCESS EXCLUSIVE on its view or table. The facts naming the policies, the rules, and
+    the policies (table, name)."""
     catalog = b.ctx.catalog
     views = catalog.views_over(name)
     for view in views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"view:{view}")
     rules = drop_rules_naming(b, (name, *views))
-    return drop_policies(b, catalog.policies_on_others([name, *views])), rules
+    going = catalog.policies_on_others([name, *views])
+    return drop_policies(b, going), rules, going
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
@@ -463,7 +475,8 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     for view in reach:  # the views over it, its partitions or children: dropped with them
         b.lock(view, L.ACCESS_EXCLUSIVE)
     rules = drop_rules_naming(b, reach)  # (empty without CASCADE, which the server refuses)
-    policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+    going = catalog.policies_on_others(reach) if cascade else []
+    policies = drop_policies(b, going)
     if cascade:  # what names it by a regclass constant goes too, and what is built on it
         gone = {table, *named}
         found = relation_namers(catalog, table)
@@ -479,7 +492,7 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
                          if child not in gone)
         routines = drop_routines(b, routines_built_on(catalog, table))
         facts = {**facts, **_drop_callers(b, found, table, qualified, rules, keys, children,
-                                          routines)}
+                                          routines, policies=_policy_names(going))}
         # A column of its row type goes with its data, as with DROP TYPE ... CASCADE.
         for other, column in row_type_columns(catalog, table) if kind == "table" else ():
             if other not in gone:
@@ -545,7 +558,8 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
                   keys: tuple[tuple[str, str], ...] = (),
                   children: tuple[tuple[str, str], ...] = (),
                   routines: tuple[Routine, ...] = (),
-                  triggers: tuple[tuple[str, str], ...] = ()) -> dict:
+                  triggers: tuple[tuple[str, str], ...] = (),
+                  policies: tuple[tuple[str, str], ...] = ()) -> dict:
     """What uses a relation, function, sequence, type or schema a DROP ... CASCADE drops (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
@@ -554,7 +568,13 @@ def _drop_callers(b: Builder, found: Callers, like: str, qualified: bool,
     caller, and the routines built on it (`routines`), which lock nothing."""
     rules = (*rules, *drop_callers(b, found, rules))
     return callers_facts(b.ctx.catalog, found, like, qualified, rules, keys, children,
-                         routines, triggers)
+                         routines, triggers, policies)
+
+
+def _policy_names(found: Iterable[tuple[Table, str]]) -> tuple[tuple[str, str], ...]:
+    """(table, policy) of each of `found` (`Catalog.policies_on_others`), for
+    `callers_facts`: the policies a DROP ... CASCADE names among what it takes along."""
+    return tuple((table.name, name) for table, name in found)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
