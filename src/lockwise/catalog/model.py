@@ -1005,20 +1005,8 @@ class Catalog:
         (`version_memo`), not again at each statement that asks (a routine's body, its
         statements asked about at each call of it). The answer is shared: never changed
         in place."""
-        memo = self.version_memo
-        if memo is None:
-            memo = self.version_memo = {}
-        key = (id(node), question, resolution(), self.replica_role)
-        entry = memo.get(key)
-        if entry is not None and entry[0] is node:
-            if CHECK_CALLERS:  # (tests: the kept answer is the one found again)
-                again = find()
-                assert again == entry[1], f"found_per_schema({question}): " \
-                    f"{entry[1]} kept, {again} found again"
-            return entry[1]  # type: ignore[no-any-return]
-        found = find()
-        memo[key] = (node, found)
-        return found
+        return self._kept_per_version((id(node), question, resolution(), self.replica_role),
+                                      node, find, ("found_per_schema", question))
 
     def found_per_version(self, table: str, question: str, find: Callable[[], _T]) -> _T:
         """What `find` finds for `question` about `table` (from its columns and indexes):
@@ -1027,18 +1015,25 @@ class Catalog:
         known = self.tables.get(table)
         if known is None:
             return find()
+        return self._kept_per_version((table, question), known, find,
+                                      ("found_per_version", table, question))
+
+    def _kept_per_version(self, key: tuple, holder: object, find: Callable[[], _T],
+                          asked: tuple) -> _T:
+        """What `find` finds, kept in `version_memo` under `key` with `holder` (taken again
+        only while it is the one found with: a node, a table); `asked` names the question
+        in a failed check."""
         memo = self.version_memo
         if memo is None:
             memo = self.version_memo = {}
-        entry = memo.get((table, question))
-        if entry is not None and entry[0] is known:
+        entry = memo.get(key)
+        if entry is not None and entry[0] is holder:
             if CHECK_CALLERS:  # (tests: the kept answer is the one found again)
                 again = find()
-                assert again == entry[1], f"found_per_version({table}, {question}): " \
-                    f"{entry[1]} kept, {again} found again"
+                assert again == entry[1], f"{asked}: {entry[1]} kept, {again} found again"
             return entry[1]  # type: ignore[no-any-return]
         found = find()
-        memo[(table, question)] = (known, found)
+        memo[key] = (holder, found)
         return found
 
     def reset(self) -> None:
