@@ -2872,13 +2872,16 @@ def test_a_write_follows_its_triggers_once_though_their_bodies_write_in_between(
     # The effect model asks which routines an INSERT runs (its table's trigger), then runs
     # the trigger's body, whose own INSERT asks the same of its table; the replay then asks
     # again of the first INSERT, of the catalog the effect model read: the answer is
-    # remembered (`Catalog.found_once`) though another statement was asked about between.
+    # remembered (`Catalog.found_per_schema`) though another statement was asked about
+    # between.
     import lockwise.catalog.routines as routines
+    from lockwise.catalog import model
     from lockwise.core.types import LockMode
     from lockwise.discover import migration_from_text
     from lockwise.effects.nodes import range_var
     from lockwise.lint import lint_migrations
 
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' finding again)
     trigger_routines = routines._trigger_routines
     asked: list[dict] = []
     monkeypatch.setattr(routines, "_trigger_routines", lambda catalog, kind, body: (
@@ -4415,3 +4418,107 @@ def test_superseding_is_asked_only_of_a_rule_it_may_drop_and_still_drops_it(
                      ["index-without-concurrently", "missing-lock-timeout"],
                      ["add-column-volatile-default", "missing-statement-timeout"]]
     assert asked == [("missing-lock-timeout", True)]
+
+def _computed(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """The arguments `module`'s function `name` is run with from now on (each run, not each
+    ask: a kept answer is not run again), filled while the test runs."""
+    found = getattr(module, name)
+    runs: list[tuple] = []
+
+    def counted(*args: object) -> object:
+        runs.append(args)
+        return found(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    return runs
+
+
+def test_a_routine_body_is_searched_for_calls_once_while_the_schema_stays(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # fix-speed55: whether following a routine changes the catalog (`_changes_nothing`), and
+    # the routines a statement of its body calls (`called_routines`), were found again at
+    # each statement calling it: they are kept while the schema stays as it is
+    # (`Catalog.found_per_schema`, the catalog's `version_memo`) ...
+    import lockwise.catalog.replay as replay
+    import lockwise.catalog.routines as routines
+    from lockwise.catalog import model
+
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' finding again)
+    monkeypatch.setattr(replay, "CHECK_CALLERS", False, raising=False)
+    catalog = Catalog()
+
+    def run(sql: str) -> None:
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+
+    for sql in ("CREATE TABLE t (a int)", "CREATE TABLE log (a int)",
+                "CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\n"
+                "BEGIN INSERT INTO log VALUES (g()); RETURN 1; END $$"):
+        run(sql)
+    searched = _computed(monkeypatch, routines, "_called_routines")
+    for _ in range(3):
+        run("SELECT f()")
+    # (each SELECT f(); f's INSERT and the SELECT of its RETURN, g's SELECT 1: once each)
+    assert [kind for _, kind, _ in searched].count("InsertStmt") == 1
+    assert len(searched) == 6 and len({id(body) for _, _, body in searched}) == 6
+    # ... and found again once it changes: a trigger on log now runs h, whose ALTER TABLE
+    # the replay follows at the next call of f.
+    run("CREATE FUNCTION h() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN ALTER TABLE t ADD COLUMN z int; RETURN NEW; END $$")
+    run("SELECT f()")
+    assert "z" not in catalog.tables["public.t"].columns
+    run("CREATE TRIGGER log_h AFTER INSERT ON log FOR EACH ROW EXECUTE FUNCTION h()")
+    run("SELECT f()")
+    assert "z" in catalog.tables["public.t"].columns
+
+
+def test_the_keys_a_delete_fires_are_found_once_while_the_schema_stays(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # fix-speed55: the effect model asks which foreign keys a DELETE fires, then the
+    # routines its triggers run ask again (`_trigger_routines`): found once while the schema
+    # stays as it is, and again once it changes (the key dropped: its table no longer
+    # locked).
+    import lockwise.catalog.key_actions as key_actions
+    import lockwise.catalog.replay as replay
+    from lockwise.catalog import model
+    from lockwise.core.types import LockMode
+    from lockwise.lint import lint_migrations
+
+    setup = ("CREATE TABLE p (id int PRIMARY KEY);\n"
+             "CREATE TABLE c (id int, p_id int CONSTRAINT c_p REFERENCES p ON DELETE CASCADE);\n"
+             "CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+             "BEGIN RETURN OLD; END $$;\n"
+             "CREATE TRIGGER c_note AFTER DELETE ON c FOR EACH ROW EXECUTE FUNCTION note();\n")
+    deletes = "".join(f"DELETE FROM p WHERE id = {i};\n" for i in range(3))
+    monkeypatch.setattr(model, "CHECK_CALLERS", False)  # (the tests' finding again)
+    monkeypatch.setattr(replay, "CHECK_CALLERS", False, raising=False)
+    asked = _computed(monkeypatch, key_actions, "key_actions")
+    sql = setup + deletes + "ALTER TABLE c DROP CONSTRAINT c_p;\n" + deletes
+    statements = lint_migrations([migration_from_text(sql, "0001_m.sql")])[0].statements
+    assert [args[1:3] for args in asked] == [("public.p", "delete")] * 2
+    locked = [s.effect.locks.get("public.c") for s in statements
+              if s.statement.sql.startswith("DELETE")]
+    assert locked == [LockMode.ROW_EXCLUSIVE] * 3 + [None] * 3
+
+
+def test_the_schema_memo_is_let_go_when_the_replay_cannot_follow_a_change() -> None:
+    # fix-speed55: what is kept while the schema stays as it is (`version_memo`) goes when
+    # the schema changes outside a statement the replay applies: temporary tables going at
+    # the session's or transaction's end, and code the replay cannot follow (`reshaped`).
+    from lockwise.catalog.replay import end_session, end_transaction
+
+    catalog = Catalog()
+    for sql in ("CREATE TEMP TABLE s (a int)", "CREATE TEMP TABLE d (a int) ON COMMIT DROP"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0001", sql=sql)
+    kept = {("", "kept"): (None, 1)}
+    catalog.version_memo = dict(kept)
+    catalog.reshaped(set())  # (nothing reshaped: kept)
+    assert catalog.version_memo == kept
+    end_transaction(catalog)
+    assert catalog.version_memo is None and "pg_temp.d" not in catalog.tables
+    catalog.version_memo = dict(kept)
+    end_session(catalog)
+    assert catalog.version_memo is None and "pg_temp.s" not in catalog.tables
+    catalog.version_memo = dict(kept)
+    catalog.reshaped({"public.t"})
+    assert catalog.version_memo is None

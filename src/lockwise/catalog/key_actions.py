@@ -40,6 +40,18 @@ class KeyAction(NamedTuple):
     columns: frozenset[str]
 
 
+def schema_key_actions(catalog: Catalog, table: str, kind: str,
+                       columns: tuple[str, ...] | frozenset[str] = ()) -> tuple[KeyAction, ...]:
+    """`key_actions` of a catalog the PostgreSQL replay keeps (its `version_memo` let go
+    as the schema changes), found once while the schema stays as it is
+    (`Catalog.found_per_schema`): the effect model asks it of a DELETE or UPDATE, then the
+    routines its triggers run (`routines.called_routines`) ask it again, and a routine's
+    body at each call."""
+    changed = frozenset(columns)
+    return catalog.found_per_schema(None, ("key actions", table, kind, changed),
+                                    lambda: tuple(key_actions(catalog, table, kind, changed)))
+
+
 def key_actions(catalog: Catalog, table: str, kind: str,
                 columns: tuple[str, ...] | frozenset[str] = ()) -> list[KeyAction]:
     """The foreign keys a write (`kind`: delete, or update setting `columns`) of `table`

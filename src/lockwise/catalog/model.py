@@ -17,6 +17,7 @@ from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     calls_function,
     qualified,
+    resolution,
     type_name,
     written_type,
 )
@@ -421,9 +422,9 @@ def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
 
 
 #: Whether `Catalog.callers`, `naming` and `constraint_named` check their index's answer
-#: against a scan of every table, and `found_per_version` its kept answer against one found
-#: again (set LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests
-#: set it too).
+#: against a scan of every table, and `found_per_version` and `found_per_schema` their kept
+#: answers against ones found again (set LOCKWISE_CHECK_CALLERS=1 to run tests or corpora
+#: so; the tests set it too).
 CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
 
@@ -922,18 +923,22 @@ class Catalog:
     #: What `callers` finds for a DROP ... CASCADE (a scan of every table, asked by the
     #: effect model, `replay.tables_reached` and the replay), the names of a view's result
     #: (asked by the effect model for a name twice, then by the replay for the view's
-    #: columns), the routines a statement calls and its writes' triggers run
-    #: (`routines.called_routines`). Let go once the statement is applied
+    #: columns); the routines a statement calls and its writes' triggers run
+    #: (`routines.called_routines`) are kept longer (`found_per_schema`). Let go once the
+    #: statement is applied
     #: (`replay.apply_statement`) or, refused, ended (`replay.end_statement`).
     statement_memo: dict[tuple[int, tuple], tuple[object, Any]] | None = field(
         default=None, repr=False, compare=False)
     #: What is found of a table from its columns and indexes alone, kept until the schema
     #: may change (`found_per_version`): by (table, question), the Table found then and the
-    #: answer. Let go (None) by each statement the replay follows that is not a plain
-    #: UPDATE / DELETE / INSERT / SELECT (`replay._apply`; a routine's or DO block's
-    #: statements each go through it too) and by a copy of the catalog. Never changed in
-    #: place once shared: a fork's copy of the outer dict is its own.
-    version_memo: dict[tuple[str, str], tuple[Table, Any]] | None = field(
+    #: answer; and what is found of a parse tree node from the schema alone
+    #: (`found_per_schema`). Let go (None) by each statement the replay follows that is not
+    #: a plain UPDATE / DELETE / INSERT / SELECT (`replay._apply`; a routine's or DO block's
+    #: statements each go through it too), by code the replay cannot follow (`reshaped`),
+    #: by the temporary tables going at a transaction's or session's end
+    #: (`replay.end_transaction`, `replay.drop_temporary`) and by a copy of the catalog.
+    #: Never changed in place once shared: a fork's copy of the outer dict is its own.
+    version_memo: dict[tuple, tuple[Any, Any]] | None = field(
         default=None, repr=False, compare=False)
     #: Sequence (qualified) -> the tables that may have a column naming it: owning it
     #: (`owns`), drawing its default from it (`default_sequence`), or as its identity's
@@ -993,6 +998,16 @@ class Catalog:
         memo[key] = (node, found)
         return found
 
+    def found_per_schema(self, node: object, question: tuple, find: Callable[[], _T]) -> _T:
+        """What `find` finds for `question` about `node` (of a parse tree, held as
+        `found_once` holds it) from the schema, the search_path in force (`resolution`) and
+        the session's replication role alone: found once while the schema stays as it is
+        (`version_memo`), not again at each statement that asks (a routine's body, its
+        statements asked about at each call of it). The answer is shared: never changed
+        in place."""
+        return self._kept_per_version((id(node), question, resolution(), self.replica_role),
+                                      node, find, ("found_per_schema", question))
+
     def found_per_version(self, table: str, question: str, find: Callable[[], _T]) -> _T:
         """What `find` finds for `question` about `table` (from its columns and indexes):
         found once while the schema stays as it is (`version_memo`), not again for each
@@ -1000,18 +1015,25 @@ class Catalog:
         known = self.tables.get(table)
         if known is None:
             return find()
+        return self._kept_per_version((table, question), known, find,
+                                      ("found_per_version", table, question))
+
+    def _kept_per_version(self, key: tuple, holder: object, find: Callable[[], _T],
+                          asked: tuple) -> _T:
+        """What `find` finds, kept in `version_memo` under `key` with `holder` (taken again
+        only while it is the one found with: a node, a table); `asked` names the question
+        in a failed check."""
         memo = self.version_memo
         if memo is None:
             memo = self.version_memo = {}
-        entry = memo.get((table, question))
-        if entry is not None and entry[0] is known:
+        entry = memo.get(key)
+        if entry is not None and entry[0] is holder:
             if CHECK_CALLERS:  # (tests: the kept answer is the one found again)
                 again = find()
-                assert again == entry[1], f"found_per_version({table}, {question}): " \
-                    f"{entry[1]} kept, {again} found again"
+                assert again == entry[1], f"{asked}: {entry[1]} kept, {again} found again"
             return entry[1]  # type: ignore[no-any-return]
         found = find()
-        memo[(table, question)] = (known, found)
+        memo[key] = (holder, found)
         return found
 
     def reset(self) -> None:
@@ -1133,6 +1155,8 @@ class Catalog:
 
     def reshaped(self, tables: set[str]) -> None:
         """Code the replay cannot follow may have changed `tables` ("*": any table there is)."""
+        if tables:
+            self.version_memo = None  # (what was found of them may no longer hold)
         self.unsure.update(tables)
         if "*" in tables:
             self.made_since_unsure.clear()

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import (
+    CHECK_CALLERS,
     Callers,
     Catalog,
     Column,
@@ -84,6 +85,7 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     renamed_column_in,
+    resolution,
     resolver_in_force,
     role_name,
     schema_elements,
@@ -1872,6 +1874,8 @@ def drop_temporary(catalog: Catalog) -> None:
     (`Catalog.temporary`), not a scan of the whole catalog after each migration, which grew
     with the history."""
     temporary, catalog.temporary = catalog.temporary, {}
+    if temporary:
+        catalog.version_memo = None  # (what was found of the schema: found again)
     for name in temporary:
         if name in catalog.tables:  # (not already gone with an earlier one)
             _drop_relations(catalog, name, cascade=True)
@@ -1908,6 +1912,7 @@ def end_transaction(catalog: Catalog) -> None:
         catalog.replica_role = ""
     if not catalog.commit_drops:
         return
+    catalog.version_memo = None  # (what was found of the schema: found again)
     for name in [n for n in catalog.temporary
                  if (t := catalog.tables.get(n)) is not None and t.on_commit_drop]:
         if name in catalog.tables:  # (not already gone with an earlier one)
@@ -3091,11 +3096,25 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
 
 #: The routines whose bodies the replay is following, innermost last (`_run_routines`).
 _running: list[Routine] = []
-#: Whether each routine's run changes nothing in the catalog (`_changes_nothing`), by the
-#: routine and how many levels of calls it may follow, found on the catalog as it is now:
-#: emptied whenever the replay may have changed it (a statement's own change is applied
-#: before the routines it calls are followed; a body's statement or reshapes after).
-_unchanging: dict[tuple[Routine, int], bool] = {}
+#: Where the catalog's `version_memo` keeps `_unchanging`.
+_UNCHANGING = ("", "routines changing nothing")
+
+
+def _unchanging(catalog: Catalog) -> dict[tuple[Routine, int, int, str], bool]:
+    """Whether each routine's run changes nothing in the catalog (`_changes_nothing`), by
+    the routine, how many levels of calls it may follow, and the search_path (`resolution`)
+    and replication role in force (the calls its body's statements make resolve by them),
+    found on the catalog as it is now: kept in the catalog's `version_memo`, from one
+    statement to the next while the schema stays as it is (let go at each other statement),
+    and emptied whenever the replay following a routine may have changed it (a body's
+    statement or reshapes)."""
+    memo = catalog.version_memo
+    if memo is None:
+        memo = catalog.version_memo = {}
+    entry = memo.get(_UNCHANGING)
+    if entry is None:
+        entry = memo[_UNCHANGING] = (None, {})
+    return entry[1]  # type: ignore[no-any-return]
 
 
 def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) -> None:
@@ -3104,7 +3123,6 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
     (`_do_block`), a routine already being followed not again, and no deeper than
     `routines.MAX_DEPTH`. A routine whose run changes nothing (`_changes_nothing`) is not
     followed."""
-    _unchanging.clear()
     routines = called_routines(catalog, kind, body)
     if not routines:  # (most statements: no path to keep)
         return
@@ -3124,7 +3142,7 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
                                                               "plpgsql"))
             finally:
                 _running.pop()
-                _unchanging.clear()
+                _unchanging(catalog).clear()
 
 
 def _run_body(catalog: Catalog, routine: Routine, migration_id: str) -> None:
@@ -3138,7 +3156,7 @@ def _run_body(catalog: Catalog, routine: Routine, migration_id: str) -> None:
     own = use_routine_path(routine, catalog)
     for step in routine_statements(catalog, routine):
         apply_statement(catalog, step.tree, migration_id, sql=step.sql)
-        _unchanging.clear()
+        _unchanging(catalog).clear()
         if follow_set(step.tree, catalog) is False:
             overridden, lasting = True, resolver_in_force()
     if own:
@@ -3153,10 +3171,24 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
     and none has a SET search_path clause of its own. Found once per routine and levels
     while the catalog stays as it is (`_unchanging`): every routine reached changes nothing
     either, at the levels it had."""
+    unchanging = _unchanging(catalog)
+    found = _changes_nothing_in(catalog, routine, levels, unchanging,
+                                (resolution(), catalog.replica_role))
+    if CHECK_CALLERS:  # (tests: a kept answer is the one found again)
+        again = _changes_nothing_in(catalog, routine, levels, {}, ())
+        assert again == found, f"_changes_nothing({routine.name}, {levels}): {found} " \
+            f"kept, {again} found again"
+    return found
+
+
+def _changes_nothing_in(catalog: Catalog, routine: Routine, levels: int,
+                        unchanging: dict, stamp: tuple) -> bool:
+    """`_changes_nothing`, with what is known already in `unchanging` (by the routine,
+    the levels and then `stamp`), which it adds to."""
     reached, todo = {routine: levels}, [(routine, levels)]
     while todo:
         current, left = todo.pop()
-        known = _unchanging.get((current, left))
+        known = unchanging.get((current, left, *stamp))
         if known:
             continue
         trees = [] if known is False else [unwrap(t) for t in routine_trees(catalog, current)]
@@ -3165,14 +3197,14 @@ def _changes_nothing(catalog: Catalog, routine: Routine, levels: int) -> bool:
                 current.language == "plpgsql"
                 and _do_blocks.code_reshapes(catalog, current.sql, "plpgsql")) or \
                 current.path is not None or current.bound_path is not None:
-            _unchanging[routine, levels] = False
+            unchanging[(routine, levels, *stamp)] = False
             return False
         for kind, body in trees if left > 1 else ():
             for callee in called_routines(catalog, kind, body):
                 if reached.get(callee, 0) < left - 1:
                     reached[callee] = left - 1
                     todo.append((callee, left - 1))
-    _unchanging.update(dict.fromkeys(reached.items(), True))
+    unchanging.update(dict.fromkeys(((r, left, *stamp) for r, left in reached.items()), True))
     return True
 
 

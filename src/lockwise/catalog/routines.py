@@ -536,10 +536,11 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     (whether a row makes it run or not: the worst case)."""
     if not catalog.kept_routines or kind not in CALLING_KINDS:
         return []
-    # Asked by the effect model and again by the replay, of the same catalog
-    # (`Catalog.found_once`): a write's triggers and the keys it fires are followed once.
-    return list(catalog.found_once(body, ("called routines", kind),
-                                   lambda: _called_routines(catalog, kind, body)))
+    # Asked by the effect model and again by the replay, of the same catalog, and of a
+    # routine's body statements at each call of it (`Catalog.found_per_schema`): a write's
+    # triggers and the keys it fires are followed once while the schema stays as it is.
+    return list(catalog.found_per_schema(body, ("called routines", kind),
+                                         lambda: _called_routines(catalog, kind, body)))
 
 
 def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, ...]:
@@ -786,7 +787,7 @@ def _trigger_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
     below = _partition_triggers.reached_below(catalog, table, kind, body)
     fired = _partition_triggers.fired_tables(catalog, table, writes, below) + [
         reached for write in ("delete", "update") if write in writes
-        for action in _key_actions.key_actions(catalog, table, write, writes[write])
+        for action in _key_actions.schema_key_actions(catalog, table, write, writes[write])
         if action.write
         for reached in _partition_triggers.fired_tables(
             catalog, action.referencing, {action.write: action.columns}, action.reached[1:])]

@@ -903,7 +903,7 @@ def _referencing_rows(b: Builder, table: str, kind: str,
     and left empty)."""
     catalog = b.ctx.catalog
     read_per_row = []
-    for action in _key_actions.key_actions(catalog, table, kind, columns):
+    for action in _key_actions.schema_key_actions(catalog, table, kind, columns):
         other, key = action.referencing, action.key
         if key.columns and catalog.fully_known(other) is not None and \
                 not catalog.has_index_leading_with(other, key.columns):
