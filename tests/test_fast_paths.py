@@ -4299,3 +4299,79 @@ def test_a_partial_index_is_proven_only_from_a_where_reading_its_columns(
     facts = reports[-1].statements[-1].effect.actions[0].facts
     assert facts["where_scans_table"] is not serves
     assert bool(proofs) is tried
+
+
+#: Statements whose trees hold lists in lists, subqueries, WITH queries, casts and calls.
+_WALKED_SQL = """
+WITH c AS (SELECT id FROM ONLY app.t WHERE x IN (1, 2, 3))
+UPDATE u SET n = lower(coalesce(m::text, 'a')) FROM c
+  WHERE u.id = c.id AND EXISTS (SELECT 1 FROM v WHERE v.k = u.k FOR UPDATE) RETURNING now();
+CREATE TABLE w (id bigint DEFAULT nextval('w_seq'::regclass) PRIMARY KEY,
+  CONSTRAINT w_pos CHECK (id > 0), n int CONSTRAINT w_n NOT NULL);
+CREATE VIEW r AS SELECT a.id, count(*) OVER (PARTITION BY b.k) FROM a JOIN b USING (id)
+  WHERE a.z BETWEEN 1 AND f(2) UNION ALL SELECT 1, 2 FROM ONLY pg_temp_3.q;
+"""
+
+
+def test_bodies_of_a_kind_are_the_walks_in_its_order() -> None:
+    # fix-speed54: `bodies_of_kind` is `walk` filtered to one kind, without a generator step
+    # per node; callers rely on its order (the first nextval, routines called in order).
+    from lockwise.effects.nodes import bodies_of_kind, walk
+
+    trees = [stmt.tree for stmt in parse_sql(_WALKED_SQL).statements]
+    assert len(trees) == 3
+    for tree in [*trees, trees, {"k": [[tree] for tree in trees]}, None, [], "text"]:
+        kinds = {kind for kind, _ in walk(tree)}
+        for kind in [*kinds, "NoSuchNode", "relname"]:
+            assert bodies_of_kind(tree, kind) == [body for k, body in walk(tree) if k == kind]
+    # (an UPDATE's own table is a bare `relation`, no RangeVar node)
+    assert [b["relname"] for b in bodies_of_kind(trees[0], "RangeVar")] == ["t", "c", "v"]
+
+
+def test_the_relations_named_once_are_those_asked_of_each() -> None:
+    # fix-speed54: `_relations` names each RangeVar once (`range_var`), for both the tables
+    # read and those written with ONLY; a WITH query's name read with ONLY still counts as
+    # written with ONLY, as before, and is no table read.
+    from lockwise.effects import nodes
+
+    sql = ("WITH c AS (SELECT 1) SELECT * FROM ONLY c, ONLY t, u, app.x, ONLY app.y, "
+           "pg_temp_2.z")
+    tree = parse_sql(sql).statements[0].tree
+    read = [body for kind, body in nodes.walk(tree) if kind == "RangeVar"]
+    assert nodes.relations_in(tree) == list(dict.fromkeys(
+        nodes.range_var(body)[0] for body in read if body["relname"] != "c"))
+    assert sorted(nodes.relations_in(tree)) == ["app.x", "app.y", "pg_temp.z", "public.t",
+                                                "public.u"]
+    assert nodes.only_relations(tree) == {"public.c", "public.t", "app.y"}
+    # a copy changed (a new node): its own answer, not the one remembered for the first
+    changed = parse_sql(sql.replace("ONLY t", "ONLY s")).statements[0].tree
+    assert "public.s" in nodes.relations_in(changed)
+    assert nodes.only_relations(changed) == {"public.c", "public.s", "app.y"}
+    assert nodes.only_relations(tree) == {"public.c", "public.t", "app.y"}
+
+
+def test_a_written_schema_is_kept_without_asking_the_search_path() -> None:
+    # fix-speed54: `range_var` answers a name written with its schema itself; the resolver
+    # (the search_path in force) is asked only of unqualified ones, as `qualified` asks it.
+    from lockwise.effects import nodes
+
+    asked: list[str] = []
+
+    def resolver(name: str, create: bool) -> str:
+        asked.append(name)
+        return "first"
+
+    previous = nodes.use_resolver(resolver)
+    try:
+        assert nodes.range_var({"RangeVar": {"schemaname": "app", "relname": "t"}}) == \
+            ("app.t", True)
+        assert nodes.range_var({"schemaname": "app", "relname": "t"}, create=True) == \
+            ("app.t", True)
+        # (an empty schema is `public`, as `qualified` writes it, unasked)
+        assert nodes.range_var({"schemaname": "", "relname": "t"}) == ("public.t", True)
+        assert nodes.range_var({"relname": "t"}) == ("first.t", False)
+        assert nodes.range_var({"schemaname": "pg_temp_7", "relname": "t"}) == \
+            ("pg_temp.t", True)
+    finally:
+        nodes.use_resolver(previous)
+    assert asked == ["t"]
