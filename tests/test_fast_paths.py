@@ -1537,17 +1537,16 @@ def test_each_expression_is_read_for_its_columns_once(monkeypatch: pytest.Monkey
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    walk = nodes.walk
+    walk = nodes._bodies_walk  # (what `bodies_of_kind` walks: not what it remembers)
     seen: list[dict] = []  # (kept alive: their ids stay theirs)
 
-    def counting(node: object):
-        reading = "columns_read" in sys._getframe(1).f_code.co_qualname
-        for kind, body in walk(node):
-            if reading and kind == "ColumnRef":
-                seen.append(body)
-            yield kind, body
+    def counting(node: object, kind: str) -> tuple[dict, ...]:
+        found = walk(node, kind)
+        if "columns_read" in sys._getframe(2).f_code.co_qualname and kind == "ColumnRef":
+            seen.extend(found)
+        return found
 
-    monkeypatch.setattr(nodes, "walk", counting)
+    monkeypatch.setattr(nodes, "_bodies_walk", counting)
     sql = ("CREATE TABLE t (a int, b int CHECK (a > b), c int GENERATED ALWAYS AS (a * 2) "
            "STORED, CONSTRAINT t_ab CHECK (a < b + 9));\n"
            "CREATE INDEX t_i ON t ((a + b), c) WHERE b > 0;\n"
@@ -1650,14 +1649,33 @@ def _walks_started(monkeypatch: pytest.MonkeyPatch, module: object,
     return started
 
 
+def _bodies_walks_started(monkeypatch: pytest.MonkeyPatch,
+                          callers: tuple[str, ...]) -> list[object]:
+    """The nodes `bodies_of_kind` walks (not answered from its memo) for a function named in
+    `callers`, filled while the test runs (the nodes kept alive: their ids stay theirs)."""
+    import sys
+
+    import lockwise.effects.nodes as nodes
+
+    walk = nodes._bodies_walk
+    started: list[object] = []
+
+    def counting(node: object, kind: str) -> tuple[dict, ...]:
+        if sys._getframe(2).f_code.co_name in callers:
+            started.append(node)
+        return walk(node, kind)
+
+    monkeypatch.setattr(nodes, "_bodies_walk", counting)
+    return started
+
+
 def test_a_statement_is_searched_for_routine_calls_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # The effect model runs the PL/pgSQL routines a statement calls, then the catalog replay
     # follows them: the statement is searched for its function calls once, not by each.
-    import lockwise.catalog.routines as routines
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
+    searched = _bodies_walks_started(monkeypatch, ("_called_routines",))
     sql = ("CREATE TABLE t (a int);\n"
            "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql AS $$\n"
            "BEGIN ALTER TABLE t ADD COLUMN b int; RETURN x; END $$;\n"
@@ -1699,11 +1717,10 @@ def test_a_statement_is_searched_for_calls_once_with_many_routine_bodies_between
     # the bodies a statement runs are searched between the effect model's ask and the
     # replay's. A full memo dropped every entry at once, the statement's too: the replay
     # then searched it again (500 of 1,258 searches of lemmy+documenso were repeats).
-    import lockwise.catalog.routines as routines
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
+    searched = _bodies_walks_started(monkeypatch, ("_called_routines",))
     sql = "CREATE TABLE t (a int);\n" + "".join(
         f"CREATE FUNCTION f{i}() RETURNS int LANGUAGE plpgsql AS $$\n"
         f"BEGIN INSERT INTO t VALUES ({i}); RETURN 1; END $$;\n" for i in range(45))
@@ -4323,7 +4340,9 @@ def test_bodies_of_a_kind_are_the_walks_in_its_order() -> None:
     for tree in [*trees, trees, {"k": [[tree] for tree in trees]}, None, [], "text"]:
         kinds = {kind for kind, _ in walk(tree)}
         for kind in [*kinds, "NoSuchNode", "relname"]:
-            assert bodies_of_kind(tree, kind) == [body for k, body in walk(tree) if k == kind]
+            walked = [body for k, body in walk(tree) if k == kind]
+            assert list(bodies_of_kind(tree, kind)) == walked
+            assert list(bodies_of_kind(tree, kind)) == walked  # (remembered)
     # (an UPDATE's own table is a bare `relation`, no RangeVar node)
     assert [b["relname"] for b in bodies_of_kind(trees[0], "RangeVar")] == ["t", "c", "v"]
 
@@ -4375,3 +4394,33 @@ def test_a_written_schema_is_kept_without_asking_the_search_path() -> None:
     finally:
         nodes.use_resolver(previous)
     assert asked == ["t"]
+
+
+def test_the_bodies_remembered_are_the_nodes_own_and_few() -> None:
+    # fix-speed54: `bodies_of_kind` remembers its answer by the node itself: the same node
+    # asked again gets the same bodies (not walked again), an equal tree of another
+    # statement its own bodies, a changed copy the bodies of the change; a node asked of
+    # one kind is walked anew for another; and only the last 64 nodes are held.
+    from lockwise.effects import nodes
+
+    tree = parse_sql("SELECT f(a), g(b) FROM t").statements[0].tree
+    first = nodes.bodies_of_kind(tree, "FuncCall")
+    assert [nodes.strings(c["funcname"]) for c in first] == [["g"], ["f"]]
+    assert nodes.bodies_of_kind(tree, "FuncCall") is first
+    other = parse_sql("SELECT f(a), g(b) FROM t").statements[0].tree
+    assert other == tree
+    again = nodes.bodies_of_kind(other, "FuncCall")
+    assert again == first and all(a is not b for a, b in zip(again, first, strict=True))
+    changed = {"SelectStmt": {**tree["SelectStmt"], "targetList": tree["SelectStmt"][
+        "targetList"][:1]}}
+    assert [nodes.strings(c["funcname"]) for c in nodes.bodies_of_kind(changed, "FuncCall")] \
+        == [["f"]]
+    assert [c["fields"][0]["String"]["sval"]
+            for c in nodes.bodies_of_kind(tree, "ColumnRef")] == ["b", "a"]
+    for _ in range(80):  # (other statements' nodes, asked since)
+        nodes.bodies_of_kind(parse_sql("SELECT h(1)").statements[0].tree, "FuncCall")
+    held = nodes._bodies_found["FuncCall"]._entries
+    assert len(held) == 64
+    assert all(entry[0] is not tree for entry in held.values())
+    assert nodes.bodies_of_kind(tree, "FuncCall") is not first
+    assert nodes.bodies_of_kind(tree, "FuncCall") == first

@@ -546,7 +546,7 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
 def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, ...]:
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
-        calls = _calls.put(body, bodies_of_kind(body, "FuncCall"))
+        calls = _calls.put(body, list(bodies_of_kind(body, "FuncCall")))
     fired = _trigger_routines(catalog, kind, body)
     found, scoped = _routines_called(catalog, calls, fired)
     if len(found) > len(fired) + 1:

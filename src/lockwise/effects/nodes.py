@@ -345,10 +345,28 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
-def bodies_of_kind(node: object, kind: str) -> list[dict]:
+#: What `bodies_of_kind` found lately, a memo a kind: a column's default is asked for its
+#: calls three times by the effect model (`named_calls`, `lock_default_sequences`,
+#: `nextval_sequence`), a statement's calls by the effect model and again by the replay.
+_bodies_found: dict[str, NodeMemo[tuple[dict, ...]]] = {}
+
+
+def bodies_of_kind(node: object, kind: str) -> tuple[dict, ...]:
     """The bodies of the `kind` nodes below `node`, in `walk`'s order: `[body for k, body in
     walk(node) if k == kind]`, without a generator step and a tuple per node (most walks
-    look for one kind: a statement's calls, an expression's column references)."""
+    look for one kind: a statement's calls, an expression's column references), and
+    remembered for the node (`NodeMemo`: a tree is never changed in place)."""
+    memo = _bodies_found.get(kind)
+    if memo is None:
+        memo = _bodies_found[kind] = NodeMemo()
+    found = memo.get(node)
+    if found is None:
+        found = memo.put(node, _bodies_walk(node, kind))
+    return found
+
+
+def _bodies_walk(node: object, kind: str) -> tuple[dict, ...]:
+    """`bodies_of_kind`, walked."""
     out: list[dict] = []
     stack = [node]
     pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
@@ -365,7 +383,7 @@ def bodies_of_kind(node: object, kind: str) -> list[dict]:
                     extend(value)
         elif type(item) is list:
             extend(item)
-    return out
+    return tuple(out)
 
 
 #: The clauses of a query whose expressions the executor runs before its output columns
@@ -434,7 +452,7 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
 def named_calls(expr: object, skipped: str | None = None) -> list[tuple[str, dict]]:
     """`function_names`, each with its FuncCall."""
     calls = bodies_of_kind(expr, "FuncCall") if skipped is None else \
-        [body for kind, body in walk_except(expr, skipped) if kind == "FuncCall"]
+        tuple(body for kind, body in walk_except(expr, skipped) if kind == "FuncCall")
     out = []
     for body in calls:
         names = strings(body.get("funcname"))
