@@ -4646,3 +4646,54 @@ def test_the_bodies_remembered_are_the_nodes_own_and_few() -> None:
     assert all(entry[0] is not tree for entry in held.values())
     assert nodes.bodies_of_kind(tree, "FuncCall") is not first
     assert nodes.bodies_of_kind(tree, "FuncCall") == first
+
+
+# --- where-without-index: batches judged only where they are written ------------------------
+
+
+def _lint_judging_batches(monkeypatch: pytest.MonkeyPatch, sql: str) -> tuple[list, int]:
+    """The findings of `sql` as one migration, and how often lint judged whether batches of
+    an UPDATE or DELETE would read otherwise than the whole statement."""
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.executor import batches
+    from lockwise.lint import LintOptions, lint_migrations
+
+    asked = 0
+    judge = batches.batches_read_otherwise
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal asked
+        asked += 1
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "batches_read_otherwise", counted)
+    # (the table made by a migration before: a table of this migration has no rows to scan)
+    reports = lint_migrations([migration_from_text(_BATCH_TABLE, "0001_t.sql"),
+                               migration_from_text(sql, "0002_m.sql")], LintOptions())
+    return [f for s in reports[-1].statements for f in s.findings], asked
+
+
+_BATCH_TABLE = ("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n"
+                "CREATE INDEX t_a ON t (a);\n")
+
+
+def test_an_update_whose_where_an_index_serves_judges_no_batches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # (no where-without-index finding, so no batches are written: nothing to judge)
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET b = 1 WHERE a = 2;\n")
+    assert "where-without-index" not in {f.rule for f in findings}
+    assert asked == 0
+
+
+def test_an_unindexed_update_still_says_why_its_batches_would_differ(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET b = b + 1 WHERE b > (SELECT avg(b) FROM t);\n")
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert asked >= 1 and unindexed
+    assert "each would read what the batches before it wrote" in unindexed[0].instead
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET a = 1 WHERE b = 2;\n")
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert asked >= 1 and "in batches by id" in unindexed[0].instead

@@ -233,7 +233,7 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog),
+                unbatchable=lambda: _unbatchable(stmt, kind, in_with, b.ctx.catalog),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
                 default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and b.ctx.rule_text
