@@ -206,7 +206,7 @@ def test_the_safe_alternative_writes_virtual_only_where_the_server_takes_it(
 #: built-in name, picked by its operands' types; ALTER COLUMN ... TYPE of a VIRTUAL column to
 #: a type they made; citext, an extension the migrations created.
 MORE_SETUP = """CREATE EXTENSION citext;
-CREATE TABLE t (id int, n int, s text, b bool, vc varchar(5), c citext);
+CREATE TABLE t (id int, n int, s text, b bool, vc varchar(5), ch char(3), c citext);
 CREATE TABLE g (n int, s text, v int GENERATED ALWAYS AS (n + 1) VIRTUAL,
                 w text GENERATED ALWAYS AS (s) VIRTUAL,
                 st int GENERATED ALWAYS AS (n + 1) STORED);
@@ -244,6 +244,7 @@ MORE_CASES = [
     ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (citext('x')) VIRTUAL", USER_TYPE),
     ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (citext(b)) VIRTUAL", USER),
     ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (b::citext) VIRTUAL", USER),
+    ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (citext(ch)) VIRTUAL", USER),
     ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (c::text) VIRTUAL", USER_TYPE),
     ("ALTER TABLE t ADD COLUMN v bool GENERATED ALWAYS AS (c IS NULL) VIRTUAL", USER_TYPE),
     ("ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (citext(s)) STORED", ""),
