@@ -25,6 +25,7 @@ from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
+    from lockwise.catalog.operators import Operator
     from lockwise.catalog.overloads import Routine
 
 _T = TypeVar("_T")
@@ -900,6 +901,11 @@ class Catalog:
     #: the CREATE statement of one whose body is followed at each call, its arguments).
     #: Replaced whole, never changed in place (a down check's fork shares it).
     kept_routines: dict[str, tuple[Routine, ...]] = field(default_factory=dict)
+    #: Operators the migrations made (CREATE OPERATOR; qualified name) -> each of that name
+    #: (`operators.Operator`: operand types, the function it runs), moved by ALTER OPERATOR
+    #: ... SET SCHEMA, gone with DROP OPERATOR, their schema or function (CASCADE). An
+    #: extension's are not known. Replaced whole, never changed in place.
+    operators: dict[str, tuple[Operator, ...]] = field(default_factory=dict)
     #: The migration's session_replication_role when it set `replica` ("session"; "local":
     #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
     #: triggers fire (`Trigger.fires`; catalog/routines.py).

@@ -328,7 +328,7 @@ ACTION_KINDS = frozenset({
     'new_tablespacename', 'new_type', 'newname', 'newrole', 'newschema', 'no_inherit', 'noinherit',
     'not_enforced', 'not_valid', 'nowait', 'nullable_column', 'nulls_not_distinct', 'nulltesttype',
     'number', 'object', 'object_missing', 'object_type', 'objects', 'objname', 'objtype', 'old',
-    'on', 'only', 'op', 'opclass', 'opclass_changes', 'operation', 'options',
+    'on', 'only', 'op', 'opclass', 'opclass_changes', 'operation', 'operator', 'options',
     'orig_tablespacename', 'other', 'over', 'override', 'parameters', 'params', 'parse_error',
     'partbound', 'partial', 'partition_key', 'partitioned', 'partitioning', 'partspec', 'pg_',
     'pg_temp_', 'pg_version', 'pk_attrs', 'pktable', 'policy', 'policy_name', 'portalname',
