@@ -26,6 +26,7 @@ from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_tabl
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
+    COPYING_ENGINES,
     LOCKS,
     NO_ALGORITHM,
     OPERATIONS,
@@ -34,6 +35,7 @@ from lockwise.effects.mysql_ddl import (
     Plan,
     Version,
     algorithm_allowed,
+    engine_copies,
     instant_column_layout,
     known_algorithms,
     lock_refusal,
@@ -130,6 +132,11 @@ class MySQLSession:
     #: (effects/mysql_prepared.py).
     user_texts: dict[str, Held | None] = field(default_factory=dict)
     prepared_texts: dict[str, Held | None] = field(default_factory=dict)
+
+    #: SET [SESSION] default_storage_engine = name: the engine (lower case) of a table a
+    #: later CREATE TABLE makes without ENGINE= ("" for the server's, InnoDB). A TEMPORARY
+    #: table takes default_tmp_storage_engine instead, not followed.
+    default_engine: str = ""
 
     def __post_init__(self) -> None:
         if self.sql_mode is None:
@@ -1354,8 +1361,12 @@ class _Builder:
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
+        engine = ""
         if self.copies(table, clauses, operations):
             plans = _copied(plans, operations, flavour)
+        elif engine := COPYING_ENGINES.get(getattr(self.catalog.tables.get(table), "engine",
+                                                   "")):
+            plans = engine_copies(plans, [op for op, _ in operations], flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
         self.foreign_key_index_dropped(base, table, operations)
@@ -1483,7 +1494,8 @@ class _Builder:
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note + _operation_notes(operations) + (
                 f" ({base['table']} is a TEMPORARY table, which the server always copies)"
-                if temporary and algorithm == "COPY" else ""),
+                if temporary and algorithm == "COPY" else _engine_note(
+                    base["table"], engine, clauses) if engine and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1606,6 +1618,18 @@ def _added_invisible_primary_key(known: Table | None, implicit: str,
                 for column in extra["columns"]):
             return (op, extra) if extra.get("invisible") else None
     return None
+
+
+def _engine_note(table: str, engine: str, clauses: _Clauses) -> str:
+    """Why an ALTER of `table`, of the storage `engine` (MyISAM, Aria, MEMORY), copies it:
+    the engine alters nothing in place; and the server's error for an ALGORITHM= / LOCK=
+    clause that asks for less (1845, ER_ALTER_OPERATION_NOT_SUPPORTED: "ALGORITHM=INPLACE is
+    not supported for this operation. Try ALGORITHM=COPY", "LOCK=NONE is not supported for
+    this operation. Try LOCK=SHARED"; checked on MariaDB 10.11)."""
+    refused = clauses.algorithm in ("INSTANT", "NOCOPY", "INPLACE") or clauses.lock == "NONE"
+    article = "an" if engine[0] in "AEIOU" else "a"
+    return (f" ({table} is {article} {engine} table: only InnoDB alters a table in place or "
+            f"instantly{'; error 1845' if refused else ''})")
 
 
 def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
@@ -3792,6 +3816,13 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         b.act("other", {"node": type(expr).__name__})
 
 
+#: SET default_storage_engine: the session's value (SESSION / LOCAL / @@ / @@SESSION. /
+#: @@LOCAL.); GLOBAL changes new sessions only (`global` is then set).
+_DEFAULT_ENGINE = re.compile(
+    r"(?<![\w.@])(?P<global>GLOBAL\s+|@@GLOBAL\.)?(?:SESSION\s+|LOCAL\s+|@@SESSION\.|"
+    r"@@LOCAL\.|@@)?default_storage_engine\s*:?=\s*['\"`]?(?P<engine>\w+)", re.I)
+
+
 def _set(b: _Builder, sql: str) -> None:
     """A SET statement: the session settings it changes that lockwise follows."""
     session = b.session
@@ -3807,6 +3838,10 @@ def _set(b: _Builder, sql: str) -> None:
         session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
     if "sql_mode" in text:
         session.sql_mode = sql_modes.after_set(sql, session.sql_mode, session.flavour)
+    for engine in _DEFAULT_ENGINE.finditer(sql):
+        if not engine["global"]:
+            named = engine["engine"].lower()
+            session.default_engine = "" if named in ("default", "innodb") else named
     if "innodb_compression_default" in text:
         session.compression_default, session.compression_default_own = \
             page_compression.session_default(
@@ -4282,6 +4317,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.shadowing_tables.add(name.split(".")[-1])
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
+        if not catalog.tables[name].engine and expr.find(exp.TemporaryProperty) is None:
+            catalog.tables[name].engine = session.default_engine
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
         catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
