@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
+from lockwise.effects import mysql_partition_ops as partition_ops
 from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
 from lockwise.effects import mysql_sql_mode as sql_modes
@@ -676,6 +677,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
+                       "mysql_partition_operation_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1389,6 +1391,10 @@ class _Builder:
                 and (_changes_column_text(sql) or _altered_engine(sql)):
             self.system_versioned(base, table, "ALTER TABLE", sql)
         self.partition_key_column_changed(base, table, operations)
+        if (known := self.catalog.tables.get(table)) is not None and (
+                refused := partition_ops.refusal(known, sql, self.catalog.defined_here(table)
+                                                 is not None)):
+            self.act("mysql_partition_operation_refused", {**base, **refused})
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
             from lockwise.parse.mysql import partition_key
@@ -3967,6 +3973,8 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
 
+    from lockwise.parse.mysql import partition_names
+
     copied = expr.args.get("expression") is not None or expr.find(exp.LikeProperty) is not None
     table = Table(_table_name(expr.this),
                   kind="partitioned" if expr.meta.get("partitioned") else "table",
@@ -3974,7 +3982,9 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   created_by=None if copied else migration_id,
                   row_versions_from_start=True,
                   partition_strategy=expr.meta.get("partitioned") or "",
-                  partition_key=expr.meta.get("partition_key") or ())
+                  partition_key=expr.meta.get("partition_key") or (),
+                  partition_names=partition_names(expr.meta["partitioning"])
+                  if expr.meta.get("partitioning") else None)
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
@@ -4310,6 +4320,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
             (altered := catalog.tables.get(key(m.group("table")))) is not None:
         page_compression.apply_options(altered, tree["sqlglot"]["sql"])
+    if (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
+            (altered := catalog.tables.get(key(m.group("table")))) is not None:
+        altered.partition_names = partition_ops.partitions_after(altered.partition_names,
+                                                                 tree["sqlglot"]["sql"])
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
@@ -4406,12 +4420,14 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND, partition_key
+            from lockwise.parse.mysql import PARTITION_KIND, partition_key, partition_names
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
             partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
+            partitioned.partition_names = None if m.group("remove") else partition_names(
+                code_only(tree["sqlglot"]["sql"]))
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = key(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)

@@ -2108,6 +2108,57 @@ def partition_key(text: str) -> tuple[str, ...]:
         for quoted, bare, call in _KEY_PART.findall(text[found.end():end - 1]) if not call))
 
 
+#: A partition definition's start: `PARTITION name` after the list's `(` or a `,`.
+_PARTITION_DEFINITION = re.compile(r"\s*PARTITION\s+(`(?:[^`]|``)+`|[\w$]+)", re.IGNORECASE)
+_PARTITION_COUNT = re.compile(r"\bPARTITIONS\s+(\d+)", re.IGNORECASE)
+
+
+def partition_names(text: str) -> tuple[str, ...] | None:
+    """The names, lower case and in order, of the partitions the partitioning clause `text`
+    (`PARTITION BY ... [PARTITIONS n] [(PARTITION p ..., ...)]`) defines: those its list
+    names, else p0 .. p<n-1> (the server's names for HASH / KEY `PARTITIONS n`, one when no
+    count is written; checked on MariaDB 10.11). None when it cannot tell: sub-partitions,
+    a list it does not read."""
+    found = _PARTITION_BY.search(text)
+    if found is None or re.search(r"\bSUBPARTITION", text, re.IGNORECASE):
+        return None
+    depth, end = 1, found.end()  # past the partitioning expression's parentheses
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    rest = text[end:]
+    if "(" not in rest:
+        count = _PARTITION_COUNT.search(rest)
+        return tuple(f"p{i}" for i in range(int(count.group(1)) if count else 1))
+    return partition_list_names(rest)
+
+
+def partition_list_names(rest: str) -> tuple[str, ...] | None:
+    """The names, lower case and in order, of the partition definitions in the first
+    parenthesized list of `rest` (`(PARTITION p0 VALUES ..., PARTITION p1 ...)`, as
+    PARTITION BY and ADD PARTITION write it); None when it cannot read them."""
+    start = rest.find("(")
+    if start < 0:
+        return None
+    names, depth = [], 0
+    for i in range(start, len(rest)):
+        char = rest[i]
+        if char in "'\"":  # (a string holding a parenthesis or a comma: not read)
+            return None
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if depth == 1 and char in "(,":
+            definition = _PARTITION_DEFINITION.match(rest, i + 1)
+            if definition is None:
+                return None
+            names.append(definition.group(1).strip("`").replace("``", "`").lower())
+        if depth == 0:
+            break
+    return tuple(names) if names and depth == 0 else None
+
+
 def _keep_spatial_types(tree, body: str) -> None:
     """Note on each GEOMETRY column definition of `tree` the spatial type and SRID `body`
     wrote for it (`meta["spatial"]`: ("point", 4326)), matched in order; nothing when the
