@@ -82,6 +82,12 @@ def test_the_message_names_the_partitions(lint_change) -> None:
     assert "r has no partition p9 (its partitions: p0, p1, p2)" in finding.message
 
 
+def test_a_copy_of_a_partitioned_table_is_not_said_to_be_unpartitioned(lint_change) -> None:
+    # (CREATE TABLE ... LIKE copies the partitioning: the server rebuilds p1)
+    assert _said(lint_change("CREATE TABLE r2 LIKE r;\nALTER TABLE r2 REBUILD PARTITION p1;",
+                             "mariadb")) is None
+
+
 def test_a_table_known_only_from_use_is_not_judged(lint_change) -> None:
     # (made elsewhere: the replay cannot tell it is not partitioned)
     assert _said(lint_change("ALTER TABLE elsewhere ADD COLUMN c INT;\n"

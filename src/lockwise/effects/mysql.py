@@ -1392,8 +1392,8 @@ class _Builder:
             self.system_versioned(base, table, "ALTER TABLE", sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and (
-                refused := partition_ops.refusal(known, sql, self.catalog.defined_here(table)
-                                                 is not None)):
+                refused := partition_ops.refusal(known, sql, known.created_by is not None and
+                                                 self.catalog.defined_here(table) is not None)):
             self.act("mysql_partition_operation_refused", {**base, **refused})
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):

@@ -57,8 +57,9 @@ def partitions_after(names: tuple[str, ...] | None, sql: str) -> tuple[str, ...]
 
 def refusal(table: Table, sql: str, known_whole: bool) -> dict | None:
     """The server's refusal of the partition operation in the ALTER TABLE `sql` on `table`
-    (`known_whole`: the migrations created it, so the replay knows it is not partitioned
-    when it says so): the facts of mysql-partition-operation-refused, or None.
+    (`known_whole`: a CREATE TABLE of the migrations defined it, not LIKE or AS SELECT, which
+    may copy partitioning, so the replay knows it is not partitioned when it says so): the
+    facts of mysql-partition-operation-refused, or None.
 
     Checked on MariaDB 10.11: COALESCE PARTITION of a RANGE / LIST table (1509), of as many
     partitions as the table has or more (1508); DROP PARTITION of a HASH / KEY table (1512);
