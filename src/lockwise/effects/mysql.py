@@ -28,6 +28,7 @@ from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
     COPYING_ENGINES,
+    ENGINE_NAMES,
     LOCKS,
     NO_ALGORITHM,
     OPERATIONS,
@@ -1363,11 +1364,12 @@ class _Builder:
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
-        engine = ""
+        # (a MyISAM, Aria or MEMORY table: its engine's name, which the messages give)
+        engine = getattr(self.catalog.tables.get(table), "engine", "")
+        engine = ENGINE_NAMES[engine] if engine in COPYING_ENGINES else ""
         if self.copies(table, clauses, operations):
-            plans = _copied(plans, operations, flavour)
-        elif engine := COPYING_ENGINES.get(getattr(self.catalog.tables.get(table), "engine",
-                                                   "")):
+            plans, engine = _copied(plans, operations, flavour), ""
+        elif engine:
             plans = engine_copies(plans, [op for op, _ in operations], flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
@@ -2664,8 +2666,7 @@ def _command(b: _Builder, sql: str) -> None:
 #: write lock: reads wait too (sql_admin.cc takes TL_WRITE; checked on MariaDB 10.11 for
 #: MyISAM and Aria). MEMORY, CSV and the others answer "The storage engine for the table
 #: doesn't support optimize", a note, and do nothing.
-_ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "archive": "ARCHIVE"}
-_OPTIMIZED_LOCKED = frozenset(_ENGINE_NAMES)
+_OPTIMIZED_LOCKED = frozenset({"myisam", "aria", "archive"})
 
 
 def _optimize(b: _Builder, sql: str, start: int) -> None:
@@ -2686,7 +2687,7 @@ def _optimize(b: _Builder, sql: str, start: int) -> None:
         if engine in _OPTIMIZED_LOCKED:
             b.locks[table] = LockMode.ACCESS_EXCLUSIVE
             b.act("mysql_optimize_locked", {**b.table_facts(table), "statement_part": i,
-                                             "engine": _ENGINE_NAMES[engine]})
+                                             "engine": ENGINE_NAMES[engine]})
         else:  # (each table its own finding, as RENAME TABLE's pairs: `statement_part`)
             b.alter(table, [("rebuild_table", {"statement_part": i} if i else {})], sql)
 

@@ -396,7 +396,10 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
 #: for the copy (checked, docs/mysql.md fix-mysql58). MySQL 8: from its manual only ("ALTER
 #: TABLE Statement", Performance and Space Requirements: INPLACE is for InnoDB's online DDL,
 #: renaming a table and the operations that only modify table metadata).
-COPYING_ENGINES = {"myisam": "MyISAM", "aria": "Aria", "memory": "MEMORY", "heap": "MEMORY"}
+COPYING_ENGINES = frozenset({"myisam", "aria", "memory", "heap"})
+#: The storage engines' names as the servers write them, by the catalog's lower-case name.
+ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "memory": "MEMORY", "heap": "MEMORY",
+                "archive": "ARCHIVE"}
 #: What those engines still change without a copy: the table's metadata only (MariaDB 10.11
 #: took ALGORITHM=INSTANT and LOCK=NONE for each on a MyISAM table; RENAME TO and DISABLE
 #: KEYS want LOCK=EXCLUSIVE there, as on InnoDB).
