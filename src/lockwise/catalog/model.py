@@ -325,6 +325,9 @@ class Table:
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
     partition_key: tuple[str, ...] = ()
+    #: MySQL / MariaDB: the names of a partitioned table's partitions, lower case (the
+    #: server matches them so), in order; None when the replay does not know every one.
+    partition_names: tuple[str, ...] | None = None
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
     #: Row-level security policy name -> what the catalog knows of it (replaced whole). Of a
