@@ -1886,6 +1886,27 @@ class Catalog:
                 return con.columns
         return ()
 
+    def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, str, str, frozenset[str]]]:
+        """What the foreign keys' actions write when a `kind` write (delete, or update of
+        `columns`) of `table`'s rows fires them, and the writes those fire in turn
+        (`key_actions`): (the key's table, the key, delete or update, the columns set)."""
+        from lockwise.catalog.key_actions import key_actions
+
+        return [(a.referencing, a.key.name, a.write, a.columns)
+                for a in key_actions(self, table, kind, columns) if a.write]
+
+    def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
+        """The triggers of `table`: each one's name, the trigger, and its function's CREATE
+        statement (None when the migrations did not make it, or several overloads)."""
+        known = self.tables.get(table)
+        found = []
+        for name, trigger in (known.triggers.items() if known is not None else ()):
+            made = [r for r in self.kept_routines.get(
+                trigger.qualified or f"public.{trigger.function}", ()) if not r.args]
+            found.append((name, trigger, made[0].sql or None if len(made) == 1 else None))
+        return found
+
     def unique_columns(self, table: str) -> frozenset[str] | None:
         """The columns of `table` that each hold a value in one row at most, as the
         migrations left it: its primary key's or a UNIQUE constraint's one column, or a

@@ -500,7 +500,9 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     if how in _MARKED:
         # The statement itself marked (written out of its body or EXECUTE): what apply
         # batches; the batch statement is other runners', a comment after it.
-        how = JoinedSql(how, "\n", marked_for_apply(
+        how = JoinedSql(_batches.once_per_batch_note(
+            "UpdateStmt" if kind == "update" else "DeleteStmt", stmt, b.ctx.catalog),
+            how, "\n", marked_for_apply(
             {"UpdateStmt" if kind == "update" else "DeleteStmt": {**stmt, "relation": relation}},
             _BATCH_BY_HAND))
         head = by_hand_sql(head)

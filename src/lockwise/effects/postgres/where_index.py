@@ -1680,6 +1680,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
             # (the statement as written is what apply batches: marked, the first batch's
             # statement would be cut again by key range)
             return {**facts, "where_batch_how_text": JoinedSql(
+                _batches.once_per_batch_note(
+                    "UpdateStmt" if kind == "update" else "DeleteStmt", stmt, catalog),
                 how, "; with `lockwise apply`, mark the statement as\n-- it is written, and "
                 "it runs so:\n", marked_for_apply(
                     {"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
