@@ -242,6 +242,44 @@ def test_a_table_taken_out_of_a_fork_and_put_back_is_copied() -> None:
     assert original.columns and catalog.tables["public.c"] is original
 
 
+#: (a down run right after its up, the tables its check copies, the conflict it gets): the
+#: down's statements judged for a refusal read the fork (its effect) without copying a table;
+#: only the replay's changes copy one.
+DOWN_READS = [
+    # dropped: taken out of the fork, never copied (its effect read it: main copied it)
+    ("CREATE TABLE notes (id bigint REFERENCES accounts, body text);\n",
+     "DROP TABLE notes;\n", [], None),
+    # an index dropped: its table read, not changed
+    ("CREATE INDEX accounts_nick ON accounts (nick);\n", "DROP INDEX accounts_nick;\n", [],
+     None),
+    # a column dropped: its table changed (copied once), the others read
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n", "ALTER TABLE accounts DROP COLUMN mood;\n",
+     ["public.accounts"], None),
+    # refused: judged on the shared table all the same (the replay goes on, and copies it)
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n",
+     "ALTER TABLE accounts DROP COLUMN moods;\n", ["public.accounts"], "object-missing"),
+    ("CREATE TABLE notes (id bigint REFERENCES accounts, body text);\n",
+     "DROP TABLE accounts;\nDROP TABLE notes;\n", ["public.notes"], "dependency-dropped"),
+]
+
+
+@pytest.mark.parametrize(("up", "down", "copied", "refused"), DOWN_READS)
+def test_a_down_judged_for_a_refusal_copies_only_the_tables_its_replay_changes(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, up: str, down: str,
+        copied: list[str], refused: str | None) -> None:
+    from lockwise.graph.build import build_graph
+    from tree_helpers import write
+
+    base = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, nick text);\n"
+    write(tmp_path, {"1_base.up.sql": base, "1_base.down.sql": "DROP TABLE accounts;\n",
+                     "2_change.up.sql": up, "2_change.down.sql": down})
+    migrations = discover(tmp_path)
+    cloned = _tables_cloned(monkeypatch)
+    graph = build_graph(migrations, downs_of=["2_change"])
+    assert cloned == copied
+    assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
+        ([refused] if refused else [])
+
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
     catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
     whole = signature(catalog)

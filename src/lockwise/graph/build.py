@@ -2364,9 +2364,10 @@ class _Builder:
                 # judged as the down finds the catalog, with the facts the rules' messages read.
                 judged = not refused and unwrap(stmt.tree)[0] in _REFUSED_DOWN_KINDS
                 if session is not None or judged:
-                    effect = compute(stmt, rolled, m, self.pg_version,
-                                     default_collation=self.default_collation,
-                                     rule_text=judged)
+                    with rolled.tables.read_only():  # type: ignore[attr-defined]
+                        effect = compute(stmt, rolled, m, self.pg_version,
+                                         default_collation=self.default_collation,
+                                         rule_text=judged)
                     if judged:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
                                                         down_path) or \
