@@ -1130,10 +1130,10 @@ def _read_flyway(directory: Path) -> list[Migration]:
     versioned, repeatable = [], []
     settings = _flyway_settings(directory, claim) if files \
         else _FLYWAY_DEFAULTS
-    # An application's run (Spring Boot, Micronaut) is read from its own files: its
-    # placeholders are left to --templates.
-    tool = _flyway_tool(directory) if files and (claim is None or claim.config is not None) \
-        else None
+    # An application's run (Spring Boot, Micronaut) is read from its own files
+    # (`spring.flyway.placeholders.<name>`, ...): no built-in placeholder's value is known.
+    tool = None if not files else claim.placeholders \
+        if claim is not None and claim.config is None else _flyway_tool(directory)
     for path, (kind, version, name) in files:
         if kind == "U":
             continue
