@@ -240,3 +240,42 @@ def test_spring_replacement_off_and_a_custom_prefix(tmp_path: Path) -> None:
                                                       .replace("${Schema}", "#[schema]")})
     finding = _index_finding(tmp_path / "custom", f"{_RESOURCES}/db/migration")
     assert "billing.accounts" in finding.message, finding.message
+
+
+# --- a Flyway project on MySQL (fix-layouts24) ---------------------------------------------
+
+def _mysql_findings(root: Path) -> list[dict]:
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", "--dialect", "mysql",
+                                      str(root / "db/migration")])
+    report = json.loads(result.stdout)
+    return [f for m in report["migrations"] for s in m["statements"] for f in s["findings"]] + \
+        [f for m in report["migrations"] for f in m["findings"]]
+
+
+def test_a_mysql_project_gets_its_values_with_positions_kept(tmp_path: Path) -> None:
+    drop = "SELECT 1 FROM ${SCHEMA}.accounts; ALTER TABLE ${Schema}.accounts DROP COLUMN email;\n"
+    write(tmp_path, {"flyway.conf": "flyway.url=jdbc:mysql://db:3306/app\n"
+                                    "flyway.placeholders.schema=billing\n",
+                     "db/migration/V1__t.sql": "CREATE TABLE ${schema}.accounts "
+                                               "(id bigint PRIMARY KEY, email varchar(100));\n",
+                     "db/migration/V2__d.sql": drop})
+    findings = _mysql_findings(tmp_path)
+    assert not [f for f in findings if f["rule"] == "parse-error"], findings
+    dropped = next(f for f in findings if f["rule"] == "drop-column")
+    assert "billing.accounts" in dropped["message"], dropped
+    column = len("SELECT 1 FROM ${SCHEMA}.accounts; ") + 1
+    assert (dropped["line"], dropped["column"]) == (1, column)
+    assert not [f for f in findings if f["rule"] == "template-placeholder"]
+
+
+def test_a_mysql_placeholder_without_a_value_has_a_same_length_stand_in(tmp_path: Path) -> None:
+    text = ("CREATE TABLE ${other}.accounts (id bigint PRIMARY KEY, email varchar(100));\n"
+            "ALTER TABLE ${other}.accounts DROP COLUMN email;\n")
+    write(tmp_path, {"flyway.conf": "flyway.url=jdbc:mysql://db:3306/app\n",
+                     "db/migration/V1__t.sql": text})
+    findings = _mysql_findings(tmp_path)
+    assert not [f for f in findings if f["rule"] == "parse-error"], findings
+    # both stand-ins name one table, new in this migration: dropping its column loses nothing
+    assert not [f for f in findings if f["rule"] == "drop-column"], findings
+    assert [(f["line"], f["column"]) for f in findings if f["rule"] == "template-placeholder"] \
+        == [(1, 14)]

@@ -20,6 +20,7 @@ placeholders, so lockwise handles them by mode (`--templates`):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -281,10 +282,12 @@ def linted_text(sql: str) -> str:
     return client_side_stand_ins(substitute(sql, found) if found else sql)
 
 
-def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder]) -> None:
-    """Show the original text (with its placeholders) in statements and comments, and name
-    each placeholder in the parse trees by its canonical stand-in (`_tree_names`)."""
-    names = _tree_names(placeholders)
+def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder],
+             rename: bool = True) -> None:
+    """Show the original text (with its placeholders) in statements and comments, and (with
+    `rename`: PostgreSQL's parse trees) name each placeholder in the parse trees by its
+    canonical stand-in (`_tree_names`)."""
+    names = _tree_names(placeholders) if rename else {}
     pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) \
         if names else None
     parsed.statements = [
@@ -296,28 +299,33 @@ def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder])
 
 
 def parse_templated(text: str, mode: str = "substitute", path: Path | None = None, *,
-                    comments: bool = True, tool: ToolPlaceholders | None = None) -> ParsedFile:
+                    comments: bool = True, tool: ToolPlaceholders | None = None,
+                    parse: Callable[[str], ParsedFile] | None = None) -> ParsedFile:
     """Parse a migration that may contain template placeholders, following `mode`.
 
-    Without placeholders this is exactly `parse_sql(text, comments=comments)`. Raises
-    InputError in `error` mode. `tool`: how the migration's tool replaces placeholders
-    (`parse_with_values`).
+    Without placeholders this is exactly `parse_sql(text, comments=comments)`, or `parse`'s
+    parse when given (MySQL's and MariaDB's, `parse_mysql`). Raises InputError in `error`
+    mode. `tool`: how the migration's tool replaces placeholders (`parse_with_values`).
     """
     if tool is not None:
-        return parse_with_values(text, tool, mode, path, comments=comments)
+        return parse_with_values(text, tool, mode, path, comments=comments, parse=parse)
     if mode not in MODES:
         raise InputError(f"unknown templates mode {mode!r}; choose one of {', '.join(MODES)}")
     placeholders = find_placeholders(text)
+    # (the canonical names in the trees are PostgreSQL's: not given another parser's)
+    rename = parse is None
+    read: Callable[[str], ParsedFile] = parse if parse is not None else \
+        (lambda sql: parse_sql(sql, comments=comments))
     if not placeholders:
-        return parse_sql(text, comments=comments)
+        return read(text)
     if mode == "error":
         first = placeholders[0]
         line, column = LineIndex.of(text).position(first.start)
         raise InputError(
             f"template placeholder {first.text!r}; render the template first, or use "
             "--templates substitute or --templates skip", path, line, column)
-    parsed = parse_sql(substitute(text, placeholders), comments=comments)
-    _restore(parsed, text, placeholders)
+    parsed = read(substitute(text, placeholders))
+    _restore(parsed, text, placeholders, rename)
     lines = LineIndex.of(text)
     if mode == "substitute":
         parsed.placeholders = {**parsed.placeholders, **stand_ins(placeholders)}
@@ -427,7 +435,8 @@ def as_sent(text: str, tool: ToolPlaceholders | None) -> str:
 
 
 def parse_with_values(text: str, tool: ToolPlaceholders, mode: str | None = "substitute",
-                      path: Path | None = None, *, comments: bool = True) -> ParsedFile:
+                      path: Path | None = None, *, comments: bool = True,
+                      parse: Callable[[str], ParsedFile] | None = None) -> ParsedFile:
     """Parse a migration whose tool replaces its placeholders before it sends it (Flyway):
     each one `tool` knows the value of is replaced by that value, as the tool does; one it
     does not know keeps a same-length stand-in (in the tool's syntax when it is not `${}`;
@@ -435,19 +444,20 @@ def parse_with_values(text: str, tool: ToolPlaceholders, mode: str | None = "sub
     as plain SQL, as a run sends them). `tool.replace` False: the text is parsed as written,
     as the tool sends it. Statements, comments and problems keep the places of the file as
     written (a value of another length moves nothing after it); a statement's text is the
-    file's, placeholders and all (`as_sent` gives what runs)."""
+    file's, placeholders and all (`as_sent` gives what runs). `parse`: as
+    `parse_templated`'s."""
+    def read(sql: str) -> ParsedFile:
+        if mode is None or not tool.replace:
+            return parse_sql(sql, comments=comments) if parse is None else parse(sql)
+        return parse_templated(sql, mode, path, comments=comments, parse=parse)
+
     if not tool.replace:
-        return parse_sql(text, comments=comments)
-
-    def parse(sql: str) -> ParsedFile:
-        return parse_sql(sql, comments=comments) if mode is None else \
-            parse_templated(sql, mode, path, comments=comments)
-
+        return read(text)
     replaced, moves, stood = _put_in(text, tool, stand_ins=True)
     if not moves:
-        return parse(text)
+        return read(text)
     try:
-        parsed = parse(replaced)
+        parsed = read(replaced)
     except InputError as exc:  # (`error` mode: at its place in the file as written)
         if exc.line is None:
             raise
