@@ -227,3 +227,35 @@ def test_lint_reads_a_subfolder_migration_of_a_pop_folder(tmp_path: Path) -> Non
                                                       f"{V2}_email.postgres.up.sql"]
     assert "index-without-concurrently" in {f["rule"] for s in report[1]["statements"]
                                             for f in s["findings"]}
+
+
+def test_a_folder_of_pop_subfolders_only_is_one_history(tmp_path: Path) -> None:
+    """A `migrations` folder whose migrations all sit in subfolders (one per module) is the
+    folder pop is pointed at, and walks whole: one history in version order, the index build
+    judged against the table a sibling subfolder made (before, one history per subfolder,
+    the table unknown to the other)."""
+    write(tmp_path / "migrations", {
+        f"accounts/{V1}_accounts.postgres.up.sql": PG_TABLE,
+        f"accounts/{V1}_accounts.postgres.down.sql": "DROP TABLE accounts;\n",
+        f"email/{V2}_email.postgres.up.sql": INDEX,
+        "README.md": "one folder per module\n"})
+    notes: list[str] = []
+    (root, migrations), = discover_histories(tmp_path, notes=notes, dialect="postgresql")
+    assert root == tmp_path / "migrations"
+    assert [m.path.relative_to(root).as_posix() for m in migrations] == [
+        f"accounts/{V1}_accounts.postgres.up.sql", f"email/{V2}_email.postgres.up.sql"]
+    assert {m.layout for m in migrations} == {"pop"}
+
+
+def test_a_project_root_stays_no_pop_folder(tmp_path: Path) -> None:
+    """A folder with files of its own (a Go module's root), or a subfolder that holds no pop
+    migration, is not the folder pop walks: each pop folder below it is its own history."""
+    write(tmp_path, {"go.mod": "module example.com/app\n",
+                     f"a/{V1}_accounts.postgres.up.sql": PG_TABLE,
+                     f"b/{V2}_email.postgres.up.sql": INDEX})
+    found = discover_histories(tmp_path, notes=[], dialect="postgresql")
+    assert [root.relative_to(tmp_path).as_posix() for root, _ in found] == ["a", "b"]
+    write(tmp_path / "other", {f"a/{V1}_accounts.postgres.up.sql": PG_TABLE,
+                               "cmd/main.go": "package main\n"})
+    found = discover_histories(tmp_path / "other", notes=[], dialect="postgresql")
+    assert [root.relative_to(tmp_path).as_posix() for root, _ in found] == ["other/a"]

@@ -45,7 +45,7 @@ from lockwise.lint import (
     statement_reason,
     strategy_for,
 )
-from lockwise.parse.mysql import parse_mysql
+from lockwise.parse.mysql import ParsedFile, parse_mysql
 from lockwise.rules.directives import parse_directive
 from lockwise.rules.engine import RuleIndex
 
@@ -98,13 +98,27 @@ def _run_prepared(stmt: Statement, held: Held, name: str, catalog: Catalog,
     return effect, findings
 
 
+def _parse(migration: Migration, options: LintOptions) -> ParsedFile:
+    """The migration's statements, its template placeholders read as `--templates` says and
+    the values its tool puts in its own (Flyway's `${name}`: `parse_with_values`), places
+    kept those of the file as written. Plain SQL (no `{`) is parsed as it is."""
+    version = server_version(options)
+    if "{" not in migration.up_sql and migration.tool_placeholders is None:
+        return parse_mysql(migration.up_sql, options.dialect, version)
+    from lockwise.parse.templates import parse_templated
+
+    return parse_templated(migration.up_sql, options.templates, migration.path,
+                           tool=migration.tool_placeholders,
+                           parse=lambda text: parse_mysql(text, options.dialect, version))
+
+
 def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                             options: LintOptions) -> MigrationReport:
     """Judge one MySQL/MariaDB migration, moving the catalog past it."""
-    parsed = parse_mysql(migration.up_sql, options.dialect, server_version(options))
+    parsed = _parse(migration, options)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
-    judge = Judge(index, migration, file_directives)
+    judge = Judge(index, migration, file_directives, parsed.placeholders or None)
     session = MySQLSession(flavour=options.dialect, version=server_version(options))
     base = {"migration": migration.id, "dialect": options.dialect,
             "server_version": ".".join(map(str, session.version))}

@@ -167,3 +167,115 @@ def test_a_placeholder_replacement_flyway_refuses_is_an_error_at_its_line(
     assert caught.value.path == tmp_path / "flyway.conf"
     assert caught.value.line == 2
     assert "placeholderReplacement" in str(caught.value)
+
+
+# --- an application's run: Spring Boot's and Micronaut's placeholders (fix-layouts24) ------
+
+_RESOURCES = "src/main/resources"
+
+
+def _application(root: Path, files: dict[str, str]) -> Path:
+    return write(root, {f"{_RESOURCES}/db/migration/V1__t.sql": _TABLE,
+                        f"{_RESOURCES}/db/migration/V2__i.sql": _INDEX,
+                        **{f"{_RESOURCES}/{name}": text for name, text in files.items()}})
+
+
+@pytest.mark.parametrize("files", [
+    {"application.properties": "spring.flyway.placeholders.schema=billing\n"},
+    {"application.properties": "spring.flyway.placeholders.SCHEMA=billing\n"},
+    {"application.yml": "spring:\n  flyway:\n    placeholders:\n      schema: billing\n"},
+    {"application.properties": "spring.flyway.placeholders.schema=other\n"
+                               "spring.profiles.active=prod\n",
+     "application-prod.yml": "spring.flyway.placeholders.schema: billing\n"},
+    {"application.yml": "flyway:\n  datasources:\n    default:\n      placeholders:\n"
+                        "        schema: billing\n"},
+], ids=["properties", "upper-case-key", "yaml", "profile", "micronaut"])
+def test_an_application_gives_values(tmp_path: Path, files: dict[str, str]) -> None:
+    finding = _index_finding(_application(tmp_path, files), f"{_RESOURCES}/db/migration")
+    assert "billing.accounts" in finding.message, finding.message
+    assert (finding.span.line, finding.span.column) == (2, _INDEX_COLUMN)
+
+
+def test_a_spring_variable_gives_a_value(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _application(tmp_path, {"application.properties":
+                            "spring.flyway.placeholders.schema=other\n"})
+    monkeypatch.setenv("SPRING_FLYWAY_PLACEHOLDERS_SCHEMA", "billing")
+    finding = _index_finding(tmp_path, f"{_RESOURCES}/db/migration")
+    assert "billing.accounts" in finding.message, finding.message
+
+
+def test_a_spring_map_key_keeps_its_dashes_and_loses_its_underscores(tmp_path: Path) -> None:
+    """Spring Boot binds a map key as written but for the characters other than letters,
+    digits and `-` (kept whole in brackets): `my_schema` is the key `myschema`."""
+    write(tmp_path, {
+        f"{_RESOURCES}/application.properties":
+            "spring.flyway.placeholders.my-schema=billing\n"
+            "spring.flyway.placeholders.other_schema=shop\n"
+            "spring.flyway.placeholders.[kept_name]=app\n",
+        f"{_RESOURCES}/db/migration/V1__t.sql":
+            "CREATE TABLE ${my-schema}.a (id int);\nCREATE TABLE ${otherschema}.b (id int);\n"
+            "CREATE TABLE ${kept_name}.c (id int);\nCREATE TABLE ${other_schema}.d (id int);\n"})
+    statements = lint_migrations(discover(tmp_path / _RESOURCES / "db/migration"),
+                                 LintOptions())[0].statements
+    created = [sorted(c for c in s.effect.creates if c.startswith("table:"))
+               for s in statements]
+    assert created[:3] == [["table:billing.a"], ["table:shop.b"], ["table:app.c"]], created
+    # `other_schema` has no value: the key was `otherschema`
+    assert created[3][0].startswith("table:tpl"), created
+
+
+def test_spring_replacement_off_and_a_custom_prefix(tmp_path: Path) -> None:
+    _application(tmp_path, {"application.properties":
+                            "spring.flyway.placeholders.schema=billing\n"
+                            "spring.flyway.placeholder-replacement=false\n"})
+    reports = lint_migrations(discover(tmp_path / _RESOURCES / "db/migration"), LintOptions())
+    assert "parse-error" in {f.rule for r in reports for f in r.all_findings}
+    write(tmp_path / "custom", {
+        f"{_RESOURCES}/application.yml":
+            "spring:\n  flyway:\n    placeholders:\n      schema: billing\n"
+            "    placeholder-prefix: '#['\n    placeholderSuffix: ']'\n",
+        f"{_RESOURCES}/db/migration/V1__t.sql": _TABLE.replace("${schema}", "#[schema]"),
+        f"{_RESOURCES}/db/migration/V2__i.sql": _INDEX.replace("${SCHEMA}", "#[SCHEMA]")
+                                                      .replace("${Schema}", "#[schema]")})
+    finding = _index_finding(tmp_path / "custom", f"{_RESOURCES}/db/migration")
+    assert "billing.accounts" in finding.message, finding.message
+
+
+# --- a Flyway project on MySQL (fix-layouts24) ---------------------------------------------
+
+def _mysql_findings(root: Path) -> list[dict]:
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", "--dialect", "mysql",
+                                      str(root / "db/migration")])
+    report = json.loads(result.stdout)
+    return [f for m in report["migrations"] for s in m["statements"] for f in s["findings"]] + \
+        [f for m in report["migrations"] for f in m["findings"]]
+
+
+def test_a_mysql_project_gets_its_values_with_positions_kept(tmp_path: Path) -> None:
+    drop = "SELECT 1 FROM ${SCHEMA}.accounts; ALTER TABLE ${Schema}.accounts DROP COLUMN email;\n"
+    write(tmp_path, {"flyway.conf": "flyway.url=jdbc:mysql://db:3306/app\n"
+                                    "flyway.placeholders.schema=billing\n",
+                     "db/migration/V1__t.sql": "CREATE TABLE ${schema}.accounts "
+                                               "(id bigint PRIMARY KEY, email varchar(100));\n",
+                     "db/migration/V2__d.sql": drop})
+    findings = _mysql_findings(tmp_path)
+    assert not [f for f in findings if f["rule"] == "parse-error"], findings
+    dropped = next(f for f in findings if f["rule"] == "drop-column")
+    assert "billing.accounts" in dropped["message"], dropped
+    column = len("SELECT 1 FROM ${SCHEMA}.accounts; ") + 1
+    assert (dropped["line"], dropped["column"]) == (1, column)
+    assert not [f for f in findings if f["rule"] == "template-placeholder"]
+
+
+def test_a_mysql_placeholder_without_a_value_has_a_same_length_stand_in(tmp_path: Path) -> None:
+    text = ("CREATE TABLE ${other}.accounts (id bigint PRIMARY KEY, email varchar(100));\n"
+            "ALTER TABLE ${other}.accounts DROP COLUMN email;\n")
+    write(tmp_path, {"flyway.conf": "flyway.url=jdbc:mysql://db:3306/app\n",
+                     "db/migration/V1__t.sql": text})
+    findings = _mysql_findings(tmp_path)
+    assert not [f for f in findings if f["rule"] == "parse-error"], findings
+    # both stand-ins name one table, new in this migration: dropping its column loses nothing
+    assert not [f for f in findings if f["rule"] == "drop-column"], findings
+    assert [(f["line"], f["column"]) for f in findings if f["rule"] == "template-placeholder"] \
+        == [(1, 14)]

@@ -934,9 +934,8 @@ def _tool_placeholders(path: Path, text: str, tool: tuple[str, str, bool, dict[s
     """How Flyway replaces the placeholders of the migration `path` whose text is `text`
     (`_flyway_tool` of its run): the values of those it uses, with the script's own
     (`flyway:filename`, and `flyway:timestamp`, the time Flyway parses it: taken as the
-    file's, so that lint's cache keeps its result). None when that changes nothing of
-    what --templates reads (no placeholder in Flyway's syntax, or none whose value is
-    known, in `${}`)."""
+    file's, so that lint's cache keeps its result). None without a placeholder in Flyway's
+    syntax."""
     from lockwise.parse.templates import tool_placeholder_names
 
     prefix, suffix, replace, values = tool
@@ -956,8 +955,7 @@ def _tool_placeholders(path: Path, text: str, tool: tuple[str, str, bool, dict[s
                                                     time.localtime(path.stat().st_mtime))
     known = tuple(sorted((name, value) for name, value in (values | own).items()
                          if name in used))
-    if not known and (prefix, suffix) == ("${", "}"):
-        return None
+    # (one without a value still says that Flyway, not a template engine, stops at it)
     return ToolPlaceholders(prefix, suffix, True, known)
 
 
@@ -1132,10 +1130,10 @@ def _read_flyway(directory: Path) -> list[Migration]:
     versioned, repeatable = [], []
     settings = _flyway_settings(directory, claim) if files \
         else _FLYWAY_DEFAULTS
-    # An application's run (Spring Boot, Micronaut) is read from its own files: its
-    # placeholders are left to --templates.
-    tool = _flyway_tool(directory) if files and (claim is None or claim.config is not None) \
-        else None
+    # An application's run (Spring Boot, Micronaut) is read from its own files
+    # (`spring.flyway.placeholders.<name>`, ...): no built-in placeholder's value is known.
+    tool = None if not files else claim.placeholders \
+        if claim is not None and claim.config is None else _flyway_tool(directory)
     for path, (kind, version, name) in files:
         if kind == "U":
             continue

@@ -12,7 +12,9 @@ in a transaction of its own with the insert of its version (popx's isolatedTrans
 `.fizz` is pop's own language, which lockwise does not read. The down file of a version pairs
 with its up the same way. Both walk the whole folder (pop's FileMigrator with filepath.Walk,
 popx's MigrationBox with fs.WalkDir; neither follows a link to a folder): a migration in a
-subfolder is one of the history, sorted by version with the others (fix-layouts23).
+subfolder is one of the history, sorted by version with the others (fix-layouts23). A folder
+that holds nothing but two or more pop folders (and documentation) is the folder pop walks:
+one history of them all (fix-layouts24).
 """
 
 from __future__ import annotations
@@ -128,10 +130,39 @@ def _pop_files(directory: Path, below: bool = True) -> list[PopFile]:
 
 def detect_pop(directory: Path) -> bool:
     """A folder holding a file named for one of pop's dialects, or a pop `.fizz` migration:
-    golang-migrate's `N_name.up.sql` alone says nothing of pop. Its own files only: a
-    project's root is no pop folder for the one below it (whose subfolders are read with
-    it, `read_pop`)."""
-    return any(f.fizz or f.dialect in _DATABASES for f in _pop_files(directory, below=False))
+    golang-migrate's `N_name.up.sql` alone says nothing of pop. Its own files only (a
+    project's root is no pop folder for the one below it, whose subfolders are read with
+    it, `read_pop`), or else its subfolders when it holds nothing but pop folders
+    (`_of_pop_folders`)."""
+    if any(f.fizz or f.dialect in _DATABASES for f in _pop_files(directory, below=False)):
+        return True
+    return _of_pop_folders(directory)
+
+
+#: The files beside a folder's pop subfolders that say nothing of what it is: documentation.
+_DOCUMENTATION = (".md", ".txt", ".rst")
+
+
+def _of_pop_folders(directory: Path) -> bool:
+    """Whether `directory` holds only pop folders (`detect_pop`), two or more, and no file
+    but hidden ones and documentation (fix-layouts24): the folder pop is pointed at, whose
+    walk reads its subfolders as one history (one subfolder is its own history, as one
+    history either way; a project's root, with files of its own or folders of code, is
+    none)."""
+    import os
+
+    from lockwise.discover.layouts import _listing
+
+    folders = []
+    for name, (is_file, is_dir) in _listing(directory).items():
+        if name.startswith("."):
+            continue
+        if not is_dir:
+            if is_file and not name.lower().endswith(_DOCUMENTATION):
+                return False
+        elif not os.path.islink(directory / name):  # (neither walk follows a link)
+            folders.append(directory / name)
+    return len(folders) >= 2 and all(detect_pop(folder) for folder in folders)
 
 
 def _chosen(files: list[PopFile], direction: str, dialect: str) -> list[PopFile]:

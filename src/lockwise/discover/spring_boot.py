@@ -54,6 +54,12 @@ Read here as the frameworks read them:
   `SPRING_PROFILES_DEFAULT`; `SPRING_PROFILES_INCLUDE`'s profiles come before the files'.
   Micronaut's `liquibase.datasources.<name>.change-log` names each data source's master
   changelog (`liquibase_change_logs`).
+- Flyway's placeholders (fix-layouts24): `spring.flyway.placeholders.<name>` (Micronaut's
+  `flyway.datasources.<name>.placeholders.<name>`, as its configuration reference lists
+  them), a map whose keys Spring Boot binds as written but for the characters other than
+  letters, digits and `-` (a key in brackets whole; `SPRING_FLYWAY_PLACEHOLDERS_<NAME>`
+  too), `placeholder-replacement`, `placeholder-prefix` and `placeholder-suffix`
+  (`FlywayRun.placeholders`).
 
 Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
@@ -104,6 +110,14 @@ _MICRONAUT_ENABLED: Name = ("flyway", "enabled")
 #: framework does not run Flyway, whose own configuration then counts).
 _BOOLEANS_READ = {"mixed": "mixed", "executeintransaction": "executeInTransaction",
                   "enabled": "enabled"}
+#: How Flyway replaces placeholders (fix-layouts24): `placeholder-replacement` (a boolean),
+#: `placeholder-prefix` and `-suffix`, and the map of values `placeholders.<name>`.
+_REPLACEMENT, _PREFIX, _SUFFIX = "placeholderreplacement", "placeholderprefix", \
+    "placeholdersuffix"
+_PLACEHOLDERS = "placeholders"
+#: The maps read: the names below one are its keys (`_name` keeps them as Spring binds them).
+_MAPS: tuple[Name, ...] = (("spring", "flyway", _PLACEHOLDERS), ("flyway", _PLACEHOLDERS),
+                           ("flyway", "datasources", "*", _PLACEHOLDERS))
 #: Spring Boot's `init-sqls` (a list), Micronaut's `init-sql` (a string): Flyway's initSql.
 _SPRING_INIT_SQL, _MICRONAUT_INIT_SQL = "initsqls", "initsql"
 _LOCATIONS = "locations"
@@ -128,7 +142,8 @@ _NOT_IN_PROFILE_DOCUMENTS = (_ACTIVE_PROFILES, _INCLUDE_PROFILES, _DEFAULT_PROFI
 #: the environment's variable may spell the dashes as `_` (`SPRING_LIQUIBASE_CHANGE_LOG`),
 #: the legacy name Spring's SystemEnvironmentPropertyMapper also looks for.
 _DASHED = {"executeintransaction": "execute_in_transaction", "initsqls": "init_sqls",
-           "changelog": "change_log"}
+           "changelog": "change_log", _REPLACEMENT: "placeholder_replacement",
+           _PREFIX: "placeholder_prefix", _SUFFIX: "placeholder_suffix"}
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 #: Micronaut's master changelog of each data source (`liquibase.datasources.<name>.change-log`).
@@ -145,8 +160,10 @@ _TOOL_URLS: dict[str, Name] = {"flyway": _SPRING + ("url",),
 
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
-    *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS)
+    *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS,
+                                  _REPLACEMENT, _PREFIX, _SUFFIX)
       for prefix in (_SPRING, _SPRING_1)),
+    *(name + ("*",) for name in _MAPS),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
     _MICRONAUT_LIQUIBASE + ("*", "changelog"), _LIQUIBASE_ENABLED, _ACTIVE_PROFILES,
@@ -167,6 +184,8 @@ _BOOLEANS = {"true": True, "on": True, "yes": True, "1": True,
 #: The YAML tags of scalars the frameworks bind as such: strings and booleans.
 _SCALAR_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool"})
 _NOT_ALPHANUMERIC = lazy_compile(r"[^a-z0-9]+")
+#: What Spring Boot drops of a map's key written without brackets.
+_NOT_KEY = lazy_compile(r"[^A-Za-z0-9-]+")
 #: A name's parts: an index in brackets, or the text between dots and brackets.
 _PARTS = lazy_compile(r"\[[^\]]*\]|[^.\[\]]+")
 #: A `\u` escape that is not followed by four hexadecimal digits (after an even number of
@@ -178,7 +197,7 @@ class FlywayRun:
     """One Flyway run an application configures: Spring Boot's (`spring.flyway`) or one
     Micronaut data source's (`flyway.datasources.<name>`). (A plain class, as the layouts'.)"""
 
-    __slots__ = ("config", "enabled", "locations", "name", "root", "settings")
+    __slots__ = ("config", "enabled", "locations", "name", "placeholders", "root", "settings")
 
     def __init__(self, name: str, locations: tuple[str, ...] | None,
                  settings: dict[str, bool | str], enabled: bool,
@@ -196,6 +215,9 @@ class FlywayRun:
         self.config = config
         #: The classpath root whose application files configure it (an application's run).
         self.root = root
+        #: How it replaces placeholders, as the files set it: prefix, suffix, whether it
+        #: does, and each value by name in lower case (an application's run).
+        self.placeholders: tuple[str, str, bool, dict[str, str]] = ("${", "}", True, {})
 
     @property
     def spring(self) -> bool:
@@ -346,9 +368,19 @@ def _environment_values() -> dict[Name, Value]:
     of a document) that the environment lockwise runs in sets, as Spring Boot's system
     environment property source binds them over every application file: the variable
     itself (a list's elements comma-separated), else a list's indexed variables
-    (`SPRING_FLYWAY_LOCATIONS_0`, `_1`, ... up to the first missing). Set them for lint as
-    for the application."""
+    (`SPRING_FLYWAY_LOCATIONS_0`, `_1`, ... up to the first missing); a map's keys from
+    the variables named after it (`SPRING_FLYWAY_PLACEHOLDERS_MY_SCHEMA`: the key
+    `my.schema`, each `_` a dot, as Spring's SystemEnvironmentPropertyMapper maps it). Set
+    them for lint as for the application."""
     out: dict[Name, Value] = {}
+    for name in _MAPS:
+        if name[0] == "spring":
+            start = "_".join(name).upper() + "_"
+            for variable, given in os.environ.items():
+                if variable.upper().startswith(start) and len(variable) > len(start):
+                    key = tuple(part for part in variable[len(start):].lower().split("_")
+                                if part)
+                    out[name + key] = given
     for name in _PATTERNS:
         if name[0] != "spring" or "*" in name or name in _CONDITIONS:
             continue
@@ -431,7 +463,7 @@ def _yaml_line(text: str, document: int, name: Name) -> int:
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
                 continue
-            full = prefix + _name(key.value)
+            full = prefix + _name(key.value, prefix)
             if full[:len(name)] == name:
                 return key.start_mark.line + 1
             if len(full) < len(name) and name[:len(full)] == full:
@@ -550,8 +582,28 @@ def _run(values: dict[Name, Value], prefix: Name, init_sql: str, enabled: bool) 
         settings["initSql"] = sqls
     locations = values.get(prefix + (_LOCATIONS,))
     on = enabled and settings.pop("enabled", True) is not False
-    return FlywayRun(".".join(prefix), None if locations is None else tuple(
+    run = FlywayRun(".".join(prefix), None if locations is None else tuple(
         item for item in _list(locations) if item), settings, on)
+    run.placeholders = _placeholders(values, prefix)
+    return run
+
+
+def _placeholders(values: dict[Name, Value], prefix: Name
+                  ) -> tuple[str, str, bool, dict[str, str]]:
+    """How the run of the properties below `prefix` replaces placeholders (fix-layouts24):
+    `placeholder-prefix` and `-suffix` (Flyway's `${` and `}` when unset or empty),
+    `placeholder-replacement` (true unless a boolean says false: a value Spring cannot
+    convert, a `${...}` it resolves at start-up, decides nothing), and the values of the
+    map `placeholders.<name>`, by name in lower case (a key of several parts joined with
+    `.`, as Spring binds a map of strings)."""
+    given = {key: value for key in (_PREFIX, _SUFFIX)
+             if isinstance(value := values.get(prefix + (key,)), str) and value}
+    start = prefix + (_PLACEHOLDERS,)
+    found = {".".join(name[len(start):]): value for name, value in values.items()
+             if len(name) > len(start) and name[:len(start)] == start
+             and isinstance(value, str)}
+    return (given.get(_PREFIX, "${"), given.get(_SUFFIX, "}"),
+            _boolean(values.get(prefix + (_REPLACEMENT,))) is not False, found)
 
 
 def _boolean(value: Value) -> bool | None:
@@ -669,16 +721,27 @@ def _strings(items: list[str | None]) -> tuple[str, ...] | None:
     return tuple(strings) if len(strings) == len(items) else None
 
 
-def _name(name: str) -> Name:
-    """`name`'s parts as relaxed binding compares them (empty parts left out, an index kept
-    as `[n]`)."""
-    parts = []
-    for part in _PARTS.findall(name.lower()):
-        if part.startswith("["):
-            parts.append("[" + part[1:-1].strip() + "]")
-        elif kept := _NOT_ALPHANUMERIC.sub("", part):
+def _name(name: str, prefix: Name = ()) -> Name:
+    """`name`'s parts (below `prefix`, a YAML key's) as relaxed binding compares them (empty
+    parts left out, an index kept as `[n]`). A map's key (below one of `_MAPS`) as Spring
+    Boot binds it: a part in brackets whole, another without the characters other than
+    letters, digits and `-` (`my_schema` is `myschema`); in lower case, as Flyway compares
+    placeholders' names."""
+    parts: list[str] = []
+    for part in _PARTS.findall(name):
+        if _in_map(prefix + tuple(parts)):
+            if kept := (part[1:-1] if part.startswith("[") else _NOT_KEY.sub("", part)):
+                parts.append(kept.lower())
+        elif part.startswith("["):
+            parts.append("[" + part[1:-1].strip().lower() + "]")
+        elif kept := _NOT_ALPHANUMERIC.sub("", part.lower()):
             parts.append(kept)
     return tuple(parts)
+
+
+def _in_map(name: Name) -> bool:
+    """Whether `name` is one of `_MAPS` or below one: what follows is its key."""
+    return any(len(name) >= len(m) and _matches(name[:len(m)], m) for m in _MAPS)
 
 
 def _matches(name: Name, pattern: Name) -> bool:
@@ -687,9 +750,10 @@ def _matches(name: Name, pattern: Name) -> bool:
 
 
 def _read(name: Name) -> bool:
-    """Whether `name` is a property read here, or an element of one."""
+    """Whether `name` is a property read here, or an element of one (a map's key)."""
     return any(_matches(name, p) or (name[-1:] and name[-1].startswith("[") and
-                                     _matches(name[:-1], p)) for p in _PATTERNS)
+                                     _matches(name[:-1], p)) for p in _PATTERNS) or \
+        (len(name) > 1 and _in_map(name[:-1]))
 
 
 def _towards(name: Name) -> bool:
@@ -753,7 +817,7 @@ def _yaml_entries(node: yaml.Node | None, prefix: Name) -> Iterator[tuple[Name, 
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                name = prefix + _name(key.value)
+                name = prefix + _name(key.value, prefix)
                 # only towards a name read here, each key a step (no alias loops)
                 if len(name) > len(prefix) and (_towards(name) or _read(name)):
                     yield from _yaml_entries(value, name)

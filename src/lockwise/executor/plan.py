@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
+from lockwise.core.types import (
+    LockMode,
+    Migration,
+    MigrationReport,
+    Safety,
+    Span,
+    ToolPlaceholders,
+)
 from lockwise.executor.batches import (
     BatchError,
     BatchSpec,
@@ -322,12 +329,14 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.postgres import compute_effect
     from lockwise.executor.session_encoding import client_encodings
     from lockwise.lint import tool_refuses_mixed
+    from lockwise.parse.templates import as_sent
     from lockwise.rules.directives import parse_directive
 
     def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
         return position(migration, path, line, column)
 
     parsed = _parsed(migration, sql_text)
+    tool = _tool(migration, sql_text)  # (the statements run with the values it puts in)
     problems = [str(p) for p in unrunnable(migration, sql_text, path, parsed)]
     statements = []
     once: list[str] = []  # (the notes of statement triggers a batched statement fires)
@@ -354,7 +363,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         except BatchError as exc:
             problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None
-        statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
+        statements.append(PlannedStatement(stmt.index, as_sent(stmt.sql, tool),
+                                           stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
                                            batch=batch, column=stmt.span.column,
                                            index_check=_index_check(stmt.tree),
@@ -415,11 +425,23 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
 
 def _parsed(migration: Migration, sql_text: str) -> Any:
     """`sql_text` parsed; the migration's own text as its version folder's files, each parsed
-    alone (a down is one file)."""
+    alone (a down is one file), with the values its tool puts in its placeholders
+    (`parse_with_values`: places and texts stay the file's, `as_sent` gives what runs)."""
     from lockwise.parse.postgres import parse_sql
 
-    return parse_by_part(migration, sql_text, parse_sql) if sql_text == migration.up_sql \
-        else parse_sql(sql_text)
+    if sql_text != migration.up_sql:
+        return parse_sql(sql_text)
+    tool = migration.tool_placeholders
+    if tool is None:
+        return parse_by_part(migration, sql_text, parse_sql)
+    from lockwise.parse.templates import parse_with_values
+
+    return parse_by_part(migration, sql_text, lambda text: parse_with_values(text, tool, None))
+
+
+def _tool(migration: Migration, sql_text: str) -> ToolPlaceholders | None:
+    """How the tool replaces the placeholders of `sql_text`: the migration's up file's."""
+    return migration.tool_placeholders if sql_text == migration.up_sql else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +479,7 @@ def unrunnable(migration: Migration, sql_text: str, path: Path | None,
         return Unrunnable(where, line, column, message, kind)
 
     problems = [at(span, why, "client") for span, why in client_side_input(parsed, sql_text)]
-    placeholder = unrunnable_placeholder(sql_text)
+    placeholder = unrunnable_placeholder(sql_text, _tool(migration, sql_text))
     if placeholder is not None:
         line, column, message = placeholder
         problems.append(at((line, column), message, "placeholder"))
@@ -549,10 +571,8 @@ def lint_text(plan: Plan, parsed_text: str) -> str:
     """The text the gate lints: the file without the BEGIN/COMMIT wrapper the executor drops."""
     if not plan.dropped:
         return parsed_text
-    from lockwise.parse.postgres import parse_sql
-
     text = parsed_text
-    for stmt in parse_by_part(plan.migration, parsed_text, parse_sql).statements:
+    for stmt in _parsed(plan.migration, parsed_text).statements:
         if stmt.index in plan.dropped:
             text = _blank(text, stmt.span.start_offset, stmt.span.end_offset)
     return text

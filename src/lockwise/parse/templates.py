@@ -20,6 +20,7 @@ placeholders, so lockwise handles them by mode (`--templates`):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
@@ -281,10 +282,12 @@ def linted_text(sql: str) -> str:
     return client_side_stand_ins(substitute(sql, found) if found else sql)
 
 
-def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder]) -> None:
-    """Show the original text (with its placeholders) in statements and comments, and name
-    each placeholder in the parse trees by its canonical stand-in (`_tree_names`)."""
-    names = _tree_names(placeholders)
+def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder],
+             rename: bool = True) -> None:
+    """Show the original text (with its placeholders) in statements and comments, and (with
+    `rename`: PostgreSQL's parse trees) name each placeholder in the parse trees by its
+    canonical stand-in (`_tree_names`)."""
+    names = _tree_names(placeholders) if rename else {}
     pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) \
         if names else None
     parsed.statements = [
@@ -296,28 +299,33 @@ def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder])
 
 
 def parse_templated(text: str, mode: str = "substitute", path: Path | None = None, *,
-                    comments: bool = True, tool: ToolPlaceholders | None = None) -> ParsedFile:
+                    comments: bool = True, tool: ToolPlaceholders | None = None,
+                    parse: Callable[[str], ParsedFile] | None = None) -> ParsedFile:
     """Parse a migration that may contain template placeholders, following `mode`.
 
-    Without placeholders this is exactly `parse_sql(text, comments=comments)`. Raises
-    InputError in `error` mode. `tool`: how the migration's tool replaces placeholders
-    (`parse_with_values`).
+    Without placeholders this is exactly `parse_sql(text, comments=comments)`, or `parse`'s
+    parse when given (MySQL's and MariaDB's, `parse_mysql`). Raises InputError in `error`
+    mode. `tool`: how the migration's tool replaces placeholders (`parse_with_values`).
     """
     if tool is not None:
-        return parse_with_values(text, tool, mode, path, comments=comments)
+        return parse_with_values(text, tool, mode, path, comments=comments, parse=parse)
     if mode not in MODES:
         raise InputError(f"unknown templates mode {mode!r}; choose one of {', '.join(MODES)}")
     placeholders = find_placeholders(text)
+    # (the canonical names in the trees are PostgreSQL's: not given another parser's)
+    rename = parse is None
+    read: Callable[[str], ParsedFile] = parse if parse is not None else \
+        (lambda sql: parse_sql(sql, comments=comments))
     if not placeholders:
-        return parse_sql(text, comments=comments)
+        return read(text)
     if mode == "error":
         first = placeholders[0]
         line, column = LineIndex.of(text).position(first.start)
         raise InputError(
             f"template placeholder {first.text!r}; render the template first, or use "
             "--templates substitute or --templates skip", path, line, column)
-    parsed = parse_sql(substitute(text, placeholders), comments=comments)
-    _restore(parsed, text, placeholders)
+    parsed = read(substitute(text, placeholders))
+    _restore(parsed, text, placeholders, rename)
     lines = LineIndex.of(text)
     if mode == "substitute":
         parsed.placeholders = {**parsed.placeholders, **stand_ins(placeholders)}
@@ -346,14 +354,34 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
     return parsed
 
 
-def unrunnable_placeholder(text: str) -> tuple[int, int, str] | None:
+def unrunnable_placeholder(text: str, tool: ToolPlaceholders | None = None
+                           ) -> tuple[int, int, str] | None:
     """Line, column and message for the first value placeholder of `text`, which no server
     can run: lint judges templated SQL with stand-in names, running it needs the real ones
-    (apply, verify, trace). None without one."""
-    found = next((p for p in find_placeholders(text) if not p.control), None)
+    (apply, verify, trace). `tool`: how the migration's tool replaces its own placeholders
+    (Flyway's): one whose value it gives runs with it, one without a value stops the run as
+    it stops the tool; with replacement off the text runs as written (what the server's
+    parser says of it is the problem). None without one."""
+    if tool is not None and not tool.replace:
+        return None
+    values = dict(tool.values) if tool is not None else {}
+    own = tool_placeholder_names(text, tool.prefix, tool.suffix) if tool is not None else []
+    lines = LineIndex.of(text)
+    missing = next((item for item in own if item[2].lower() not in values), None)
+    known = {start for start, _, name in own if name.lower() in values}
+    found = next((p for p in find_placeholders(text) if not p.control
+                  and p.start not in known), None)
+    if missing is not None and (found is None or missing[0] <= found.start):
+        start, end, name = missing
+        line, column = lines.position(start)
+        variable = "".join(c if c.isalnum() else "_" for c in name).upper()
+        return line, column, (
+            f"Flyway placeholder {text[start:end]} has no value lockwise knows, and Flyway "
+            f"stops at it: give it one (flyway.placeholders.{name} in flyway.conf, "
+            f"FLYWAY_PLACEHOLDERS_{variable}, or spring.flyway.placeholders.{name})")
     if found is None:
         return None
-    line, column = LineIndex.of(text).position(found.start)
+    line, column = lines.position(found.start)
     return line, column, (f"template placeholder {found.text} cannot be run: render the "
                           "migrations with their tool first")
 
@@ -369,19 +397,14 @@ def tool_placeholder_names(text: str, prefix: str, suffix: str) -> list[tuple[in
     return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
 
 
-def parse_with_values(text: str, tool: ToolPlaceholders, mode: str = "substitute",
-                      path: Path | None = None, *, comments: bool = True) -> ParsedFile:
-    """Parse a migration whose tool replaces its placeholders before it sends it (Flyway):
-    each one `tool` knows the value of is replaced by that value, as the tool does; one it
-    does not know keeps a same-length stand-in (in the tool's syntax when it is not `${}`;
-    the template placeholders left are read as `parse_templated` reads them, by `mode`).
-    `tool.replace` False: the text is parsed as written, as the tool sends it. Statements,
-    comments and problems keep the places of the file as written (a value of another length
-    moves nothing after it); a statement's text is the file's, placeholders and all."""
-    if not tool.replace:
-        return parse_sql(text, comments=comments)
+def _put_in(text: str, tool: ToolPlaceholders, stand_ins: bool
+            ) -> tuple[str, list[tuple[int, int, int, int]], list[Placeholder]]:
+    """`text` with each placeholder `tool` knows the value of replaced by it, as the tool
+    does; with `stand_ins`, one it does not know in the tool's own syntax (not `${}`) by a
+    same-length stand-in. With where each value sits in the new text and in `text` (start,
+    end, old start, old end), and the placeholders replaced."""
     values = dict(tool.values)
-    own_syntax = (tool.prefix, tool.suffix) != ("${", "}")
+    own_syntax = stand_ins and (tool.prefix, tool.suffix) != ("${", "}")
     pieces: list[str] = []
     moves: list[tuple[int, int, int, int]] = []  # (start, end) in the new text, in the old
     stood: list[Placeholder] = []
@@ -390,8 +413,6 @@ def parse_with_values(text: str, tool: ToolPlaceholders, mode: str = "substitute
         value = values.get(name.lower())
         if value is None and not own_syntax:
             continue  # (a template placeholder: read as --templates says)
-        # Each named by its stand-in too: a suggestion written from the statement's text
-        # (which keeps its placeholders) names it as the file does.
         stood.append(Placeholder(start, end, text[start:end], False))
         if value is None:
             value = _token(text[start:end])
@@ -401,18 +422,50 @@ def parse_with_values(text: str, tool: ToolPlaceholders, mode: str = "substitute
         pieces.append(value)
         at += len(value)
         pos = end
-    if not moves:
-        return parse_templated(text, mode, path, comments=comments)
     pieces.append(text[pos:])
-    replaced = "".join(pieces)
+    return "".join(pieces), moves, stood
+
+
+def as_sent(text: str, tool: ToolPlaceholders | None) -> str:
+    """`text` (a migration's, or a statement of it) as its tool sends it to the server: each
+    placeholder whose value `tool` gives replaced by it (Flyway's), the others as written."""
+    if tool is None or not tool.replace or not tool.values:
+        return text
+    return _put_in(text, tool, stand_ins=False)[0]
+
+
+def parse_with_values(text: str, tool: ToolPlaceholders, mode: str | None = "substitute",
+                      path: Path | None = None, *, comments: bool = True,
+                      parse: Callable[[str], ParsedFile] | None = None) -> ParsedFile:
+    """Parse a migration whose tool replaces its placeholders before it sends it (Flyway):
+    each one `tool` knows the value of is replaced by that value, as the tool does; one it
+    does not know keeps a same-length stand-in (in the tool's syntax when it is not `${}`;
+    the template placeholders left are read as `parse_templated` reads them, by `mode`; None:
+    as plain SQL, as a run sends them). `tool.replace` False: the text is parsed as written,
+    as the tool sends it. Statements, comments and problems keep the places of the file as
+    written (a value of another length moves nothing after it); a statement's text is the
+    file's, placeholders and all (`as_sent` gives what runs). `parse`: as
+    `parse_templated`'s."""
+    def read(sql: str) -> ParsedFile:
+        if mode is None or not tool.replace:
+            return parse_sql(sql, comments=comments) if parse is None else parse(sql)
+        return parse_templated(sql, mode, path, comments=comments, parse=parse)
+
+    if not tool.replace:
+        return read(text)
+    replaced, moves, stood = _put_in(text, tool, stand_ins=True)
+    if not moves:
+        return read(text)
     try:
-        parsed = parse_templated(replaced, mode, path, comments=comments)
+        parsed = read(replaced)
     except InputError as exc:  # (`error` mode: at its place in the file as written)
         if exc.line is None:
             raise
         offset = LineIndex.of(replaced).starts[exc.line - 1] + exc.column - 1
         line, column = LineIndex.of(text).position(_Moves(moves).start(offset))
         raise InputError(exc.message, exc.path, line, column) from None
+    # Each named by its stand-in too: a suggestion written from the statement's text
+    # (which keeps its placeholders) names it as the file does.
     parsed.placeholders = {**parsed.placeholders, **stand_ins(stood)}
     _moved_back(parsed, text, _Moves(moves))
     return parsed

@@ -146,7 +146,7 @@ FACT_NAMES = frozenset({
     'order_rows', 'others_kept_text', 'outcome_text', 'outer_ctes', 'outside_transaction_why',
     'own_parent_exists', 'own_parent_missing', 'own_parent_not_table', 'own_parent_skipped',
     'owned_relations', 'owned_relations_text', 'page_compression_problem', 'parameters', 'parent',
-    'parent_sql', 'parser', 'partial', 'partition', 'partition_is_new', 'partition_key',
+    'parent_sql', 'parse', 'parser', 'partial', 'partition', 'partition_is_new', 'partition_key',
     'partition_key_text', 'partition_keys_sql', 'partition_names', 'partition_of',
     'partition_operation', 'partition_sql', 'partition_strategy', 'partition_tree', 'partitioned',
     'partitioned_constraint_sql', 'partitioned_index_sql', 'partitioned_reindex_sql',

@@ -178,7 +178,20 @@ def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
         config, collation=collation, pg_version=version, costs=False,
         templates=(config.templates if config is not None else None) or "substitute",
         assume_in_transaction=assume_in_transaction, session_timezone_utc=utc))
-    return [[(s.statement, s.effect) for s in r.statements] for r in reports]
+    # Run as the tool sends them: with the values it puts in their placeholders (Flyway's).
+    return [[(_as_sent(s.statement, r.migration), s.effect) for s in r.statements]
+            for r in reports]
+
+
+def _as_sent(statement: Statement, m: Migration) -> Statement:
+    """`statement` of `m`'s up file as its tool sends it (`as_sent`): what the server runs."""
+    if m.tool_placeholders is None:
+        return statement
+    from dataclasses import replace
+
+    from lockwise.parse.templates import as_sent
+
+    return replace(statement, sql=as_sent(statement.sql, m.tool_placeholders))
 
 
 def _down_statements(m: Migration) -> list[Statement]:

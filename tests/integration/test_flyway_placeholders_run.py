@@ -1,0 +1,102 @@
+"""A Flyway migration whose placeholders have values (fix-layouts24): `apply`, `verify` and
+`trace` run it with the values put in, as Flyway sends it; the history's checksum is the
+file's as written. A placeholder without a value still stops the run, at its file:line:column,
+naming what would give it one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.executor.checksum import checksum
+from tree_helpers import write
+
+_SCHEMA = "CREATE SCHEMA ${schema};\nCREATE TABLE ${schema}.accounts (id bigint, email text);\n"
+_INDEX = "SELECT 1; CREATE INDEX accounts_email ON ${Schema}.accounts (email);\n"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.upper().startswith(("FLYWAY_", "SPRING_")):
+            monkeypatch.delenv(name)
+
+
+def _project(root: Path, index: str = _INDEX) -> Path:
+    return write(root, {"flyway.conf": "flyway.locations=filesystem:db/migration\n"
+                                       "flyway.placeholders.schema=billing\n",
+                        "db/migration/V1__schema.sql": _SCHEMA,
+                        "db/migration/V2__index.sql": index})
+
+
+def _apply(dsn: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lockwise", "apply", *args, "--dsn", dsn],
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_apply_runs_the_migrations_with_their_values(pg_db: str, tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    result = _apply(pg_db, str(root / "db/migration"), "--allow", "requires-downtime")
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('billing.accounts_email')").fetchone()[0] \
+            is not None
+        rows = conn.execute("SELECT version, checksum FROM lockwise.schema_history "
+                            "ORDER BY id").fetchall()
+    # the history records the file as written, placeholders and all
+    assert [(str(v), c) for v, c in rows] == [
+        ("1", checksum(_SCHEMA)), ("2", checksum(_INDEX))]
+
+
+def test_apply_stops_at_a_placeholder_without_a_value(pg_db: str, tmp_path: Path) -> None:
+    root = _project(tmp_path, "CREATE INDEX accounts_email ON ${other}.accounts (email);\n")
+    result = _apply(pg_db, str(root / "db/migration"))
+    assert result.returncode == 2, result
+    assert "V2__index.sql:1:32: Flyway placeholder ${other} has no value" in result.stderr, \
+        result.stderr
+    assert "flyway.placeholders.other" in result.stderr
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regnamespace('billing')").fetchone()[0] is None
+
+
+def test_replacement_off_sends_the_text_as_written(pg_db: str, tmp_path: Path) -> None:
+    """With placeholderReplacement=false Flyway sends `${schema}`: the server's parser
+    refuses it, and apply says so at its place (not that it has no value)."""
+    root = _project(tmp_path)
+    (root / "flyway.conf").write_text("flyway.placeholderReplacement=false\n")
+    result = _apply(pg_db, str(root / "db/migration"))
+    assert result.returncode == 2, result
+    assert "V1__schema.sql:1:15: PostgreSQL's parser rejects this SQL" in result.stderr, \
+        result.stderr
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    ("verify", "4 statements observed, 0 disagreements"),
+    ("trace", "ShareLock on billing.accounts")])
+def test_verify_and_trace_run_the_values(pg_db: str, tmp_path: Path, command: str,
+                                         said: str) -> None:
+    """The statements run with `billing` put in: the index build's lock is observed on
+    billing.accounts, as lint predicts it."""
+    root = _project(tmp_path)
+    result = CliRunner().invoke(app, [command, str(root / "db/migration"), "--dsn", pg_db])
+    assert result.exit_code == 0, result.output
+    assert said in result.output, result.output
+    assert "template placeholder" not in result.output
+
+
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_verify_and_trace_stop_at_an_unknown_one(pg_db: str, tmp_path: Path,
+                                                 command: str) -> None:
+    root = _project(tmp_path, "SELECT 1;\nCREATE INDEX accounts_email ON ${other}.accounts "
+                              "(email);\n")
+    result = CliRunner().invoke(app, [command, str(root / "db/migration"), "--dsn", pg_db])
+    assert result.exit_code == 2, result.output
+    assert "V2__index.sql:2:32: Flyway placeholder ${other} has no value" in result.stderr
