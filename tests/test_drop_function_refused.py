@@ -79,6 +79,19 @@ REFUSED = {
         "DROP FUNCTION f(int);",
         {"column b of table t depends on function f(integer)",
          "view v depends on column b of table t", "view w depends on view v"}),
+    # (fix-pg88: an operator runs it; a prefix one in another schema)
+    "operators": (
+        "CREATE SCHEMA app;\nCREATE FUNCTION eq3(int, int) RETURNS bool LANGUAGE sql "
+        "IMMUTABLE AS 'SELECT $1 = $2';\n"
+        "CREATE OPERATOR === (leftarg = int, rightarg = int, function = eq3);\n",
+        "DROP FUNCTION eq3(int, int);",
+        {"operator ===(integer,integer) depends on function eq3(integer,integer)"}),
+    "prefix_operator_elsewhere": (
+        "CREATE SCHEMA app;\nCREATE FUNCTION app.neg(int) RETURNS int LANGUAGE sql "
+        "IMMUTABLE AS 'SELECT -$1';\n"
+        "CREATE OPERATOR app.~- (rightarg = int, procedure = app.neg);\n",
+        "DROP FUNCTION app.neg;",
+        {"operator app.~-(NONE,integer) depends on function app.neg(integer)"}),
 }
 
 

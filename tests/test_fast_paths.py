@@ -242,6 +242,44 @@ def test_a_table_taken_out_of_a_fork_and_put_back_is_copied() -> None:
     assert original.columns and catalog.tables["public.c"] is original
 
 
+#: (a down run right after its up, the tables its check copies, the conflict it gets): the
+#: down's statements judged for a refusal read the fork (its effect) without copying a table;
+#: only the replay's changes copy one.
+DOWN_READS = [
+    # dropped: taken out of the fork, never copied (its effect read it: main copied it)
+    ("CREATE TABLE notes (id bigint REFERENCES accounts, body text);\n",
+     "DROP TABLE notes;\n", [], None),
+    # an index dropped: its table read, not changed
+    ("CREATE INDEX accounts_nick ON accounts (nick);\n", "DROP INDEX accounts_nick;\n", [],
+     None),
+    # a column dropped: its table changed (copied once), the others read
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n", "ALTER TABLE accounts DROP COLUMN mood;\n",
+     ["public.accounts"], None),
+    # refused: judged on the shared table all the same (the replay goes on, and copies it)
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n",
+     "ALTER TABLE accounts DROP COLUMN moods;\n", ["public.accounts"], "object-missing"),
+    ("CREATE TABLE notes (id bigint REFERENCES accounts, body text);\n",
+     "DROP TABLE accounts;\nDROP TABLE notes;\n", ["public.notes"], "dependency-dropped"),
+]
+
+
+@pytest.mark.parametrize(("up", "down", "copied", "refused"), DOWN_READS)
+def test_a_down_judged_for_a_refusal_copies_only_the_tables_its_replay_changes(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, up: str, down: str,
+        copied: list[str], refused: str | None) -> None:
+    from lockwise.graph.build import build_graph
+    from tree_helpers import write
+
+    base = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, nick text);\n"
+    write(tmp_path, {"1_base.up.sql": base, "1_base.down.sql": "DROP TABLE accounts;\n",
+                     "2_change.up.sql": up, "2_change.down.sql": down})
+    migrations = discover(tmp_path)
+    cloned = _tables_cloned(monkeypatch)
+    graph = build_graph(migrations, downs_of=["2_change"])
+    assert cloned == copied
+    assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
+        ([refused] if refused else [])
+
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
     catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
     whole = signature(catalog)
@@ -1537,17 +1575,16 @@ def test_each_expression_is_read_for_its_columns_once(monkeypatch: pytest.Monkey
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    walk = nodes.walk
+    walk = nodes._bodies_walk  # (what `bodies_of_kind` walks: not what it remembers)
     seen: list[dict] = []  # (kept alive: their ids stay theirs)
 
-    def counting(node: object):
-        reading = "columns_read" in sys._getframe(1).f_code.co_qualname
-        for kind, body in walk(node):
-            if reading and kind == "ColumnRef":
-                seen.append(body)
-            yield kind, body
+    def counting(node: object, kind: str) -> tuple[dict, ...]:
+        found = walk(node, kind)
+        if "columns_read" in sys._getframe(2).f_code.co_qualname and kind == "ColumnRef":
+            seen.extend(found)
+        return found
 
-    monkeypatch.setattr(nodes, "walk", counting)
+    monkeypatch.setattr(nodes, "_bodies_walk", counting)
     sql = ("CREATE TABLE t (a int, b int CHECK (a > b), c int GENERATED ALWAYS AS (a * 2) "
            "STORED, CONSTRAINT t_ab CHECK (a < b + 9));\n"
            "CREATE INDEX t_i ON t ((a + b), c) WHERE b > 0;\n"
@@ -1650,14 +1687,33 @@ def _walks_started(monkeypatch: pytest.MonkeyPatch, module: object,
     return started
 
 
+def _bodies_walks_started(monkeypatch: pytest.MonkeyPatch,
+                          callers: tuple[str, ...]) -> list[object]:
+    """The nodes `bodies_of_kind` walks (not answered from its memo) for a function named in
+    `callers`, filled while the test runs (the nodes kept alive: their ids stay theirs)."""
+    import sys
+
+    import lockwise.effects.nodes as nodes
+
+    walk = nodes._bodies_walk
+    started: list[object] = []
+
+    def counting(node: object, kind: str) -> tuple[dict, ...]:
+        if sys._getframe(2).f_code.co_name in callers:
+            started.append(node)
+        return walk(node, kind)
+
+    monkeypatch.setattr(nodes, "_bodies_walk", counting)
+    return started
+
+
 def test_a_statement_is_searched_for_routine_calls_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # The effect model runs the PL/pgSQL routines a statement calls, then the catalog replay
     # follows them: the statement is searched for its function calls once, not by each.
-    import lockwise.catalog.routines as routines
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
+    searched = _bodies_walks_started(monkeypatch, ("_called_routines",))
     sql = ("CREATE TABLE t (a int);\n"
            "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql AS $$\n"
            "BEGIN ALTER TABLE t ADD COLUMN b int; RETURN x; END $$;\n"
@@ -1699,11 +1755,10 @@ def test_a_statement_is_searched_for_calls_once_with_many_routine_bodies_between
     # the bodies a statement runs are searched between the effect model's ask and the
     # replay's. A full memo dropped every entry at once, the statement's too: the replay
     # then searched it again (500 of 1,258 searches of lemmy+documenso were repeats).
-    import lockwise.catalog.routines as routines
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    searched = _walks_started(monkeypatch, routines, ("called_routines", "<listcomp>"))
+    searched = _bodies_walks_started(monkeypatch, ("_called_routines",))
     sql = "CREATE TABLE t (a int);\n" + "".join(
         f"CREATE FUNCTION f{i}() RETURNS int LANGUAGE plpgsql AS $$\n"
         f"BEGIN INSERT INTO t VALUES ({i}); RETURN 1; END $$;\n" for i in range(45))
@@ -4522,3 +4577,161 @@ def test_the_schema_memo_is_let_go_when_the_replay_cannot_follow_a_change() -> N
     catalog.version_memo = dict(kept)
     catalog.reshaped({"public.t"})
     assert catalog.version_memo is None
+
+#: Statements whose trees hold lists in lists, subqueries, WITH queries, casts and calls.
+_WALKED_SQL = """
+WITH c AS (SELECT id FROM ONLY app.t WHERE x IN (1, 2, 3))
+UPDATE u SET n = lower(coalesce(m::text, 'a')) FROM c
+  WHERE u.id = c.id AND EXISTS (SELECT 1 FROM v WHERE v.k = u.k FOR UPDATE) RETURNING now();
+CREATE TABLE w (id bigint DEFAULT nextval('w_seq'::regclass) PRIMARY KEY,
+  CONSTRAINT w_pos CHECK (id > 0), n int CONSTRAINT w_n NOT NULL);
+CREATE VIEW r AS SELECT a.id, count(*) OVER (PARTITION BY b.k) FROM a JOIN b USING (id)
+  WHERE a.z BETWEEN 1 AND f(2) UNION ALL SELECT 1, 2 FROM ONLY pg_temp_3.q;
+"""
+
+
+def test_bodies_of_a_kind_are_the_walks_in_its_order() -> None:
+    # fix-speed54: `bodies_of_kind` is `walk` filtered to one kind, without a generator step
+    # per node; callers rely on its order (the first nextval, routines called in order).
+    from lockwise.effects.nodes import bodies_of_kind, walk
+
+    trees = [stmt.tree for stmt in parse_sql(_WALKED_SQL).statements]
+    assert len(trees) == 3
+    for tree in [*trees, trees, {"k": [[tree] for tree in trees]}, None, [], "text"]:
+        kinds = {kind for kind, _ in walk(tree)}
+        for kind in [*kinds, "NoSuchNode", "relname"]:
+            walked = [body for k, body in walk(tree) if k == kind]
+            assert list(bodies_of_kind(tree, kind)) == walked
+            assert list(bodies_of_kind(tree, kind)) == walked  # (remembered)
+    # (an UPDATE's own table is a bare `relation`, no RangeVar node)
+    assert [b["relname"] for b in bodies_of_kind(trees[0], "RangeVar")] == ["t", "c", "v"]
+
+
+def test_the_relations_named_once_are_those_asked_of_each() -> None:
+    # fix-speed54: `_relations` names each RangeVar once (`range_var`), for both the tables
+    # read and those written with ONLY; a WITH query's name read with ONLY still counts as
+    # written with ONLY, as before, and is no table read.
+    from lockwise.effects import nodes
+
+    sql = ("WITH c AS (SELECT 1) SELECT * FROM ONLY c, ONLY t, u, app.x, ONLY app.y, "
+           "pg_temp_2.z")
+    tree = parse_sql(sql).statements[0].tree
+    read = [body for kind, body in nodes.walk(tree) if kind == "RangeVar"]
+    assert nodes.relations_in(tree) == list(dict.fromkeys(
+        nodes.range_var(body)[0] for body in read if body["relname"] != "c"))
+    assert sorted(nodes.relations_in(tree)) == ["app.x", "app.y", "pg_temp.z", "public.t",
+                                                "public.u"]
+    assert nodes.only_relations(tree) == {"public.c", "public.t", "app.y"}
+    # a copy changed (a new node): its own answer, not the one remembered for the first
+    changed = parse_sql(sql.replace("ONLY t", "ONLY s")).statements[0].tree
+    assert "public.s" in nodes.relations_in(changed)
+    assert nodes.only_relations(changed) == {"public.c", "public.s", "app.y"}
+    assert nodes.only_relations(tree) == {"public.c", "public.t", "app.y"}
+
+
+def test_a_written_schema_is_kept_without_asking_the_search_path() -> None:
+    # fix-speed54: `range_var` answers a name written with its schema itself; the resolver
+    # (the search_path in force) is asked only of unqualified ones, as `qualified` asks it.
+    from lockwise.effects import nodes
+
+    asked: list[str] = []
+
+    def resolver(name: str, create: bool) -> str:
+        asked.append(name)
+        return "first"
+
+    previous = nodes.use_resolver(resolver)
+    try:
+        assert nodes.range_var({"RangeVar": {"schemaname": "app", "relname": "t"}}) == \
+            ("app.t", True)
+        assert nodes.range_var({"schemaname": "app", "relname": "t"}, create=True) == \
+            ("app.t", True)
+        # (an empty schema is `public`, as `qualified` writes it, unasked)
+        assert nodes.range_var({"schemaname": "", "relname": "t"}) == ("public.t", True)
+        assert nodes.range_var({"relname": "t"}) == ("first.t", False)
+        assert nodes.range_var({"schemaname": "pg_temp_7", "relname": "t"}) == \
+            ("pg_temp.t", True)
+    finally:
+        nodes.use_resolver(previous)
+    assert asked == ["t"]
+
+
+def test_the_bodies_remembered_are_the_nodes_own_and_few() -> None:
+    # fix-speed54: `bodies_of_kind` remembers its answer by the node itself: the same node
+    # asked again gets the same bodies (not walked again), an equal tree of another
+    # statement its own bodies, a changed copy the bodies of the change; a node asked of
+    # one kind is walked anew for another; and only the last 64 nodes are held.
+    from lockwise.effects import nodes
+
+    tree = parse_sql("SELECT f(a), g(b) FROM t").statements[0].tree
+    first = nodes.bodies_of_kind(tree, "FuncCall")
+    assert [nodes.strings(c["funcname"]) for c in first] == [["g"], ["f"]]
+    assert nodes.bodies_of_kind(tree, "FuncCall") is first
+    other = parse_sql("SELECT f(a), g(b) FROM t").statements[0].tree
+    assert other == tree
+    again = nodes.bodies_of_kind(other, "FuncCall")
+    assert again == first and all(a is not b for a, b in zip(again, first, strict=True))
+    changed = {"SelectStmt": {**tree["SelectStmt"], "targetList": tree["SelectStmt"][
+        "targetList"][:1]}}
+    assert [nodes.strings(c["funcname"]) for c in nodes.bodies_of_kind(changed, "FuncCall")] \
+        == [["f"]]
+    assert [c["fields"][0]["String"]["sval"]
+            for c in nodes.bodies_of_kind(tree, "ColumnRef")] == ["b", "a"]
+    for _ in range(80):  # (other statements' nodes, asked since)
+        nodes.bodies_of_kind(parse_sql("SELECT h(1)").statements[0].tree, "FuncCall")
+    held = nodes._bodies_found["FuncCall"]._entries
+    assert len(held) == 64
+    assert all(entry[0] is not tree for entry in held.values())
+    assert nodes.bodies_of_kind(tree, "FuncCall") is not first
+    assert nodes.bodies_of_kind(tree, "FuncCall") == first
+
+
+# --- where-without-index: batches judged only where they are written ------------------------
+
+
+def _lint_judging_batches(monkeypatch: pytest.MonkeyPatch, sql: str) -> tuple[list, int]:
+    """The findings of `sql` as one migration, and how often lint judged whether batches of
+    an UPDATE or DELETE would read otherwise than the whole statement."""
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.executor import batches
+    from lockwise.lint import LintOptions, lint_migrations
+
+    asked = 0
+    judge = batches.batches_read_otherwise
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        nonlocal asked
+        asked += 1
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "batches_read_otherwise", counted)
+    # (the table made by a migration before: a table of this migration has no rows to scan)
+    reports = lint_migrations([migration_from_text(_BATCH_TABLE, "0001_t.sql"),
+                               migration_from_text(sql, "0002_m.sql")], LintOptions())
+    return [f for s in reports[-1].statements for f in s.findings], asked
+
+
+_BATCH_TABLE = ("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n"
+                "CREATE INDEX t_a ON t (a);\n")
+
+
+def test_an_update_whose_where_an_index_serves_judges_no_batches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # (no where-without-index finding, so no batches are written: nothing to judge)
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET b = 1 WHERE a = 2;\n")
+    assert "where-without-index" not in {f.rule for f in findings}
+    assert asked == 0
+
+
+def test_an_unindexed_update_still_says_why_its_batches_would_differ(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET b = b + 1 WHERE b > (SELECT avg(b) FROM t);\n")
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert asked >= 1 and unindexed
+    assert "each would read what the batches before it wrote" in unindexed[0].instead
+    findings, asked = _lint_judging_batches(
+        monkeypatch, "UPDATE t SET a = 1 WHERE b = 2;\n")
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert asked >= 1 and "in batches by id" in unindexed[0].instead

@@ -24,7 +24,12 @@ SETUP = ("CREATE TABLE t (id int, ts timestamptz, tsn timestamp, n int);\n"
          "CREATE FUNCTION sq(a int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT a + 1';\n"
          "CREATE FUNCTION sqc(a int) RETURNS int VOLATILE STRICT LANGUAGE sql\n"
          "    AS 'SELECT coalesce(a, 1)';\n"
-         "CREATE TABLE p (ts timestamptz) PARTITION BY RANGE (ts);\n")
+         "CREATE TABLE p (ts timestamptz) PARTITION BY RANGE (ts);\n"
+         "CREATE FUNCTION vo(int, int) RETURNS bool VOLATILE LANGUAGE plpgsql\n"
+         "    AS 'BEGIN RETURN $1 = $2; END';\n"
+         "CREATE FUNCTION sto(int, int) RETURNS bool STABLE LANGUAGE sql AS 'SELECT $1 = $2';\n"
+         "CREATE OPERATOR !!! (leftarg = int, rightarg = int, function = vo);\n"
+         "CREATE OPERATOR ~~~ (leftarg = int, rightarg = int, function = sto);\n")
 
 
 def _refusal(sql: str) -> tuple[str, str]:
@@ -82,6 +87,12 @@ CASES = [
     ("ALTER TABLE t ADD CONSTRAINT c CHECK (ts < now())", ""),
     ("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now() CHECK (c <= now())", ""),
     ("CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (now() - interval '1 day') TO (now())", ""),
+    # an operator the migrations made runs its function (fix-pg88)
+    ("ALTER TABLE t ADD COLUMN g bool GENERATED ALWAYS AS (n !!! 1) STORED",
+     "vo() (operator public.!!!)"),
+    ("ALTER TABLE t ADD COLUMN g bool GENERATED ALWAYS AS (n OPERATOR(public.!!!) id) VIRTUAL",
+     "vo() (operator public.!!!)"),
+    ("ALTER TABLE t ADD COLUMN g bool GENERATED ALWAYS AS (n ~~~ 1) STORED", ""),
 ]
 
 _MESSAGE = "generation expression is not immutable"

@@ -175,3 +175,58 @@ SHADOW_CASES = [
 def test_a_migrations_function_named_as_a_builtin_is_judged_where_it_runs(
         pg_db: str, sql: str) -> None:
     assert _refusal_text(sql, SHADOW_SETUP) == server_message(pg_db, SHADOW_SETUP, sql)
+
+
+#: Operators the migrations made (CREATE OPERATOR), each running a function of theirs
+#: (fix-pg88): the server judges the function an operator runs as it judges a call of it.
+OPERATOR_SETUP = SETUP + (
+    "CREATE FUNCTION vo(int, int) RETURNS bool VOLATILE LANGUAGE plpgsql\n"
+    "    AS 'BEGIN RETURN $1 = $2; END';\n"
+    "CREATE FUNCTION sto(int, int) RETURNS bool STABLE LANGUAGE sql AS 'SELECT $1 = $2';\n"
+    "CREATE FUNCTION imm(int, int) RETURNS bool IMMUTABLE LANGUAGE plpgsql\n"
+    "    AS 'BEGIN RETURN $1 = $2; END';\n"
+    "CREATE FUNCTION int_text_lt(int, text) RETURNS bool VOLATILE LANGUAGE plpgsql\n"
+    "    AS 'BEGIN RETURN $1::text < $2; END';\n"
+    "CREATE OPERATOR !!! (leftarg = int, rightarg = int, function = vo);\n"
+    "CREATE OPERATOR ~~~ (leftarg = int, rightarg = int, function = sto);\n"
+    "CREATE OPERATOR public.< (leftarg = int, rightarg = text, procedure = int_text_lt);\n"
+    "CREATE SCHEMA app;\n")
+
+OPERATOR_CASES = [
+    "CREATE INDEX a ON t ((id !!! 1))",
+    "CREATE INDEX a ON t (id) WHERE id !!! 1",
+    "CREATE INDEX a ON t (id) WHERE id OPERATOR(public.!!!) 1",
+    "CREATE INDEX a ON t (id) WHERE id !!! ANY (ARRAY[1, 2])",
+    "CREATE INDEX a ON t (id) WHERE id !!! 1 OR d IS NULL",
+    # a STABLE SQL function the planner inlines as an immutable expression: taken
+    "CREATE INDEX a ON t ((id ~~~ 1))",
+    # the migrations' `<` of an int and a text, picked by the operands' types
+    "CREATE INDEX a ON t (id) WHERE id < name",
+    "CREATE INDEX a ON t (id) WHERE id < 5",
+    # the catalog follows the operator and its function
+    "ALTER OPERATOR !!! (int, int) SET SCHEMA app;\n"
+    "CREATE INDEX a ON t (id) WHERE id OPERATOR(app.!!!) 1",
+    "ALTER FUNCTION vo(int, int) IMMUTABLE;\nCREATE INDEX a ON t (id) WHERE id !!! 1",
+    "DROP OPERATOR !!! (int, int);\n"
+    "CREATE OPERATOR !!! (leftarg = int, rightarg = int, function = imm);\n"
+    "CREATE INDEX a ON t (id) WHERE id !!! 1",
+    "DROP FUNCTION vo(int, int) CASCADE;\n"
+    "CREATE OPERATOR !!! (leftarg = int, rightarg = int, function = imm);\n"
+    "CREATE INDEX a ON t (id) WHERE id !!! 1",
+]
+
+
+@pytest.mark.parametrize("sql", OPERATOR_CASES)
+def test_an_operator_is_judged_by_the_function_it_runs(pg_db: str, sql: str) -> None:
+    assert _refusal_text(sql, OPERATOR_SETUP) == server_message(pg_db, OPERATOR_SETUP, sql)
+
+
+def test_the_finding_names_the_operator_and_its_function() -> None:
+    reports = lint_migrations([migration_from_text(OPERATOR_SETUP, "0001_setup.sql"),
+                               migration_from_text("CREATE INDEX a ON t (id) WHERE id !!! 1;",
+                                                   "0002_change.sql")],
+                              LintOptions(), Catalog())
+    [found] = [f for f in reports[-1].all_findings
+               if f.rule == "index-expression-not-immutable"]
+    assert "vo() (operator public.!!!) can give another value" in found.message
+

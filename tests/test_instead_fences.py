@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.report.rule_docs import rule_markdown
+from lockwise.report.sarif import render_sarif
 from lockwise.rules.instead_lines import SH, SQL, TEXT, line_kinds
 from lockwise.rules.loader import load_rules
 
@@ -50,6 +52,34 @@ def test_explain_writes_advice_as_words(rule_id: str) -> None:
     prose = kinds(rule, TEXT)
     assert prose
     assert not prose & set(fenced(result.output, "sql"))
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_no_sql_block_of_a_sarif_rule_help_holds_prose(dialect: str) -> None:
+    """SARIF's rule help (GitHub code scanning shows its markdown) fences an `instead` as the
+    rule pages do: prose as words, command lines as ```sh, SQL as ```sql."""
+    from lockwise.core.types import Safety
+
+    sarif = json.loads(render_sarif([], RULES, fail_on=Safety.REQUIRES_DOWNTIME,
+                                    dialect=dialect))
+    descriptors = {d["id"]: d for d in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    shown = 0
+    for rule in RULES:
+        help_ = descriptors[rule.id]["help"]
+        instead = rule.instead_for(None, dialect)
+        generic = {kind: {re.sub(r"\{(\w+)\}", r"<\1>", line)
+                          for k, line in line_kinds(instead) if k == kind and line.strip()}
+                   for kind in (TEXT, SH)}
+        prose = generic[TEXT]
+        sql = set(fenced(help_["markdown"], "sql"))
+        assert not (prose | generic[SH]) & sql, rule.id
+        shown += bool(prose)
+        for line in prose:
+            assert line in help_["markdown"].splitlines(), f"{rule.id}: {line!r} left out"
+    assert shown  # some rule advises in words
+    index = descriptors["index-without-concurrently"]["help"]["markdown"]
+    assert any(line.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS <index_name> ON ")
+               for line in fenced(index, "sql"))
 
 
 def test_sql_stays_sql_on_a_page() -> None:

@@ -78,3 +78,20 @@ def test_each_mode_name_is_the_one_lock_table_takes(pg_db: str) -> None:
                 held = conn.execute("SELECT mode FROM pg_locks WHERE relation = 't'::regclass "
                                     "AND pid = pg_backend_pid()").fetchall()
             assert held == [(mode.pg_name,)]
+
+
+def test_the_markdown_summary_says_which_finding_gives_a_level_too() -> None:
+    """The PR comment traces a covered statement's level as the text report does, in the
+    same words (one function decides both)."""
+    markdown = lint(FIXTURES, "-f", "markdown")
+    part = next(details for details in markdown.split("<details>")
+                if "0005_accounts_email_required.up.sql</code>" in details)
+    heads = [line for line in part.splitlines() if line.startswith("**Statement")]
+    second = next(line for line in heads if line.startswith("**Statement 2** (line 2)"))
+    assert second.startswith("**Statement 2** (line 2), safe-with-care (level from "
+                             "missing-lock-timeout, reported at statement 1): "), second
+    first = next(line for line in heads if line.startswith("**Statement 1**"))
+    assert "level from" not in first
+    text = next(line for line in section(lint(FIXTURES), "0005_accounts_email_required.up.sql")
+                if "statement 2 (line 2)" in line)
+    assert "(level from missing-lock-timeout, reported at statement 1)" in text

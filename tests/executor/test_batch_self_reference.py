@@ -291,6 +291,13 @@ def test_the_run_asks_the_server_before_its_first_batch(monkeypatch: pytest.Monk
         def primary_key(self, table: str) -> tuple[str, ...]:
             return ("id",)
 
+        def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                       ) -> list:
+            return []
+
+        def triggers_on(self, table: str) -> list:
+            return []
+
     monkeypatch.setattr(batches, "ServerTables", lambda conn: Server())
     with pytest.raises(batches.BatchError, match="through the view public.kids"):
         batches.run_batched(None, "DELETE FROM t WHERE id IN (SELECT id FROM kids)",

@@ -325,7 +325,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(pg_db: str, tmp_path: Path)
     assert out.index("1. 001 a") < out.index("2. 002 ix")
     assert "[safe] one transaction" in out
     assert "statement by statement, no transaction" in out
-    assert "ShareUpdateExclusiveLock on public.a" in out
+    assert "locks: SHARE UPDATE EXCLUSIVE on public.a" in out  # as lint's report names it
     assert "CREATE INDEX CONCURRENTLY a_email ON a (email)" in out
     assert "the file's own BEGIN/COMMIT, replaced by lockwise's transaction" in out
     assert not relation_exists(pg_db, "a")

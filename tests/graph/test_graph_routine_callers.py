@@ -280,3 +280,18 @@ def test_the_server_drops_the_function_after_those_steps(pg_db: str) -> None:
                                          DROP)
     assert isinstance(refused, psycopg.errors.DependentObjectsStillExist)
     assert after is None
+
+
+def test_without_cascade_the_drop_is_refused_for_an_operator_running_it(
+        tmp_path: Path) -> None:
+    """An operator made with CREATE OPERATOR runs its function: DROP FUNCTION without CASCADE
+    is refused, "operator ===(integer,integer) depends on function f(integer,integer)"
+    (checked on 18.6, tests/test_drop_function_refused.py; fix-pg88)."""
+    setup = ("CREATE FUNCTION f(int, int) RETURNS bool LANGUAGE sql IMMUTABLE "
+             "AS 'SELECT $1 = $2';\n"
+             "CREATE OPERATOR === (leftarg = int, rightarg = int, function = f);\n")
+    (found,) = found_conflicts(tmp_path, setup, "DROP FUNCTION f(int, int);")
+    assert "while operator public.=== (integer, integer) runs it: PostgreSQL refuses" \
+        in found.explanation
+    assert "(DROP OPERATOR public.=== (integer, integer);)" in found.next_step
+    assert found_conflicts(tmp_path, setup, "DROP FUNCTION f(int, int) CASCADE;") == []

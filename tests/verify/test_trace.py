@@ -72,7 +72,7 @@ def test_a_type_change_shows_the_rewrite(pg_db: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     widen = result.stdout.split("0002_widen.up.sql")[1]
     assert "rewrote public.t (new relfilenode)" in widen
-    assert "AccessExclusiveLock on public.t, blocks reads, writes and other DDL" in widen
+    assert "ACCESS EXCLUSIVE on public.t, blocks reads, writes and other DDL" in widen
 
 
 def test_create_index_concurrently_runs_outside_a_transaction(pg_db: str) -> None:
@@ -209,7 +209,7 @@ def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path:
     result = run(str(tmp_path / "m"), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
     assert result.stdout.count("transaction control, run as written") == 2
-    assert "3:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
+    assert "3:1  ALTER TABLE t ADD COLUMN a int\n      lock: ACCESS EXCLUSIVE on public.t" \
         in result.stdout
 
 
@@ -227,7 +227,7 @@ def test_each_migration_starts_from_the_sessions_defaults(pg_db: str, tmp_path: 
     result = run(str(tmp_path / "m"), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
     assert "0 disagreements" in result.stdout
-    assert "1:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
+    assert "1:1  ALTER TABLE t ADD COLUMN a int\n      lock: ACCESS EXCLUSIVE on public.t" \
         in result.stdout
 
 
@@ -240,10 +240,10 @@ def test_lock_and_rewrite_lines_quote_a_table_name_that_needs_it(pg_db: str,
         'CREATE TABLE "Booking" (id int);\nALTER TABLE "Booking" ALTER COLUMN id TYPE bigint;\n')
     result = run(str(tmp_path / "m"), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
-    assert 'lock: AccessExclusiveLock on public."Booking", blocks' in result.stdout, \
+    assert 'lock: ACCESS EXCLUSIVE on public."Booking", blocks' in result.stdout, \
         result.stdout
     assert 'rewrote public."Booking" (new relfilenode)' in result.stdout
-    assert 'strongest lock: AccessExclusiveLock on public."Booking" (blocks' in result.stdout
+    assert 'strongest lock: ACCESS EXCLUSIVE on public."Booking" (blocks' in result.stdout
 
 
 def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:

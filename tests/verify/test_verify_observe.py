@@ -34,8 +34,10 @@ def test_equal_locks_agree() -> None:
 def test_stronger_than_predicted_is_a_disagreement() -> None:
     (d,) = compare(_effect({T: L.SHARE_UPDATE_EXCLUSIVE}), _obs({T: L.ACCESS_EXCLUSIVE}))
     assert (d.kind, d.relation) == ("lock", T)
-    assert d.describe() == ("public.t: lockwise predicts ShareUpdateExclusiveLock, "
-                            "PostgreSQL took AccessExclusiveLock")
+    # In words, modes by the documentation's names; the fields (JSON's) keep pg_locks'.
+    assert d.describe() == ("public.t: lockwise predicts SHARE UPDATE EXCLUSIVE, "
+                            "PostgreSQL took ACCESS EXCLUSIVE")
+    assert (d.predicted, d.observed) == ("ShareUpdateExclusiveLock", "AccessExclusiveLock")
 
 
 def test_unpredicted_lock_is_a_disagreement() -> None:
@@ -45,7 +47,7 @@ def test_unpredicted_lock_is_a_disagreement() -> None:
 
 def test_predicted_lock_not_taken_is_a_disagreement() -> None:
     (d,) = compare(_effect({T: L.SHARE}), _obs({}))
-    assert d.describe() == "public.t: lockwise predicts ShareLock, PostgreSQL took no lock"
+    assert d.describe() == "public.t: lockwise predicts SHARE, PostgreSQL took no lock"
 
 
 def test_mode_already_held_in_the_transaction_is_invisible_and_agrees() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from verify_helpers import DIESEL_ONE_VERSION_TWICE, FIXTURES, write_migrations
@@ -64,6 +65,20 @@ def test_report_text(run_verify, snapshot) -> None:
     out = io.StringIO()
     render_verify(run_verify(FIXTURES / "migrations"), out, show_time=False)
     assert out.getvalue() == snapshot
+
+
+def test_verbose_report_names_lock_modes_as_lint_does(run_verify) -> None:
+    """`verify --verbose` names each statement's locks as lint's text report does (the
+    documentation's `ACCESS EXCLUSIVE`), not by pg_locks' `AccessExclusiveLock`."""
+    import io
+
+    out = io.StringIO()
+    render_verify(run_verify(FIXTURES / "migrations"), out, verbose=True, show_time=False)
+    text = out.getvalue()
+    assert "predicted ACCESS EXCLUSIVE on public.orders, rewrites public.orders; observed " \
+        "ACCESS EXCLUSIVE on public.orders, rewrites public.orders" in text, text
+    assert "SHARE UPDATE EXCLUSIVE on public.orders" in text
+    assert not re.search(r"[a-z]Lock\b", text)
 
 
 def test_down_that_leaves_objects_behind(tmp_path: Path, run_verify) -> None:

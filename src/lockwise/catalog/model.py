@@ -25,6 +25,7 @@ from lockwise.parse.quoting import quote_qualified
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
+    from lockwise.catalog.operators import Operator
     from lockwise.catalog.overloads import Routine
 
 _T = TypeVar("_T")
@@ -324,6 +325,9 @@ class Table:
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
     partition_key: tuple[str, ...] = ()
+    #: MySQL / MariaDB: the names of a partitioned table's partitions, lower case (the
+    #: server matches them so), in order; None when the replay does not know every one.
+    partition_names: tuple[str, ...] | None = None
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
     #: Row-level security policy name -> what the catalog knows of it (replaced whole). Of a
@@ -900,6 +904,11 @@ class Catalog:
     #: the CREATE statement of one whose body is followed at each call, its arguments).
     #: Replaced whole, never changed in place (a down check's fork shares it).
     kept_routines: dict[str, tuple[Routine, ...]] = field(default_factory=dict)
+    #: Operators the migrations made (CREATE OPERATOR; qualified name) -> each of that name
+    #: (`operators.Operator`: operand types, the function it runs), moved by ALTER OPERATOR
+    #: ... SET SCHEMA, gone with DROP OPERATOR, their schema or function (CASCADE). An
+    #: extension's are not known. Replaced whole, never changed in place.
+    operators: dict[str, tuple[Operator, ...]] = field(default_factory=dict)
     #: The migration's session_replication_role when it set `replica` ("session"; "local":
     #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
     #: triggers fire (`Trigger.fires`; catalog/routines.py).
@@ -1876,6 +1885,27 @@ class Catalog:
             if con.kind == "primary":
                 return con.columns
         return ()
+
+    def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, str, str, frozenset[str]]]:
+        """What the foreign keys' actions write when a `kind` write (delete, or update of
+        `columns`) of `table`'s rows fires them, and the writes those fire in turn
+        (`key_actions`): (the key's table, the key, delete or update, the columns set)."""
+        from lockwise.catalog.key_actions import key_actions
+
+        return [(a.referencing, a.key.name, a.write, a.columns)
+                for a in key_actions(self, table, kind, columns) if a.write]
+
+    def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
+        """The triggers of `table`: each one's name, the trigger, and its function's CREATE
+        statement (None when the migrations did not make it, or several overloads)."""
+        known = self.tables.get(table)
+        found = []
+        for name, trigger in (known.triggers.items() if known is not None else ()):
+            made = [r for r in self.kept_routines.get(
+                trigger.qualified or f"public.{trigger.function}", ()) if not r.args]
+            found.append((name, trigger, made[0].sql or None if len(made) == 1 else None))
+        return found
 
     def unique_columns(self, table: str) -> frozenset[str] | None:
         """The columns of `table` that each hold a value in one row at most, as the

@@ -265,7 +265,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
 def _set_schema(catalog: Catalog, stmt: dict) -> None:
     """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
     its indexes move (a move into the schema it is in already changes nothing). ALTER
-    STATISTICS ... SET SCHEMA moves the statistics object alone."""
+    STATISTICS ... SET SCHEMA moves the statistics object alone; ALTER OPERATOR ... SET
+    SCHEMA the operator."""
     kind = stmt.get("objectType")
     if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
@@ -276,6 +277,10 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
                       "aggregates")
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
+    elif kind == "OBJECT_OPERATOR":
+        from lockwise.catalog.operators import move_operator
+
+        move_operator(catalog, stmt)
     elif kind == "OBJECT_SEQUENCE":
         name, _ = range_var(stmt.get("relation"))
         _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")

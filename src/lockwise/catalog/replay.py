@@ -104,6 +104,7 @@ from lockwise.parse.quoting import clip_utf8, fit_name
 if TYPE_CHECKING:
     # Made where a statement makes one (`catalog.objects`: an ordinary migration has none).
     from lockwise.catalog.objects import QueryRule
+    from lockwise.catalog.operators import Operator
     from lockwise.catalog.overloads import Routine
     from lockwise.effects.session import Session
 
@@ -2643,6 +2644,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         forget_dropped(catalog, stmt)
     elif rtype == "OBJECT_AGGREGATE":
         forget_dropped(catalog, stmt, "aggregates")
+    elif rtype == "OBJECT_OPERATOR":
+        from lockwise.catalog.operators import forget_operators
+
+        forget_operators(catalog, stmt)
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2664,6 +2669,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
                 forget_overloads(catalog, routines_calling(catalog, stmt, name))
+                if catalog.operators:  # (and the operators running it)
+                    from lockwise.catalog.operators import forget_function_operators
+
+                    forget_function_operators(catalog, name)
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
@@ -2725,6 +2734,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             # (its functions, procedures and aggregates too: replaced whole, never in place)
             catalog.aggregates = {k: v for k, v in catalog.aggregates.items()
                                   if not k.startswith(schema + ".")}
+            if catalog.operators:
+                from lockwise.catalog.operators import forget_schema_operators
+
+                forget_schema_operators(catalog, schema)
             if any(k.startswith(schema + ".") for k in catalog.kept_routines):
                 catalog.kept_routines = {k: v for k, v in catalog.kept_routines.items()
                                          if not k.startswith(schema + ".")}
@@ -2756,11 +2769,12 @@ class RoutineUsers:
     that lint's refusal and the graph's conflicts both read."""
 
     # (a plain class: a NamedTuple's class is generated and compiled when its module loads)
-    __slots__ = ("callers", "views", "policies", "routines", "triggers")
+    __slots__ = ("callers", "views", "policies", "routines", "triggers", "operators")
 
     def __init__(self, callers: Callers, views: tuple[str, ...],
                  policies: tuple[tuple[Table, str], ...], routines: tuple[Routine, ...],
-                 triggers: tuple[tuple[Table, str], ...]) -> None:
+                 triggers: tuple[tuple[Table, str], ...],
+                 operators: tuple[Operator, ...] = ()) -> None:
         #: The defaults, generated columns, constraints and indexes calling it, and the
         #: views calling it with those over them, nearest first (`Catalog.callers`).
         self.callers = callers
@@ -2774,11 +2788,14 @@ class RoutineUsers:
         #: (table, trigger) of each trigger whose WHEN calls it, or which executes it (a DROP
         #: naming no argument types, or none: a trigger function takes none), by table.
         self.triggers = triggers
+        #: The operators the migrations made that run the overload dropped (CREATE OPERATOR
+        #: ... FUNCTION = it; fix-pg88).
+        self.operators = operators
 
     def __bool__(self) -> bool:
         return any((*self.callers.defaults, *self.callers.generated, *self.callers.constraints,
                     *self.callers.indexes, *self.views, *self.policies, *self.routines,
-                    *self.triggers))
+                    *self.triggers, *self.operators))
 
 
 def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
@@ -2790,10 +2807,11 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
     among them (checked on 18.6)."""
     named = unwrap(obj)[1]
     bare = strings(named.get("objname"))[-1].lower()
+    operators = _operators_running(catalog, named, function)
     if _overload_left(catalog, named, function):
         return RoutineUsers(Callers(), (), (), (), () if named.get("objargs") else
                             tuple(sorted(catalog.triggers_calling(bare, function),
-                                         key=lambda pair: pair[0].name)))
+                                         key=lambda pair: pair[0].name)), operators)
     routines = tuple(routines_calling(catalog, {"objects": [obj]}, function))
     # (what calls one of those routines depends on it in turn: the server names it too,
     # "default value for column a of table t depends on function g(integer)")
@@ -2808,7 +2826,25 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
     triggers += [pair for n in called[1:] for pair in catalog.triggers_when_calling(
         n.rsplit(".", 1)[-1].lower(), n) if pair not in triggers]
     return RoutineUsers(found, views, tuple(catalog.policies_on_others((), called)), routines,
-                        tuple(sorted(triggers, key=lambda pair: pair[0].name)))
+                        tuple(sorted(triggers, key=lambda pair: pair[0].name)), operators)
+
+
+def _operators_running(catalog: Catalog, named: dict, function: str) -> tuple[Operator, ...]:
+    """The operators the migrations made that run the overload of `function` (qualified)
+    DROP's object `named` (its ObjectWithArgs) names: those of each overload it names with
+    its argument types, or, without, of its only one (checked on 18.6: "operator
+    !!!(integer,integer) depends on function vo(integer,integer)")."""
+    if not catalog.operators:
+        return ()
+    from lockwise.catalog.operators import operators_running
+    from lockwise.catalog.overloads import identity
+
+    args = identity(catalog, named, False)
+    overloads = catalog.kept_routines.get(function, ())
+    if args is None and len(overloads) != 1:
+        return ()
+    return tuple(operators_running(catalog, function, args if args is not None
+                                   else overloads[0].args))
 
 
 def _overload_left(catalog: Catalog, named: dict, function: str) -> bool:
@@ -3029,6 +3065,10 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         alter_routine(catalog, body)
     elif (aggregate := aggregate_made(kind, body)) is not None:
         keep_aggregate(catalog, body, aggregate)
+    elif kind == "DefineStmt" and body.get("kind") == "OBJECT_OPERATOR":
+        from lockwise.catalog.operators import keep_operator
+
+        keep_operator(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

@@ -23,6 +23,7 @@ from lockwise.core.deferred import bound_on_use
 from lockwise.effects.nodes import (
     NodeMemo,
     atomic_statements,
+    bodies_of_kind,
     calls_in_order,
     const_value,
     cte_names,
@@ -546,8 +547,7 @@ def called_routines(catalog: Catalog, kind: str, body: dict) -> list[Routine]:
 def _called_routines(catalog: Catalog, kind: str, body: dict) -> tuple[Routine, ...]:
     calls = [body.get("funccall") or {}] if kind == "CallStmt" else _calls.get(body)
     if calls is None:
-        calls = _calls.put(body, [node for node_kind, node in walk(body)
-                                  if node_kind == "FuncCall"])
+        calls = _calls.put(body, list(bodies_of_kind(body, "FuncCall")))
     fired = _trigger_routines(catalog, kind, body)
     found, scoped = _routines_called(catalog, calls, fired)
     if len(found) > len(fired) + 1:

@@ -59,7 +59,7 @@ class Operation:
     seconds: float
     #: Seconds during which this operation blocks reads or writes of `table`.
     lock_seconds: float
-    #: The blocking lock held ("AccessExclusiveLock", "row locks"), None when none is.
+    #: The blocking lock held ("ACCESS EXCLUSIVE", "row locks"), None when none is.
     lock: str | None
     drivers: dict = field(default_factory=dict)
     wal_bytes: int = 0

@@ -36,6 +36,7 @@ _STEPS = {
     "type": "DROP TYPE {on};",
     "function": "DROP FUNCTION {on};",
     "procedure": "DROP PROCEDURE {on};",
+    "operator": "DROP OPERATOR {on};",
 }
 
 #: A routine's kind of dependent, by whether it is a procedure.

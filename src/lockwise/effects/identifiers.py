@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect
-from lockwise.effects.nodes import walk
+from lockwise.effects.nodes import bodies_of_kind
 from lockwise.parse.quoting import MAX_IDENTIFIER_BYTES, truncate_identifier
 
 
@@ -149,8 +149,8 @@ def defined_names(effect: Effect, tree: dict | None) -> set[str]:
     (a CREATE TABLE's own constraints are no objects of the effect)."""
     names = {obj.partition(":")[2].rsplit(".", 1)[-1] for obj in effect.creates}
     names.update(str(a.facts["new_name"]) for a in effect.actions if a.facts.get("new_name"))
-    names.update(body["conname"] for kind, body in walk(tree)
-                 if kind == "Constraint" and body.get("conname"))
+    names.update(body["conname"] for body in bodies_of_kind(tree, "Constraint")
+                 if body.get("conname"))
     return names
 
 

@@ -4,6 +4,7 @@ named as the server's message and lockwise's say them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from lockwise.catalog.model import type_key
 from lockwise.effects.nodes import format_type, qualified, strings, walk, walk_in_order
 
 if TYPE_CHECKING:
-    from lockwise.catalog.model import Catalog
+    from lockwise.catalog.model import Catalog, Column
     from lockwise.catalog.overloads import Routine
     from lockwise.catalog.query_columns import FromScope
 
@@ -39,8 +40,9 @@ def not_immutable_calls(catalog: Catalog, node: object, scope: FromScope | None)
     migrations made of that name; for arguments whose types are evident (a column of the
     FROM list `scope`, a cast, a constant), the overload, operator or cast those types pick
     when it is not immutable (`date_trunc('day', ts)`, `ts::date`, `ts >= '...'::date` of
-    a timestamptz); and a function of the migrations the call surely runs that is not
-    (`_made_not_immutable`). Empty when it calls none."""
+    a timestamptz); a function of the migrations the call surely runs that is not
+    (`_made_not_immutable`), and an operator of theirs an expression surely runs whose
+    function is not (`_made_operator_said`). Empty when it calls none."""
     from lockwise.effects.volatility import never_immutable
 
     found: list[tuple[int, str]] = []  # (where it is written, as the message names it)
@@ -57,7 +59,8 @@ def not_immutable_calls(catalog: Catalog, node: object, scope: FromScope | None)
                     found.append((body.get("location", 0), said))
             elif names and _made_not_immutable(catalog, body, scope):
                 found.append((body.get("location", 0), f"{names[-1]}()"))
-        elif said := _by_types_said(catalog, kind, body, scope):
+        elif said := _by_types_said(catalog, kind, body, scope) or \
+                _made_operator_said(catalog, kind, body, scope):
             found.append((body.get("location", 0), said))
     calls = [name for _, name in sorted(found)]
     return sorted(set(calls), key=calls.index)
@@ -122,18 +125,26 @@ def call_origin(catalog: Catalog, call: dict) -> Origin:
 def user_defined_type(catalog: Catalog, type_name: str) -> str:
     """`type_name` (as `column_type` gives it, `[]` after an array's) qualified when it is
     surely a type not built in: one the migrations made (an enum, a domain, a composite, a
-    range type or its multirange) or written with a schema other than pg_catalog; "" for
-    another (a built-in one, or an unknown one: an extension's is not told apart)."""
+    range type or its multirange) or written with a schema other than pg_catalog; as
+    written, one of an extension the migrations created whose types lockwise knows
+    (`types.extension_type`: citext, hstore; initdb's are the built-in ones, checked on
+    18.6, fix-pg88); "" for another (a built-in one, or an unknown one: an extension's
+    the migrations did not create is not told apart)."""
+    from lockwise.effects.types import extension_type
+
     name = type_name.removesuffix("[]")
     schema = name.rsplit(".", 1)[0] if "." in name else ""
     if schema == "pg_catalog":
         return ""
-    return type_key(name) if schema or type_key(name) in catalog.types else ""
+    if schema or type_key(name) in catalog.types:
+        return type_key(name)
+    return name if catalog.extensions and extension_type(name, catalog.extensions) else ""
 
 
 #: What a VIRTUAL generated column may not use, as `user_defined_uses` finds it: a function
-#: (its operator's or cast's too), or a type (each with the server's message, 0A000).
-FUNCTION, TYPE = "function", "type"
+#: (its operator's or cast's too), or a type (each with the server's message, 0A000); or
+#: something of an extension whose message lockwise cannot tell (then nothing is said).
+FUNCTION, TYPE, UNSURE = "function", "type", "unsure"
 
 
 def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
@@ -143,12 +154,20 @@ def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
     before its operands, the left one first): a function not `Origin.BUILT_IN`
     (`call_origin`; `f()`, `app.f()`), an operator written with a schema other than
     pg_catalog or of a name no built-in one has (`operator public.===(integer,integer)`,
-    the operands' types when evident), a cast of a value of evident type to a composite
+    the operands' types when evident) or one the migrations made that the operands' types
+    pick over the built-in ones (`operators.operator_run`: `n = s` of an int and a text,
+    with a `public.=(int, text)`; fix-pg88), a cast of a value of evident type to a composite
     type (`cast (integer AS public.pair)`: only CREATE CAST makes one; not a ROW), a cast
     to a type not built in (`user_defined_type`: a domain, an enum ...) and a column of
     the FROM list `scope` of such a type (`type public.mood`). A VIRTUAL generated column
     may use none (checked on 18.6, fix-pg84, fix-pg85); a collation it may. `cautious`:
-    a call that may run the migrations' function (`Origin.EITHER`) counts too."""
+    a call that may run the migrations' function (`Origin.EITHER`) counts too. Of an
+    extension the migrations created (fix-pg88), a cast to its type as the data file
+    knows it (`_extension_cast_use`), and `UNSURE` where the server meets something of it
+    lockwise cannot name: a built-in name of a function or operator one of whose operands
+    is of its type (`c = 'x'` of a citext runs citext's `=`, `length(c)` the built-in one:
+    "... user-defined function", "... type"), a cast to its type the data file lacks."""
+    from lockwise.catalog.operators import operator_run
     from lockwise.catalog.overloads import value_type
     from lockwise.effects.types import builtin_operator
 
@@ -156,12 +175,20 @@ def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
         {Origin.MADE, Origin.ELSEWHERE}
     found: list[tuple[str, str]] = []
     for kind, body in walk_in_order(node):
-        if kind == "FuncCall" and call_origin(catalog, body) in refused:
+        if kind == "FuncCall" and (cast := _extension_cast(catalog, body, scope)) != "":
+            found.append(cast or (UNSURE, ""))
+        elif kind == "FuncCall" and (origin := call_origin(catalog, body)) in refused:
             names = strings(body.get("funcname"))
             found.append((FUNCTION, f"function {'.'.join(names)}()"))
+        elif kind == "FuncCall" and origin is Origin.BUILT_IN and _extension_operand(
+                catalog, body.get("args") or (), scope):
+            found.append((UNSURE, ""))
         elif kind == "A_Expr" and body.get("kind") in _OPERATOR_KINDS:
             names = strings(body.get("name"))
-            if names[:-1] == ["pg_catalog"] or not names[:-1] and builtin_operator(names[-1]):
+            if names[:-1] == ["pg_catalog"] or not names[:-1] and builtin_operator(
+                    names[-1]) and operator_run(catalog, body, scope) is None:
+                if _extension_operand(catalog, (body.get("lexpr"), body.get("rexpr")), scope):
+                    found.append((UNSURE, ""))
                 continue
             said = [format_type(t.removesuffix("[]"), (), t.endswith("[]")) if t else ""
                     for t in (value_type(catalog, body.get(side), scope) if body.get(side)
@@ -172,7 +199,9 @@ def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
         elif kind == "TypeCast":
             target = user_defined_type(catalog, catalog.column_type(body.get("typeName"))[0])
             source = value_type(catalog, body.get("arg"), scope) or "unknown"
-            if target and target in catalog.composites and source not in (
+            if target and "." not in target:  # (an extension's: its casts as the data has)
+                found.append(_extension_cast_use(source, target) or (UNSURE, ""))
+            elif target and target in catalog.composites and source not in (
                     "unknown", "record") and not user_defined_type(catalog, source):
                 found.append((FUNCTION, f"cast ({format_type(source, ())} AS {target})"))
             elif target:
@@ -182,6 +211,62 @@ def user_defined_uses(catalog: Catalog, node: object, scope: FromScope | None,
             if made:
                 found.append((TYPE, f"type {made}"))
     return sorted(set(found), key=found.index)
+
+
+def _extension_cast(catalog: Catalog, call: dict, scope: FromScope | None
+                    ) -> tuple[str, str] | None | str:
+    """Of FuncCall `call` written as a cast to an extension's type (`citext(s)`: a bare
+    name of one of `types.extension_type`'s types, one argument), what a VIRTUAL column
+    using it uses (`_extension_cast_use`), None when that is not sure (nothing is said,
+    whether the migrations created the extension or not); "" for another call."""
+    from lockwise.catalog.overloads import value_type
+    from lockwise.effects.types import extension_type
+
+    names = strings(call.get("funcname"))
+    args = call.get("args") or ()
+    if len(names) != 1 or len(args) != 1 or not extension_type(names[0], _ANY_EXTENSION) \
+            or call_origin(catalog, call) is not Origin.ELSEWHERE:  # (or a function made)
+        return ""
+    source = value_type(catalog, args[0], scope)
+    return _extension_cast_use(source, names[0]) if source else None
+
+
+class _AnyExtension:
+    """Every extension (`types.extension_type` asked whether a name is an extension's
+    type at all)."""
+
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
+_ANY_EXTENSION = _AnyExtension()
+
+
+def _extension_cast_use(source: str, target: str) -> tuple[str, str] | None:
+    """What a cast of a value of type `source` to extension type `target` uses, as the
+    server's message names it (checked on 18.6 with citext, fix-pg88): its function when it
+    runs one (`true::citext`, `citext(b)` of a boolean: "cast (boolean AS citext)"), else
+    the type (`'x'::citext`, `citext(s)` of a text); None when lockwise does not know the
+    cast (`types.extension_cast_runs_function`)."""
+    from lockwise.effects.types import extension_cast_runs_function
+
+    runs = extension_cast_runs_function(source, target)
+    if runs is None:
+        return None
+    return (FUNCTION, f"cast ({format_type(source, ())} AS {target})") if runs else \
+        (TYPE, f"type {target}")
+
+
+def _extension_operand(catalog: Catalog, operands: Iterable[object],
+                       scope: FromScope | None) -> bool:
+    """Whether one of `operands` (of a built-in name's call or operator) is of the type of
+    an extension the migrations created (`user_defined_type`, not qualified): the
+    extension's own overload may be the one run."""
+    from lockwise.catalog.overloads import value_type
+
+    return any(operand is not None and "." not in (made := user_defined_type(
+        catalog, value_type(catalog, operand, scope) or "")) and made != ""
+        for operand in operands)
 
 
 #: The A_Expr kinds that run an operator named in the expression (`a === b`, `a === ANY
@@ -243,10 +328,26 @@ def generation_refusal(catalog: Catalog, expression: object, column: str,
         return {**not_immutable_facts(GENERATION_NOT_IMMUTABLE, calls),
                 "generated_column": column}
     uses = user_defined_uses(catalog, expression, scope) if virtual else []
-    if not uses:
+    if not uses or uses[0][0] == UNSURE:  # (the server's message not known: none said)
         return {}
-    return _virtual_refusal(GENERATION_USER_DEFINED[uses[0][0]], [s for _, s in uses],
-                            column, expression)
+    return _virtual_refusal(GENERATION_USER_DEFINED[uses[0][0]],
+                            [s for k, s in uses if k != UNSURE], column, expression)
+
+
+def virtual_retype_refusal(catalog: Catalog, column: Column | None, type_name: str,
+                           using: bool) -> dict:
+    """`refused_virtual_user_defined` of ALTER COLUMN ... TYPE `type_name` (as
+    `column_type` gives it, `[]` after an array's) of `column`, a VIRTUAL generated
+    column, to a type not built in (`virtual_type_refusal`: checked on 18.6, fix-pg88,
+    "virtual generated column "v" cannot have a domain type" for a domain or an array of
+    one, "... a user-defined type" for an enum or a composite; judged before the views
+    reading it). Empty for another column, another type, and with `using`: the server
+    refuses USING for a generated column first (42611)."""
+    if column is None or not column.virtual or using:
+        return {}
+    refused = virtual_type_refusal(catalog, column.name, type_name)
+    return _virtual_refusal(refused, [f"type {user_defined_type(catalog, type_name)}"],
+                            column.name, column.expression) if refused else {}
 
 
 def virtual_allowed(catalog: Catalog, expression: object, type_name: str) -> bool:
@@ -314,6 +415,26 @@ def _by_types_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) 
     right = value_type(catalog, body.get("rexpr"), scope)
     return f"{left} {operator[0]} {right}" if left and right and \
         not_immutable_operator(operator[0], left, right) else ""
+
+
+def _made_operator_said(catalog: Catalog, kind: str, body: dict, scope: dict | None) -> str:
+    """An operator the migrations made (`operators.operator_run`) that A_Expr `body` surely
+    runs, whose function is not immutable as the planner judges it (`_runs_not_immutable`,
+    its operands the call's arguments; checked on 18.6: of a STABLE SQL function whose body
+    inlines as immutable, taken; of a VOLATILE one, refused in an index's expression and
+    WHERE and in a generated column's expression, as a call of the function would be), as
+    the message names it: "vo() (operator public.!!!)"; "" for anything else."""
+    if kind != "A_Expr" or body.get("kind") not in _OPERATOR_KINDS or not catalog.operators:
+        return ""
+    from lockwise.catalog.operators import operator_routine, operator_run
+
+    operator = operator_run(catalog, body, scope)
+    routine = operator_routine(catalog, operator) if operator is not None else None
+    if routine is None or routine.procedure or not _runs_not_immutable(
+            catalog, routine, {"args": [body[side] for side in ("lexpr", "rexpr")
+                                        if body.get(side) is not None]}):
+        return ""
+    return f"{routine.name.rsplit('.', 1)[-1]}() (operator {operator.name})"  # type: ignore
 
 
 def _made_not_immutable(catalog: Catalog, call: dict, scope: dict | None) -> bool:

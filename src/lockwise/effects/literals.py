@@ -24,6 +24,7 @@ def enum_candidate_literals(kind: str, body: dict, catalog: Catalog) -> set[str]
     # The target of an INSERT, UPDATE, DELETE or MERGE is a bare `relation`, no RangeVar node.
     target = range_var(body.get("relation"))[0] if isinstance(body.get("relation"), dict) else ""
     typing = _Typing(catalog, [target, *relations_in(body)] if target else relations_in(body))
+    read: list[tuple[str, dict]] = []  # (the constants and calls: judged once typed, below)
     for node_kind, node in walk(body):
         if node_kind == "TypeCast":
             typing.settle(node.get("arg"), type_name(node.get("typeName"))[0])
@@ -32,6 +33,8 @@ def enum_candidate_literals(kind: str, body: dict, catalog: Catalog) -> set[str]
         elif node_kind == "A_Expr" and node.get("kind") in ("AEXPR_OP", "AEXPR_IN"):
             typing.comparison(node.get("lexpr"), node.get("rexpr"))
             typing.comparison(node.get("rexpr"), node.get("lexpr"))
+        elif node_kind == "A_Const" or node_kind == "FuncCall":
+            read.append((node_kind, node))
     if kind == "InsertStmt":
         typing.insert(body)
     elif kind == "UpdateStmt":
@@ -40,7 +43,7 @@ def enum_candidate_literals(kind: str, body: dict, catalog: Catalog) -> set[str]
             _, res = unwrap(target)
             typing.settle(res.get("val"), typing.column_type(table, res.get("name", "")))
     found: set[str] = set()
-    for k, v in walk(body):
+    for k, v in read:
         if k == "A_Const" and isinstance(v.get("sval"), dict) and "sval" in v["sval"] \
                 and (id(v) not in typing.safe or id(v) in typing.unsafe):
             found.add(text := str(v["sval"]["sval"]))

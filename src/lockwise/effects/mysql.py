@@ -19,6 +19,7 @@ from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
+from lockwise.effects import mysql_partition_ops as partition_ops
 from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
 from lockwise.effects import mysql_sql_mode as sql_modes
@@ -26,6 +27,8 @@ from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_tabl
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
+    COPYING_ENGINES,
+    ENGINE_NAMES,
     LOCKS,
     NO_ALGORITHM,
     OPERATIONS,
@@ -34,6 +37,7 @@ from lockwise.effects.mysql_ddl import (
     Plan,
     Version,
     algorithm_allowed,
+    engine_copies,
     instant_column_layout,
     known_algorithms,
     lock_refusal,
@@ -130,6 +134,11 @@ class MySQLSession:
     #: (effects/mysql_prepared.py).
     user_texts: dict[str, Held | None] = field(default_factory=dict)
     prepared_texts: dict[str, Held | None] = field(default_factory=dict)
+
+    #: SET [SESSION] default_storage_engine = name: the engine (lower case) of a table a
+    #: later CREATE TABLE makes without ENGINE= ("" for the server's, InnoDB). A TEMPORARY
+    #: table takes default_tmp_storage_engine instead, not followed.
+    default_engine: str = ""
 
     def __post_init__(self) -> None:
         if self.sql_mode is None:
@@ -669,6 +678,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
+                       "mysql_partition_operation_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1354,8 +1364,13 @@ class _Builder:
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
+        # (a MyISAM, Aria or MEMORY table: its engine's name, which the messages give)
+        engine = getattr(self.catalog.tables.get(table), "engine", "")
+        engine = ENGINE_NAMES[engine] if engine in COPYING_ENGINES else ""
         if self.copies(table, clauses, operations):
-            plans = _copied(plans, operations, flavour)
+            plans, engine = _copied(plans, operations, flavour), ""
+        elif engine:
+            plans = engine_copies(plans, [op for op, _ in operations], flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
         self.foreign_key_index_dropped(base, table, operations)
@@ -1378,6 +1393,10 @@ class _Builder:
                 and (_changes_column_text(sql) or _altered_engine(sql)):
             self.system_versioned(base, table, "ALTER TABLE", sql)
         self.partition_key_column_changed(base, table, operations)
+        if (known := self.catalog.tables.get(table)) is not None and (
+                refused := partition_ops.refusal(known, sql, known.created_by is not None and
+                                                 self.catalog.defined_here(table) is not None)):
+            self.act("mysql_partition_operation_refused", {**base, **refused})
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
             from lockwise.parse.mysql import partition_key
@@ -1483,7 +1502,8 @@ class _Builder:
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note + _operation_notes(operations) + (
                 f" ({base['table']} is a TEMPORARY table, which the server always copies)"
-                if temporary and algorithm == "COPY" else ""),
+                if temporary and algorithm == "COPY" else _engine_note(
+                    base["table"], engine, clauses) if engine and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1606,6 +1626,18 @@ def _added_invisible_primary_key(known: Table | None, implicit: str,
                 for column in extra["columns"]):
             return (op, extra) if extra.get("invisible") else None
     return None
+
+
+def _engine_note(table: str, engine: str, clauses: _Clauses) -> str:
+    """Why an ALTER of `table`, of the storage `engine` (MyISAM, Aria, MEMORY), copies it:
+    the engine alters nothing in place; and the server's error for an ALGORITHM= / LOCK=
+    clause that asks for less (1845, ER_ALTER_OPERATION_NOT_SUPPORTED: "ALGORITHM=INPLACE is
+    not supported for this operation. Try ALGORITHM=COPY", "LOCK=NONE is not supported for
+    this operation. Try LOCK=SHARED"; checked on MariaDB 10.11)."""
+    refused = clauses.algorithm in ("INSTANT", "NOCOPY", "INPLACE") or clauses.lock == "NONE"
+    article = "an" if engine[0] in "AEIOU" else "a"
+    return (f" ({table} is {article} {engine} table: only InnoDB alters a table in place or "
+            f"instantly{'; error 1845' if refused else ''})")
 
 
 def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
@@ -2634,8 +2666,7 @@ def _command(b: _Builder, sql: str) -> None:
 #: write lock: reads wait too (sql_admin.cc takes TL_WRITE; checked on MariaDB 10.11 for
 #: MyISAM and Aria). MEMORY, CSV and the others answer "The storage engine for the table
 #: doesn't support optimize", a note, and do nothing.
-_ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "archive": "ARCHIVE"}
-_OPTIMIZED_LOCKED = frozenset(_ENGINE_NAMES)
+_OPTIMIZED_LOCKED = frozenset({"myisam", "aria", "archive"})
 
 
 def _optimize(b: _Builder, sql: str, start: int) -> None:
@@ -2656,7 +2687,7 @@ def _optimize(b: _Builder, sql: str, start: int) -> None:
         if engine in _OPTIMIZED_LOCKED:
             b.locks[table] = LockMode.ACCESS_EXCLUSIVE
             b.act("mysql_optimize_locked", {**b.table_facts(table), "statement_part": i,
-                                             "engine": _ENGINE_NAMES[engine]})
+                                             "engine": ENGINE_NAMES[engine]})
         else:  # (each table its own finding, as RENAME TABLE's pairs: `statement_part`)
             b.alter(table, [("rebuild_table", {"statement_part": i} if i else {})], sql)
 
@@ -3792,6 +3823,13 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         b.act("other", {"node": type(expr).__name__})
 
 
+#: SET default_storage_engine: the session's value (SESSION / LOCAL / @@ / @@SESSION. /
+#: @@LOCAL.); GLOBAL changes new sessions only (`global` is then set).
+_DEFAULT_ENGINE = re.compile(
+    r"(?<![\w.@])(?P<global>GLOBAL\s+|@@GLOBAL\.)?(?:SESSION\s+|LOCAL\s+|@@SESSION\.|"
+    r"@@LOCAL\.|@@)?default_storage_engine\s*:?=\s*['\"`]?(?P<engine>\w+)", re.I)
+
+
 def _set(b: _Builder, sql: str) -> None:
     """A SET statement: the session settings it changes that lockwise follows."""
     session = b.session
@@ -3807,6 +3845,10 @@ def _set(b: _Builder, sql: str) -> None:
         session.versioning_alter_history_keep = history.group(1) in ("keep", "1")
     if "sql_mode" in text:
         session.sql_mode = sql_modes.after_set(sql, session.sql_mode, session.flavour)
+    for engine in _DEFAULT_ENGINE.finditer(sql):
+        if not engine["global"]:
+            named = engine["engine"].lower()
+            session.default_engine = "" if named in ("default", "innodb") else named
     if "innodb_compression_default" in text:
         session.compression_default, session.compression_default_own = \
             page_compression.session_default(
@@ -3932,6 +3974,8 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
 
+    from lockwise.parse.mysql import partition_names
+
     copied = expr.args.get("expression") is not None or expr.find(exp.LikeProperty) is not None
     table = Table(_table_name(expr.this),
                   kind="partitioned" if expr.meta.get("partitioned") else "table",
@@ -3939,7 +3983,9 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   created_by=None if copied else migration_id,
                   row_versions_from_start=True,
                   partition_strategy=expr.meta.get("partitioned") or "",
-                  partition_key=expr.meta.get("partition_key") or ())
+                  partition_key=expr.meta.get("partition_key") or (),
+                  partition_names=partition_names(expr.meta["partitioning"])
+                  if expr.meta.get("partitioning") else None)
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
@@ -4275,6 +4321,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
             (altered := catalog.tables.get(key(m.group("table")))) is not None:
         page_compression.apply_options(altered, tree["sqlglot"]["sql"])
+    if (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
+            (altered := catalog.tables.get(key(m.group("table")))) is not None:
+        altered.partition_names = partition_ops.partitions_after(altered.partition_names,
+                                                                 tree["sqlglot"]["sql"])
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
@@ -4282,6 +4332,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.shadowing_tables.add(name.split(".")[-1])
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
+        if not catalog.tables[name].engine and expr.find(exp.TemporaryProperty) is None:
+            catalog.tables[name].engine = session.default_engine
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
         catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
@@ -4369,12 +4421,14 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND, partition_key
+            from lockwise.parse.mysql import PARTITION_KIND, partition_key, partition_names
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
             partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
+            partitioned.partition_names = None if m.group("remove") else partition_names(
+                code_only(tree["sqlglot"]["sql"]))
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = key(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)

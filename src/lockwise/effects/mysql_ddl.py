@@ -387,6 +387,36 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
 }
 
 
+#: The storage engines that have no online DDL (by their name in lower case, as the catalog
+#: keeps it): an ALTER of such a table copies it (ALGORITHM=COPY, LOCK=SHARED: reads go on,
+#: writes wait) unless it changes metadata only (ENGINE_METADATA_ONLY). MariaDB 10.11 answers
+#: ALGORITHM=INSTANT, NOCOPY or INPLACE and LOCK=NONE with error 1845 for ADD / DROP COLUMN,
+#: FORCE, ADD / DROP INDEX, MODIFY, AUTO_INCREMENT=, ADD CHECK, DEFAULT CHARACTER SET on
+#: MyISAM, Aria and MEMORY tables, and a second session's SELECT ran while its INSERT waited
+#: for the copy (checked, docs/mysql.md fix-mysql58). MySQL 8: from its manual only ("ALTER
+#: TABLE Statement", Performance and Space Requirements: INPLACE is for InnoDB's online DDL,
+#: renaming a table and the operations that only modify table metadata).
+COPYING_ENGINES = frozenset({"myisam", "aria", "memory", "heap"})
+#: The storage engines' names as the servers write them, by the catalog's lower-case name.
+ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "memory": "MEMORY", "heap": "MEMORY",
+                "archive": "ARCHIVE"}
+#: What those engines still change without a copy: the table's metadata only (MariaDB 10.11
+#: took ALGORITHM=INSTANT and LOCK=NONE for each on a MyISAM table; RENAME TO and DISABLE
+#: KEYS want LOCK=EXCLUSIVE there, as on InnoDB).
+ENGINE_METADATA_ONLY = frozenset({
+    "rename_column", "set_default", "drop_default", "metadata_only", "set_table_comment",
+    "rename_table", "rename_index", "set_index_visibility", "extend_enum",
+    "drop_check_constraint", "alter_nothing", "toggle_keys"})
+
+
+def engine_copies(plans: list[Plan], operations: list[str], flavour: str) -> list[Plan]:
+    """The plans of an ALTER of a table whose engine has no online DDL (COPYING_ENGINES):
+    each operation that changes more than metadata is copied, writes waiting."""
+    source = _V if flavour == "mariadb" else "documentation"
+    return [p if op in ENGINE_METADATA_ONLY else Plan("COPY", True, False, "SHARED", source)
+            for op, p in zip(operations, plans, strict=True)]
+
+
 #: The first version that enforces CHECK constraints: older servers parse a CHECK clause (a
 #: column's or the table's, in CREATE TABLE and ALTER TABLE) and ignore it. MySQL's manual,
 #: "CHECK Constraints" (13.1.20.6 in the 8.0 manual); MariaDB's "CONSTRAINT" page.

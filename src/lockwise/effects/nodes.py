@@ -157,6 +157,8 @@ def range_var(rv: dict | None, create: bool = False) -> tuple[str, bool]:
         # number, or an unqualified new relation under a search_path that puts pg_temp
         # first (an UNLOGGED one the server refuses there): the session's temporary schema
         return f"{TEMPORARY_SCHEMA}.{rv.get('relname', '')}", schema is not None
+    if schema:  # (written: `qualified`'s answer, without its call)
+        return f"{schema}.{rv.get('relname', '')}", True
     return qualified(schema, rv.get("relname", ""), create), schema is not None
 
 
@@ -343,6 +345,47 @@ def walk(node: object) -> Iterator[tuple[str, dict]]:
             extend(item)
 
 
+#: What `bodies_of_kind` found lately, a memo a kind: a column's default is asked for its
+#: calls three times by the effect model (`named_calls`, `lock_default_sequences`,
+#: `nextval_sequence`), a statement's calls by the effect model and again by the replay.
+_bodies_found: dict[str, NodeMemo[tuple[dict, ...]]] = {}
+
+
+def bodies_of_kind(node: object, kind: str) -> tuple[dict, ...]:
+    """The bodies of the `kind` nodes below `node`, in `walk`'s order: `[body for k, body in
+    walk(node) if k == kind]`, without a generator step and a tuple per node (most walks
+    look for one kind: a statement's calls, an expression's column references), and
+    remembered for the node (`NodeMemo`: a tree is never changed in place)."""
+    memo = _bodies_found.get(kind)
+    if memo is None:
+        memo = _bodies_found[kind] = NodeMemo()
+    found = memo.get(node)
+    if found is None:
+        found = memo.put(node, _bodies_walk(node, kind))
+    return found
+
+
+def _bodies_walk(node: object, kind: str) -> tuple[dict, ...]:
+    """`bodies_of_kind`, walked."""
+    out: list[dict] = []
+    stack = [node]
+    pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
+    while stack:
+        item = pop()
+        if type(item) is dict:
+            for key, value in item.items():
+                vtype = type(value)
+                if vtype is dict:
+                    if key == kind:
+                        add(value)
+                    push(value)
+                elif vtype is list:
+                    extend(value)
+        elif type(item) is list:
+            extend(item)
+    return tuple(out)
+
+
 #: The clauses of a query whose expressions the executor runs before its output columns
 #: (target list, SET list, RETURNING, VALUES), in the order it runs them (checked on 18.6
 #: with RAISE NOTICE, fix-pg72): LIMIT and OFFSET are computed before the first row is
@@ -430,25 +473,20 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
 
 def named_calls(expr: object, skipped: str | None = None) -> list[tuple[str, dict]]:
     """`function_names`, each with its FuncCall."""
+    calls = bodies_of_kind(expr, "FuncCall") if skipped is None else \
+        tuple(body for kind, body in walk_except(expr, skipped) if kind == "FuncCall")
     out = []
-    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
-        if kind == "FuncCall":
-            names = strings(body.get("funcname"))
-            if names:
-                out.append((names[-1].lower(), body))
+    for body in calls:
+        names = strings(body.get("funcname"))
+        if names:
+            out.append((names[-1].lower(), body))
     return out
 
 
 def function_names(expr: object, skipped: str | None = None) -> list[str]:
     """Names of all functions called in an expression (last name part, lower case); with
     `skipped`, not those below a value under that key (`walk_except`, in no set order)."""
-    out = []
-    for kind, body in walk(expr) if skipped is None else walk_except(expr, skipped):
-        if kind == "FuncCall":
-            names = strings(body.get("funcname"))
-            if names:
-                out.append(names[-1].lower())
-    return out
+    return [name for name, _ in named_calls(expr, skipped)]
 
 
 #: The last node `relations_in` read and what it found (the relations, those written with
@@ -496,10 +534,14 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         elif type(item) is list:
             extend(item)
     seen: dict[str, None] = {}
-    for body in found:
+    written_only: list[str] = []
+    for body in found:  # (each named once: `range_var` is most of this loop)
+        name = None
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
-            seen.setdefault(range_var(body)[0], None)
-    only = frozenset(range_var(body)[0] for body in found if not body.get("inh"))
+            seen[name := range_var(body)[0]] = None
+        if not body.get("inh"):
+            written_only.append(range_var(body)[0] if name is None else name)
+    only = frozenset(written_only)
     _last_relations = (node, tuple(seen), only, uses, locking, found, ctes)
     return _last_relations[1], only
 
@@ -542,8 +584,8 @@ def only_relations(node: object) -> frozenset[str]:
 def nextval_sequence(expr: object) -> str | None:
     """The sequence (qualified) a default expression calls nextval() on, when it names it
     as a constant (`nextval('s')`, `nextval('app.s'::regclass)`)."""
-    for kind, body in walk(expr):
-        if kind == "FuncCall" and strings(body.get("funcname"))[-1:] == ["nextval"]:
+    for body in bodies_of_kind(expr, "FuncCall"):
+        if strings(body.get("funcname"))[-1:] == ["nextval"]:
             sequence = sequence_argument(body)
             if sequence:
                 return sequence
@@ -709,8 +751,8 @@ def _columns_read_once(node: object) -> frozenset[str]:
 
 
 def _columns_read_walk(node: object, of: str | None) -> set[str]:
-    return {names[-1] for kind, body in walk(node)
-            if kind == "ColumnRef" and (names := strings(body.get("fields")))
+    return {names[-1] for body in bodies_of_kind(node, "ColumnRef")
+            if (names := strings(body.get("fields")))
             and (of is None or len(names) == 1 or names[-2] == of)}
 
 

@@ -15,8 +15,8 @@ import re
 import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from lockwise.effects.nodes import (
     NodeMemo,
@@ -31,6 +31,9 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.volatility import builtin_aggregates
 from lockwise.rules.directives import BATCH_DIRECTIVE
+
+if TYPE_CHECKING:
+    from lockwise.catalog.objects import Trigger
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
 #: The primary key types batches go by (lint offers the directive only for them).
@@ -185,6 +188,17 @@ class TableFacts(Protocol):
         """Its primary key's columns (empty when not known)."""
         ...
 
+    def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, str, str, frozenset[str]]]:
+        """What the foreign keys' actions write when a `kind` write (delete, or update of
+        `columns`) of its rows fires them, in turn too: (the key's table, the key, delete
+        or update, the columns set)."""
+        ...
+
+    def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
+        """Its triggers: name, trigger, its function's CREATE statement (None: not known)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class KnownTables:
@@ -194,6 +208,12 @@ class KnownTables:
     unique: Mapping[str, frozenset[str] | None]
     views: Mapping[str, tuple[str, ...]]
     keys: Mapping[str, tuple[str, ...]]
+    #: `key_writes` of the batched statements' writes (`batched_write`), and the triggers.
+    actions: Mapping[tuple[str, str, frozenset[str]],
+                     tuple[tuple[str, str, str, frozenset[str]], ...]] = \
+        field(default_factory=dict)
+    triggers: Mapping[str, tuple[tuple[str, Trigger, str | None], ...]] = \
+        field(default_factory=dict)
 
     def unique_columns(self, table: str) -> frozenset[str] | None:
         return self.unique.get(table)
@@ -204,13 +224,24 @@ class KnownTables:
     def primary_key(self, table: str) -> tuple[str, ...]:
         return self.keys.get(table, ())
 
+    def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, str, str, frozenset[str]]]:
+        return list(self.actions.get((table, kind, frozenset(columns)), ()))
 
-def known_tables(facts: TableFacts, tables: Iterable[str]) -> KnownTables:
-    """`facts` of `tables`, kept as they are now (the catalog changes as the replay goes)."""
+    def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
+        return list(self.triggers.get(table, ()))
+
+
+def known_tables(facts: TableFacts, tables: Iterable[str],
+                 writes: Iterable[tuple[str, str, frozenset[str]]] = ()) -> KnownTables:
+    """`facts` of `tables`, kept as they are now (the catalog changes as the replay goes),
+    with what the foreign keys' actions write for each of `writes` (`batched_write`)."""
     names = set(tables)
     return KnownTables({t: facts.unique_columns(t) for t in names},
                        {t: tuple(facts.views_over(t)) for t in names},
-                       {t: facts.primary_key(t) for t in names})
+                       {t: facts.primary_key(t) for t in names},
+                       {w: tuple(facts.key_writes(*w)) for w in set(writes)},
+                       {t: tuple(facts.triggers_on(t)) for t in names})
 
 
 #: The relation of a qualified name on the server (`schema.name`, the two passed apart).
@@ -257,6 +288,53 @@ class ServerTables:
             "ORDER BY k.n", (schema, name)))
 
 
+    def key_writes(self, table: str, kind: str, columns: frozenset[str] = frozenset()
+                   ) -> list[tuple[str, str, str, frozenset[str]]]:
+        # as catalog/key_actions.py follows them: each write of a table once
+        found: list[tuple[str, str, str, frozenset[str]]] = []
+        pending = [(table, kind, frozenset(columns))]
+        seen = set(pending)
+        while pending:
+            written, how, changed = pending.pop(0)
+            schema, _, name = written.partition(".")
+            for referencing, key, action, own, referenced, set_columns in self._conn.execute(
+                    "SELECT n.nspname || '.' || c.relname, k.conname, CASE WHEN %s = 'delete' "
+                    "THEN k.confdeltype ELSE k.confupdtype END, ARRAY(SELECT a.attname FROM "
+                    "pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))"
+                    ", ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = k.confrelid"
+                    " AND a.attnum = ANY(k.confkey)), ARRAY(SELECT a.attname FROM pg_attribute "
+                    "a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.confdelsetcols)) "
+                    "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN "
+                    "pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f' AND "
+                    f"k.confrelid = {_RELATION}", (how, schema, name)):
+                if action not in "cnd" or how == "update" and changed.isdisjoint(referenced):
+                    continue  # (NO ACTION, RESTRICT: they only look)
+                write = "delete" if how == "delete" and action == "c" else "update"
+                sets = frozenset() if write == "delete" else frozenset(
+                    how == "delete" and set_columns or own)
+                found.append((referencing, key, write, sets))
+                if (referencing, write, sets) not in seen:
+                    seen.add((referencing, write, sets))
+                    pending.append((referencing, write, sets))
+        return found
+
+    def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
+        from lockwise.catalog.objects import Trigger
+
+        schema, _, name = table.partition(".")
+        # (tgtype's bits: 1 FOR EACH ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE)
+        return [(trigger, Trigger(function, bool(kind & 1), events=tuple(
+            event for bit, event in ((4, "insert"), (8, "delete"), (16, "update"))
+            if kind & bit), update_of=tuple(columns), fires=fires, before=bool(kind & 2)),
+            create) for trigger, kind, fires, columns, function, create in self._conn.execute(
+            "SELECT t.tgname, t.tgtype::int, t.tgenabled::text, ARRAY(SELECT a.attname FROM "
+            "pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr::int2[]))"
+            ", p.proname, CASE WHEN l.lanname IN ('plpgsql', 'sql') THEN "
+            "pg_get_functiondef(p.oid) END FROM pg_trigger t JOIN pg_proc p ON p.oid = "
+            "t.tgfoid JOIN pg_language l ON l.oid = p.prolang WHERE NOT t.tgisinternal AND "
+            f"t.tgrelid = {_RELATION} ORDER BY t.tgname", (schema, name))]
+
+
 def statement_tree(sql: str) -> dict | None:
     """The parser's tree of the one statement `sql` (its kind to its node), as lint and
     apply's plan judge it; None when it does not parse."""
@@ -268,11 +346,23 @@ def statement_tree(sql: str) -> dict | None:
         return None
 
 
-def batched_table(sql: str) -> str | None:
-    """The table (qualified) UPDATE or DELETE `sql` changes; None for another statement."""
+def batched_write(sql: str) -> tuple[str, str, frozenset[str]] | None:
+    """The write UPDATE or DELETE `sql` makes, as `TableFacts.key_writes` takes it: its
+    table (qualified), delete or update, the columns it sets; None for another statement."""
     ((kind, node),) = (statement_tree(sql) or {"": {}}).items()
-    return range_var(node.get("relation"))[0] \
-        if kind in ("UpdateStmt", "DeleteStmt") else None
+    if kind not in ("UpdateStmt", "DeleteStmt"):
+        return None
+    return (range_var(node.get("relation"))[0], _WRITE[kind], _set_columns(node))
+
+
+#: The write an UPDATE or DELETE makes, as triggers and foreign keys name it.
+_WRITE = {"UpdateStmt": "update", "DeleteStmt": "delete"}
+
+
+def _set_columns(node: dict) -> frozenset[str]:
+    """The columns an UPDATE's SET list names (none of a DELETE)."""
+    return frozenset(unwrap(t)[1].get("name", "") for t in node.get("targetList") or ()
+                     if "ResTarget" in t)
 
 
 def refused_batching(tree: dict, aggregates: Collection[str] = (),
@@ -331,6 +421,9 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
             return (f"it reads its own table through the view {through[0]}, which each batch "
                     "would read as the batches before it left the table: read the table "
                     f"itself in its place for lockwise to judge, or {_FROM_A_SNAPSHOT}")
+    fired = _fired_otherwise(kind, node, tables) if tables is not None else None
+    if fired is not None:
+        return fired
     if kind == "UpdateStmt":
         sets = {unwrap(t)[1].get("name", "") for t in node.get("targetList") or ()}
         key = [c for c in (tables.primary_key(table) if tables is not None else ()) if c in sets]
@@ -359,6 +452,129 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
                 "that decides it (a leaf's last child, the flagged row of a group, the first "
                 f"row of a pair): {_FROM_A_SNAPSHOT}")
     return None
+
+
+def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
+    """Why the foreign keys' actions or the triggers that UPDATE or DELETE `node` fires
+    would make its batches change other rows than the statement whole, or None. Run whole,
+    the statement reads the tables as they were before it: the keys' actions (ON DELETE /
+    ON UPDATE CASCADE, SET NULL, SET DEFAULT) and the triggers' writes come after its
+    reading. Run in batches, each batch reads what those of the batches before it wrote
+    (checked on 18.6, fix-executor14). Refused: an action writing a column the statement
+    reads, or deleting rows of a table it reads again (its own, or another); a trigger
+    (row or statement) whose function writes a table the statement reads, or reads one the
+    statement or the actions write, or whose statements lockwise cannot all see (dynamic
+    SQL, a call to a function not built in, a language other than SQL and PL/pgSQL). A
+    statement trigger that passes is batched: it fires once per batch
+    (`fired_once_per_batch`)."""
+    table = range_var(node.get("relation"))[0]
+    write, sets = _WRITE[kind], _set_columns(node)
+    read = [node.get(k) for k in ("targetList", "fromClause", "usingClause", "whereClause")]
+    relations = set(relations_in(read))
+    columns = {"*" if unwrap((ref.get("fields") or [{}])[-1])[0] == "A_Star" else names[-1]
+               for k, ref in walk(read) if k == "ColumnRef"
+               and (names := strings(ref.get("fields")) or ["*"])}
+    actions = tables.key_writes(table, write, sets)
+    for referencing, key, how, changed in actions:
+        if referencing != table and referencing not in relations:
+            continue
+        if how == "delete" and (referencing in relations):
+            return (f"its foreign key {key} on {referencing} deletes rows (ON DELETE "
+                    f"CASCADE) of {'its own table' if referencing == table else referencing}"
+                    ", which the statement reads again: each batch would read what the "
+                    f"batches before it left, so run it whole, or {_FROM_A_SNAPSHOT}")
+        read_again = sorted(changed & columns) or ["*"] * ("*" in columns)
+        if how == "update" and read_again:
+            return (f"its foreign key {key} on {referencing} sets {read_again[0]} of the rows "
+                    "it points at (ON DELETE SET NULL or SET DEFAULT, or ON UPDATE), which the "
+                    "statement reads: a later batch would read what the batches before it "
+                    f"set, so run it whole, or {_FROM_A_SNAPSHOT}")
+    changed_tables = {table} | {referencing for referencing, *_ in actions}
+    for name, trigger, create in tables.triggers_on(table):
+        if not _fires(trigger, write, sets):
+            continue
+        what = f"its {'row' if trigger.row else 'statement'} trigger {name}"
+        seen = _body_tables(create)
+        if seen is None:
+            return (f"{what} runs {trigger.function}(), and lockwise cannot see all that it "
+                    "writes (dynamic SQL, another function, or a body the migrations did not "
+                    "make): it may write what later batches read, so run the statement whole")
+        writes, reads = seen
+        both = sorted(writes & (relations | {table}))
+        if both:
+            return (f"{what} writes {both[0]}, which the statement reads: each batch would "
+                    "read what the triggers of the batches before it wrote, so run the "
+                    "statement whole")
+        both = sorted(reads & changed_tables)
+        if both:
+            return (f"{what} reads {both[0]}, which the batches change: it would read what "
+                    "the batches before it left instead of what the whole statement leaves, "
+                    "so run the statement whole")
+    return None
+
+
+def fired_once_per_batch(kind: str, node: dict, tables: TableFacts | None) -> list[str]:
+    """The statement triggers (their names) that UPDATE or DELETE `node` (`kind`), run in
+    batches, fires once per batch instead of once: those `_fired_otherwise` lets through
+    (they write nothing the statement reads), whose effects (a log's rows, a notification)
+    the user is told of."""
+    if tables is None or kind not in _WRITE:
+        return []
+    write, sets = _WRITE[kind], _set_columns(node)
+    return [name for name, trigger, _ in
+            tables.triggers_on(range_var(node.get("relation"))[0])
+            if not trigger.row and _fires(trigger, write, sets)]
+
+
+def once_per_batch_note(kind: str, node: dict, tables: TableFacts | None) -> str:
+    """What the batching advice of UPDATE or DELETE `node` (`kind`) says first of the
+    statement triggers it fires once per batch (`fired_once_per_batch`), ending in a new
+    comment line; "" when there are none."""
+    names = fired_once_per_batch(kind, node, tables)
+    if not names:
+        return ""
+    return (f"batched, its statement trigger {', '.join(names)} fires once per batch, not "
+            "once for the\n-- statement (a log it writes gets a row per batch);\n-- ")
+
+
+def _fires(trigger: Trigger, write: str, sets: frozenset[str]) -> bool:
+    """Whether `trigger` fires at a `write` (delete, or update setting `sets`): enabled (of
+    the origin role, or always), and of the event, an UPDATE OF one of `sets` (its WHEN is
+    not weighed: the worst case)."""
+    return trigger.fires in "OA" and write in trigger.events and not (
+        write == "update" and trigger.update_of and sets.isdisjoint(trigger.update_of))
+
+
+def _body_tables(create: str | None) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The tables (qualified) a trigger function's statements write and read, from its
+    CREATE statement `create`; None when lockwise cannot see them all: no text, another
+    language than SQL or PL/pgSQL, dynamic SQL, or a call to a function not built in
+    (whatever it does is unseen)."""
+    if not create:
+        return None
+    from lockwise.effects.volatility import builtin_functions
+    from lockwise.parse.plpgsql import embedded_steps, fully_read
+    from lockwise.parse.sql_body import sql_body_statements
+
+    language = re.search(r"\bLANGUAGE\s+'?(\w+)", create, re.IGNORECASE)
+    name = language.group(1).lower() if language else ""
+    if name == "plpgsql":
+        if not fully_read(create):
+            return None
+        trees = [e.tree for e, _ in embedded_steps(create)]  # (its expressions too)
+    elif name == "sql":
+        trees = [e.tree for e in sql_body_statements(create)]
+    else:
+        return None
+    builtin = builtin_functions()
+    if any(k == "FuncCall" and (strings(call.get("funcname"))[-1:] or [""])[0].lower()
+           not in builtin for k, call in walk(trees)):
+        return None
+    writes = {range_var(unwrap(tree)[1].get("relation"))[0] for tree in trees
+              if unwrap(tree)[0] in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")}
+    return frozenset(writes), frozenset(relations_in(trees)) - writes | frozenset(
+        t for tree in trees if unwrap(tree)[0] != "InsertStmt"
+        for t in relations_in(tree))
 
 
 #: `reads_what_it_sets`' answers lately, each with the `resolution` of names it holds under:

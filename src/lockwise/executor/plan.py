@@ -20,8 +20,9 @@ from lockwise.executor.batches import (
     BatchSpec,
     KnownTables,
     TableFacts,
-    batched_table,
+    batched_write,
     batches_itself,
+    fired_once_per_batch,
     known_tables,
     parse_batch_directive,
     refused_batching,
@@ -290,6 +291,20 @@ def refuse_batches_by(plans: Sequence[Plan], tables: TableFacts) -> None:
                 f"{_refused_batches(refused)}"
             if problem and problem not in plan.problems:
                 plan.problems.append(problem)
+            elif tree is not None and not refused:
+                place = position(plan.migration, plan.path, s.line, s.column)
+                plan.notes += [n for n in _once_per_batch(tree, tables, place)
+                               if n not in plan.notes]
+
+
+def _once_per_batch(tree: dict, tables: TableFacts | None, place: str) -> list[str]:
+    """The note of the statement triggers batched statement `tree` fires once per batch
+    (`fired_once_per_batch`), at `place` (its file:line:column); none when it fires none."""
+    ((kind, node),) = tree.items()
+    names = fired_once_per_batch(kind, node, tables)
+    return [f"{place}: in batches, its statement trigger {', '.join(names)} fires once per "
+            "batch, not once for the statement (a log it writes gets a row per batch)"
+            ] if names else []
 
 
 def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
@@ -315,6 +330,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     parsed = _parsed(migration, sql_text)
     problems = [str(p) for p in unrunnable(migration, sql_text, path, parsed)]
     statements = []
+    once: list[str] = []  # (the notes of statement triggers a batched statement fires)
     # Each file of a version folder is a psql run of its own: an `\\encoding` ends with it.
     encodings = client_encodings(parsed, part_starts(migration, sql_text)
                                  if sql_text == migration.up_sql else ())
@@ -332,6 +348,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 aggregates, (s.tree for s in parsed.statements[:stmt_at])), tables=tables)
             if refused:
                 raise BatchError(_refused_batches(refused))
+            if batch:
+                once += _once_per_batch(stmt.tree, tables, at(stmt.span.line,
+                                                              stmt.span.column))
         except BatchError as exc:
             problems.append(f"{at(stmt.span.line, stmt.span.column)}: {exc}")
             batch = None
@@ -354,7 +373,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         migration.forced_transaction or all(s.transactional for s in statements))
     plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems,
                 notes=[f"{at(span.line, span.column)}: {note}"
-                       for span, note in psql_settings_skipped(parsed)])
+                       for span, note in psql_settings_skipped(parsed)] + once)
     if tool_refuses_mixed(migration, [not s.transactional for s in statements]):
         refused = next(s for s in statements if not s.transactional)
         plan.notes.append(
@@ -602,17 +621,18 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
     # The aggregates the migrations before each batched one made (the replay's), which its
     # batched DELETE may not compute over its table, and what they left of the tables it
     # batches (unique columns, key, views over them): planned again with them.
-    targets = {t for m in pending if m.id in batched for s in plans[m.id].statements if s.batch
-               for t in [batched_table(s.sql)] if t}
+    writes = {w for m in pending if m.id in batched for s in plans[m.id].statements if s.batch
+              for w in [batched_write(s.sql)] if w}
+    targets = {w[0] for w in writes}
     known: dict[str, tuple[Mapping[str, object], KnownTables]] = {}
     made: list[Mapping[str, object]] = [{}]  # (those the migrations so far made)
-    left = [known_tables(catalog, targets)]  # (and what they left of those tables)
+    left = [known_tables(catalog, targets, writes)]  # (and what they left of those tables)
 
     def before_next(report: MigrationReport) -> None:
         if report.migration.id in batched:
             known[report.migration.id] = (made[0], left[0])
         made[0] = dict(catalog.aggregates)
-        left[0] = known_tables(catalog, targets)
+        left[0] = known_tables(catalog, targets, writes)
 
     reports = lint_migrations(to_lint, options, catalog, on_report=before_next,
                               one_run=frozenset(plans))
@@ -621,6 +641,7 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         again = plan_sql(m, m.up_sql, m.path, pg_version, aggregates=aggregates,
                          default_collation=options.default_collation, tables=tables)
         plans[m.id].problems += [p for p in again.problems if p not in plans[m.id].problems]
+        plans[m.id].notes += [n for n in again.notes if n not in plans[m.id].notes]
     refusal_rules = frozenset(r.id for r in load_rules(rules_dirs, examples=False)
                               if reports_refusal(r))
     if gate_config is not None and gate_config.overrides:

@@ -595,7 +595,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
                     f"[{plan.safety.label}] {mode}{estimate}{verdict}")
         _say_skipped(plan, console)
         for s in plan.statements[plan.resume_at:]:
-            locks = ", ".join(f"{mode.pg_name} on {rel}" for rel, mode in s.locks.items())
+            # modes by the documentation's names, as lint's report gives them
+            locks = ", ".join(f"{mode.sql_name} on {rel}" for rel, mode in s.locks.items())
             timing = ""
             if s.refused:
                 timing = f" refused: PostgreSQL refuses this statement ({s.refused}): the " \

@@ -1688,6 +1688,8 @@ class _Builder:
                         "with CASCADE, which drops them", "column")
                  for t, c in catalog.columns_of_type(name)]
         if what == "function":
+            from lockwise.catalog.operators import operator_sql
+
             users = routine_users(catalog, name, obj)
             # The routines whose SQL-standard body (or an argument's default) calls it.
             routines = [_User(f"{kind} {call}", "still calls it", at(f"function:{r.name}"),
@@ -1697,6 +1699,10 @@ class _Builder:
                         for kind, call in [(ROUTINE_DEPENDENT_KINDS[r.procedure],
                                             f"{quote_qualified(r.name)}({', '.join(r.args)})")]]
             routines += self._callers_of(users)
+            routines += [_User(f"operator {operator_sql(o)}", "runs it", None,
+                               "drop the operator first, or the function with CASCADE",
+                               drop_first_sql("operator", operator_sql(o)))
+                         for o in users.operators]
             return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(table.name)}",
                           "still calls it",
                           at(f"trigger:{table.name}.{trigger}") or at(f"table:{table.name}"),
@@ -2358,9 +2364,10 @@ class _Builder:
                 # judged as the down finds the catalog, with the facts the rules' messages read.
                 judged = not refused and unwrap(stmt.tree)[0] in _REFUSED_DOWN_KINDS
                 if session is not None or judged:
-                    effect = compute(stmt, rolled, m, self.pg_version,
-                                     default_collation=self.default_collation,
-                                     rule_text=judged)
+                    with rolled.tables.read_only():  # type: ignore[attr-defined]
+                        effect = compute(stmt, rolled, m, self.pg_version,
+                                         default_collation=self.default_collation,
+                                         rule_text=judged)
                     if judged:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
                                                         down_path) or \

@@ -356,6 +356,7 @@ def parse_mysql(text: str, dialect: str = "mysql",
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
+    from lockwise.effects import mysql_sql_mode as sql_modes
     from lockwise.effects.mysql import DEFAULT_VERSIONS
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -379,6 +380,9 @@ def parse_mysql(text: str, dialect: str = "mysql",
         for tok in unclosed)
     cuts = sorted(ends + custom_cuts)
     start = 0
+    # the session's sql_mode as the SETs read so far leave it: under ANSI_QUOTES a
+    # double-quoted name is a name (effects/mysql_sql_mode.py follows the same SETs)
+    mode: frozenset[str] | None = sql_modes.DEFAULT_MODES.get(dialect, frozenset())
     for cut in [*cuts, len(server_text)]:
         chunk = server_text[start:cut]
         lead = len(chunk) - len(chunk.lstrip())
@@ -389,6 +393,10 @@ def parse_mysql(text: str, dialect: str = "mysql",
             continue
         first_code = _first_code_offset(body)
         body, chunk_start = body[first_code:], chunk_start + first_code
+        if mode is not None and "ANSI_QUOTES" in mode:
+            body = ansi_quoted_names(body)
+        if _SETS_SQL_MODE.match(body):
+            mode = sql_modes.after_set(body, mode, dialect)
         span = lines.span(chunk_start, chunk_start + len(body))
         # (MariaDB's lock wait, WAIT n | NOWAIT, read without it: without_lock_wait; the
         # refusal below judges the same one, in the same tokens)
@@ -427,6 +435,49 @@ def parse_mysql(text: str, dialect: str = "mysql",
         parsed.statements.append(Statement(len(parsed.statements), body, span, tree_dict))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+#: A SET statement that may change the session's sql_mode.
+_SETS_SQL_MODE = re.compile(r"SET\b[^;]*\bsql_mode\b", re.IGNORECASE | re.DOTALL)
+
+
+def ansi_quoted_names(body: str) -> str:
+    """`body` as the server reads it under sql_mode ANSI_QUOTES, where `"name"` quotes a
+    name: each double-quoted text becomes a backquoted one, of the same length (the spans
+    still point into the file). Single-quoted strings, backquoted names and comments are
+    kept; a double-quoted name holding a quote or a backquote is left as written."""
+    out, i, n = list(body), 0, len(body)
+    while i < n:
+        char = body[i]
+        if char == "'":  # a string: '' and \' do not end it
+            i += 1
+            while i < n and (body[i] != "'" or body[i + 1:i + 2] == "'"):
+                i += 2 if body[i] in "\\'" else 1
+        elif char == "`":
+            end = body.find("`", i + 1)
+            while end >= 0 and body[end:end + 2] == "``":
+                end = body.find("`", end + 2)
+            i = n if end < 0 else end
+        elif body.startswith(("--", "#"), i):
+            end = body.find("\n", i)
+            i = n if end < 0 else end
+        elif body.startswith("/*", i):
+            end = body.find("*/", i + 2)
+            i = n if end < 0 else end + 1
+        elif char == '"':
+            end = body.find('"', i + 1)
+            if end < 0:
+                break
+            if body[end:end + 2] != '""' and "`" not in body[i:end]:
+                out[i] = out[end] = "`"
+            else:  # ("" inside: a name with a quote, kept as written)
+                while end >= 0 and body[end:end + 2] == '""':
+                    end = body.find('"', end + 2)
+                if end < 0:
+                    break
+            i = end
+        i += 1
+    return "".join(out)
 
 
 def _unread_problem(body: str, failure: Exception, tokens: list | None, dialect: str,
@@ -2106,6 +2157,57 @@ def partition_key(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(
         (quoted or bare).replace("``", "`").lower()
         for quoted, bare, call in _KEY_PART.findall(text[found.end():end - 1]) if not call))
+
+
+#: A partition definition's start: `PARTITION name` after the list's `(` or a `,`.
+_PARTITION_DEFINITION = re.compile(r"\s*PARTITION\s+(`(?:[^`]|``)+`|[\w$]+)", re.IGNORECASE)
+_PARTITION_COUNT = re.compile(r"\bPARTITIONS\s+(\d+)", re.IGNORECASE)
+
+
+def partition_names(text: str) -> tuple[str, ...] | None:
+    """The names, lower case and in order, of the partitions the partitioning clause `text`
+    (`PARTITION BY ... [PARTITIONS n] [(PARTITION p ..., ...)]`) defines: those its list
+    names, else p0 .. p<n-1> (the server's names for HASH / KEY `PARTITIONS n`, one when no
+    count is written; checked on MariaDB 10.11). None when it cannot tell: sub-partitions,
+    a list it does not read."""
+    found = _PARTITION_BY.search(text)
+    if found is None or re.search(r"\bSUBPARTITION", text, re.IGNORECASE):
+        return None
+    depth, end = 1, found.end()  # past the partitioning expression's parentheses
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    rest = text[end:]
+    if "(" not in rest:
+        count = _PARTITION_COUNT.search(rest)
+        return tuple(f"p{i}" for i in range(int(count.group(1)) if count else 1))
+    return partition_list_names(rest)
+
+
+def partition_list_names(rest: str) -> tuple[str, ...] | None:
+    """The names, lower case and in order, of the partition definitions in the first
+    parenthesized list of `rest` (`(PARTITION p0 VALUES ..., PARTITION p1 ...)`, as
+    PARTITION BY and ADD PARTITION write it); None when it cannot read them."""
+    start = rest.find("(")
+    if start < 0:
+        return None
+    names, depth = [], 0
+    for i in range(start, len(rest)):
+        char = rest[i]
+        if char in "'\"":  # (a string holding a parenthesis or a comma: not read)
+            return None
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if depth == 1 and char in "(,":
+            definition = _PARTITION_DEFINITION.match(rest, i + 1)
+            if definition is None:
+                return None
+            names.append(definition.group(1).strip("`").replace("``", "`").lower())
+        if depth == 0:
+            break
+    return tuple(names) if names and depth == 0 else None
 
 
 def _keep_spatial_types(tree, body: str) -> None:

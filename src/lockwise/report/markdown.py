@@ -16,6 +16,7 @@ from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
 from lockwise.report.text import INDEX_LOCK as _INDEX_LOCK
+from lockwise.report.text import level_from
 from lockwise.report.verdict import Thresholds
 from lockwise.rules.instead_lines import TEXT, instead_blocks
 
@@ -92,7 +93,7 @@ def _details(report: MigrationReport) -> list[str]:
         out.append("")
     for s in report.statements:
         head = (f"**Statement {s.statement.index + 1}** (line {s.statement.span.line}), "
-                f"{s.safety.label}: {s.reason}")
+                f"{s.safety.label}{level_from(s)}: {s.reason}")
         out += [head, "", _fence(s.statement.sql), ""]
         if refused := refused_note(s.effect):
             out.append(f"- refused: {refused}")

@@ -21,6 +21,7 @@ from lockwise.report.ci_common import (
     level,
     located_findings,
 )
+from lockwise.report.rule_docs import instead_markdown
 from lockwise.report.verdict import Thresholds, also_involved
 from lockwise.rules.model import Rule
 
@@ -51,9 +52,11 @@ def _rule_descriptor(rule: Rule, fail_on: Safety, dialect: str) -> dict:
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": " ".join(why.split())},
+        # SQL fenced as ```sql, command lines as ```sh, advice in words as words: as the
+        # rule pages show it (report/rule_docs.py).
         "help": {"text": help_text,
-                 "markdown": f"**{rule.title}**\n\n{why}\n\nInstead:\n\n```sql\n"
-                             f"{help_text}\n```"},
+                 "markdown": "\n".join([f"**{rule.title}**", "", why, "", "Instead:", "",
+                                        *instead_markdown(help_text)]).rstrip("\n")},
         "helpUri": RULE_DOCS_URL.format(id=rule.id),
         "defaultConfiguration": {"level": level(rule.safety, fail_on, info="note")},
         "properties": {"safety": rule.safety.label, "tags": _tags(dialect, *rule.tags)},

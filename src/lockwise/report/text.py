@@ -33,7 +33,7 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     e = s.effect
     out: list[tuple[str, str]] = []
     head = f"  [{s.safety.label}] statement {s.statement.index + 1} (line {s.statement.span.line})"
-    head += f": {e.action.replace('_', ' ')}{_level_from(s)}"
+    head += f": {e.action.replace('_', ' ')}{level_from(s)}"
     out.append((head, _STYLE[s.safety]))
     if not verbose and not s.findings:
         return out
@@ -47,10 +47,11 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     return out
 
 
-def _level_from(s: StatementReport) -> str:
+def level_from(s: StatementReport) -> str:
     """` (level from <rule>, reported at statement <n>)` when no finding under the statement
     gives it its level: a finding of an earlier statement covers it (one SET LOCAL
-    lock_timeout for the whole transaction), and without it the level would puzzle."""
+    lock_timeout for the whole transaction), and without it the level would puzzle. The
+    text report and the markdown summary both put it after the level."""
     if s.safety is Safety.SAFE or any(f.safety is s.safety for f in s.findings):
         return ""
     named = dict.fromkeys(

@@ -69,21 +69,33 @@ class Disagreement:
 
     kind: str  # "lock", "rewrite" or "transactional"
     relation: str
+    #: A lock's mode by pg_locks' name (`AccessExclusiveLock`), as JSON gives it, or "no lock".
     predicted: str
     observed: str
 
     def describe(self) -> str:
+        """The disagreement in words; lock modes by the documentation's names, as lint's
+        report names them (`ACCESS EXCLUSIVE`)."""
         if self.kind == "lock":
-            return (f"{self.relation}: lockwise predicts {self.predicted}, "
-                    f"PostgreSQL took {self.observed}")
+            return (f"{self.relation}: lockwise predicts {_words(self.predicted)}, "
+                    f"PostgreSQL took {_words(self.observed)}")
         if self.kind == "rewrite":
             return (f"{self.relation}: lockwise predicts {self.predicted}, "
                     f"PostgreSQL {self.observed}")
         return f"lockwise predicts {self.predicted}, PostgreSQL {self.observed}"
 
 
+#: What a disagreement says when no lock was predicted, or none taken.
+_NO_LOCK = "no lock"
+
+
 def _mode(mode: LockMode | None) -> str:
-    return mode.pg_name if mode is not None else "no lock"
+    return mode.pg_name if mode is not None else _NO_LOCK
+
+
+def _words(mode: str) -> str:
+    """A mode `_mode` named, as a report's reader reads it (`LockMode.sql_name`)."""
+    return mode if mode == _NO_LOCK else LockMode.from_pg_name(mode).sql_name
 
 
 def observation_between(before: RelationState, after: RelationState) -> Observation:

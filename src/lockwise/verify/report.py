@@ -73,7 +73,8 @@ def _where(res: MigrationResult) -> str:
 
 
 def _effect_text(locks: dict, rewrites: frozenset[str]) -> str:
-    text = ", ".join(f"{m.pg_name} on {t}" for t, m in sorted(locks.items())) or "no new lock"
+    # modes by the documentation's names, as lint's report gives them
+    text = ", ".join(f"{m.sql_name} on {t}" for t, m in sorted(locks.items())) or "no new lock"
     return text + (f", rewrites {', '.join(sorted(rewrites))}" if rewrites else "")
 
 

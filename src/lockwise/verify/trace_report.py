@@ -52,22 +52,23 @@ def _where(f: TracedFile, line: int, column: int) -> str:
 
 
 def _lock_text(s: TracedStatement, rel: str) -> str:
-    """`AccessExclusiveLock on public.t, blocks reads, ... (predicted ...)` for one relation:
+    """`ACCESS EXCLUSIVE on public.t, blocks reads, ... (predicted ...)` for one relation:
     the strongest mode held on it once the statement ran (an earlier statement of the
-    transaction may have taken it), and what that blocks."""
+    transaction may have taken it), and what that blocks. Modes by the documentation's names,
+    as lint's report gives them; JSON keeps pg_locks' (`AccessExclusiveLock`)."""
     assert s.observed is not None
     got, want = s.observed.locks.get(rel), s.predicted.locks.get(rel)
     held = s.held_before(rel)
     shown = relation_shown(rel)
     if got is not None and (held is None or got > held):
-        seen = f"{got.pg_name} on {shown}, {blocks_text(got)}"
+        seen = f"{got.sql_name} on {shown}, {blocks_text(got)}"
     elif held is not None:
-        also = f"; it took {got.pg_name} besides" if got is not None else ""
-        seen = (f"{held.pg_name} on {shown} already held from an earlier statement, "
+        also = f"; it took {got.sql_name} besides" if got is not None else ""
+        seen = (f"{held.sql_name} on {shown} already held from an earlier statement, "
                 f"{blocks_text(held)}{also}")
     else:
         seen = f"no lock seen on {shown}"
-    return f"{seen} (predicted {want.pg_name if want is not None else 'no lock'})"
+    return f"{seen} (predicted {want.sql_name if want is not None else 'no lock'})"
 
 
 def _rewrite_text(s: TracedStatement) -> list[str]:
@@ -95,7 +96,7 @@ def _strongest_text(f: TracedFile) -> str:
     if strongest is None:
         return "none on a relation that existed before"
     rel, mode = strongest
-    return f"{mode.pg_name} on {relation_shown(rel)} ({blocks_text(mode)})"
+    return f"{mode.sql_name} on {relation_shown(rel)} ({blocks_text(mode)})"
 
 
 def render_text(result: TraceResult, out: TextIO) -> None:

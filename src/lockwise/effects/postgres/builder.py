@@ -16,6 +16,7 @@ from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
+    bodies_of_kind,
     calls_function,
     is_sequence_call,
     only_relations,
@@ -200,8 +201,8 @@ def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
     nothing is locked to store it, ROW EXCLUSIVE still when drawn. Checked on the server
     (PostgreSQL 18)."""
     constants: set[str] | None = None
-    for kind, call in walk(default):
-        if kind == "FuncCall" and is_sequence_call(strings(call.get("funcname"))):
+    for call in bodies_of_kind(default, "FuncCall"):
+        if is_sequence_call(strings(call.get("funcname"))):
             sequence = sequence_argument(call)
             if sequence and drawn:
                 b.lock(sequence, L.ROW_EXCLUSIVE)

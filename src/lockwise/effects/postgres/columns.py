@@ -933,6 +933,17 @@ def _collate_sql(coldef: dict) -> str:
     return f" COLLATE {'.'.join(map(quote_ident, names))}" if names else ""
 
 
+def _virtual_retype_refusal(b: Builder, old_col: Column | None, type_name: str,
+                            using: bool) -> dict:
+    """The refusal of a VIRTUAL generated column's new type not built in
+    (`immutability.virtual_retype_refusal`)."""
+    if old_col is None or not old_col.virtual:
+        return {}
+    from lockwise.effects.immutability import virtual_retype_refusal
+
+    return virtual_retype_refusal(b.ctx.catalog, old_col, type_name, using)
+
+
 def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     colname = cmd.get("name", "")
@@ -1019,6 +1030,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           **partition_column_refused(b, table, colname, "alter", base),
+          **_virtual_retype_refusal(b, old_col, f"{new}[]" if new_array else new,
+                                    using is not None),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)

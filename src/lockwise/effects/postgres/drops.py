@@ -332,6 +332,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     on it"), its DETAIL naming each dependent, which the facts repeat (checked on 18.6,
     tests/test_drop_function_refused.py), with the statements that drop each by name first
     (`callers_facts`' order, then the policies), after which the drop runs."""
+    from lockwise.catalog.operators import operator_shown, operator_sql
     from lockwise.catalog.overloads import identity
     from lockwise.effects.dependents import (
         ROUTINE_DEPENDENT_KINDS,
@@ -367,6 +368,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
             for o in callers.views if o not in users.views and o in tables]
     # (an object's own name unquoted, a relation's quoted: getObjectDescription's words)
     detail = [
+        *(f"operator {operator_shown(o)} depends on {on}" for o in users.operators),
         *(f"default value for column {c} of {table(t)} depends on "
           f"{of(tables[t].columns[c].uses)}" for t, c in callers.defaults),
         *(f"column {c} of {table(t)} depends on {of(tables[t].columns[c].uses)}"
@@ -397,6 +399,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
                           )["callers_dropped_sql"].splitlines()
     steps += [drop_first_sql("policy", relation_sql(t.name, name, len(names) > 1), p)
               for t, p in users.policies]
+    steps += [drop_first_sql("operator", operator_sql(o)) for o in users.operators]
     # (then the statement itself, without CASCADE: it runs now)
     if routine is not None:
         steps.append(drop_first_sql(ROUTINE_DEPENDENT_KINDS[routine.procedure], (

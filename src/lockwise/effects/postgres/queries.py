@@ -233,7 +233,7 @@ def dml(kind: str) -> Callable:
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
                 lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                unbatchable=_unbatchable(stmt, kind, in_with, b.ctx.catalog),
+                unbatchable=lambda: _unbatchable(stmt, kind, in_with, b.ctx.catalog),
                 all_null={c for t, c in b.ctx.null_columns if t == table},
                 default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and b.ctx.rule_text
@@ -500,7 +500,9 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
     if how in _MARKED:
         # The statement itself marked (written out of its body or EXECUTE): what apply
         # batches; the batch statement is other runners', a comment after it.
-        how = JoinedSql(how, "\n", marked_for_apply(
+        how = JoinedSql(_batches.once_per_batch_note(
+            "UpdateStmt" if kind == "update" else "DeleteStmt", stmt, b.ctx.catalog),
+            how, "\n", marked_for_apply(
             {"UpdateStmt" if kind == "update" else "DeleteStmt": {**stmt, "relation": relation}},
             _BATCH_BY_HAND))
         head = by_hand_sql(head)

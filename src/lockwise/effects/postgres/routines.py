@@ -26,7 +26,7 @@ from lockwise.catalog.search_path import (
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.body_writes import rows_written
-from lockwise.effects.nodes import resolver_in_force, strings, unwrap, walk
+from lockwise.effects.nodes import bodies_of_kind, resolver_in_force, strings, unwrap
 from lockwise.effects.postgres.body_runs import BodyRun, BodyRuns
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.embedded import (
@@ -186,8 +186,8 @@ def _may_run_again(catalog: Catalog, kind: str, body: dict, name: str, fired: st
     if "set_returning" in returned_calls(body, catalog) and \
             not returns_no_rows({kind: body}, catalog):
         return True
-    called = [(strings(node.get("funcname")) or [""])[-1] for node_kind, node in walk(body)
-              if node_kind == "FuncCall"]
+    called = [(strings(node.get("funcname")) or [""])[-1]
+              for node in bodies_of_kind(body, "FuncCall")]
     return not fired and called.count(name.split(".")[-1]) > 1
 
 

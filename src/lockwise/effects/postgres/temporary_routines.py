@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import TEMPORARY_SCHEMA, strings, walk
+from lockwise.effects.nodes import TEMPORARY_SCHEMA, bodies_of_kind, strings
 from lockwise.effects.postgres.routine_objects import NAMING_KINDS, routine_objects
 from lockwise.parse.quoting import quote_qualified
 
@@ -48,9 +48,8 @@ def _routines_named(kind: str, body: dict) -> Iterator[list[str]]:
             yield strings((body.get("funccall") or {}).get("funcname"))
         elif kind == "CreateTrigStmt":  # the function it executes (then its WHEN's calls)
             yield strings(body.get("funcname"))
-        for node_kind, node in walk(body):
-            if node_kind == "FuncCall":
-                yield strings(node.get("funcname"))
+        for node in bodies_of_kind(body, "FuncCall"):
+            yield strings(node.get("funcname"))
 
 
 def _only_temporary(catalog: Catalog, bare: str) -> str:

@@ -1637,7 +1637,8 @@ def _unserved_text(catalog: Catalog, table: str, stmt: dict, columns: tuple[str,
 
 def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version: int,
                 rule_text: bool, batched_by_apply: Callable[[], bool],
-                unbatchable: str = "", all_null: set[str] | None = None,
+                unbatchable: Callable[[], str] | None = None,
+                all_null: set[str] | None = None,
                 default_collation: str | None = None, statement_sql: str | None = None
                 ) -> dict:
     """The facts of rule where-without-index for UPDATE / DELETE `stmt` of `table`:
@@ -1647,8 +1648,9 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
     addresses, from PostgreSQL 14) that each read only their range (`where_batch_sql`,
     `where_batch_how_text`); where batches would change what it does (`unbatchable`, why: it
     has a WITH, or is one's data-modifying query; it reads what it sets, or counts its own
-    table, as `lockwise apply` refuses to batch), an index on what the WHERE reads (and, for
-    the latter, a snapshot of what it reads). `batched_by_apply()`: whether
+    table, as `lockwise apply` refuses to batch: `unbatchable()`, asked only when batches are
+    written, as judging it reads the whole statement), an index on what the WHERE reads (and,
+    for the latter, a snapshot of what it reads). `batched_by_apply()`: whether
     `lockwise apply` can batch it. `all_null`, `default_collation`: as `unindexed_where`
     takes them; `statement_sql`: the statement's text, whose way of writing casts the
     expressions it quotes keep (`_typed_target`)."""
@@ -1662,12 +1664,13 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                                                          statement_sql, unproven)}
     if columns is None or not rule_text:
         return facts
+    why_unbatchable = unbatchable() if unbatchable is not None else ""
     key = catalog.primary_key(table)
     known = catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
     qualify = bool(stmt.get("fromClause") or stmt.get("usingClause"))
     name = quote_ident(key[0]) if key else ""
-    if not unbatchable and column is not None and column.type_name in _batches.BATCH_KEY_TYPES:
+    if not why_unbatchable and column is not None and column.type_name in _batches.BATCH_KEY_TYPES:
         how = (f"in batches by {name}, each in its own transaction: each reads its range of "
                f"{name}\n-- through the primary key's index, not the whole table, and keeps "
                f"the rows it changes\n-- locked only until it commits; then {name} >= 5001 "
@@ -1677,6 +1680,8 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
             # (the statement as written is what apply batches: marked, the first batch's
             # statement would be cut again by key range)
             return {**facts, "where_batch_how_text": JoinedSql(
+                _batches.once_per_batch_note(
+                    "UpdateStmt" if kind == "update" else "DeleteStmt", stmt, catalog),
                 how, "; with `lockwise apply`, mark the statement as\n-- it is written, and "
                 "it runs so:\n", marked_for_apply(
                     {"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
@@ -1684,7 +1689,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
                     "hand, the first:")),
                 "where_batch_sql": by_hand_sql(first)}
         return {**facts, "where_batch_how_text": how + ":", "where_batch_sql": first}
-    if not unbatchable and pg_version >= 14:
+    if not why_unbatchable and pg_version >= 14:
         return {**facts, "where_batch_how_text":
                 "in batches of 1000 pages of the table by row address, each in its own "
                 "transaction:\n-- each reads only those pages (a TID Range Scan), not the "
@@ -1696,7 +1701,7 @@ def where_facts(catalog: Catalog, table: str, stmt: dict, kind: str, pg_version:
         _typed_target(catalog, stmt, known, default_collation, statement_sql),
         stmt.get("whereClause"),
         columns) if known is not None else ("", [], None, "")
-    why = f" ({unbatchable})" if unbatchable else " (with no integer key to batch by)"
+    why = f" ({why_unbatchable})" if why_unbatchable else " (with no integer key to batch by)"
     if compared is None:
         return {**facts, "where_batch_how_text": f"no index serves the WHERE as written{why}: "
                 "change it as said above, then index what it compares",

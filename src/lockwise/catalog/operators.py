@@ -1,0 +1,223 @@
+"""The operators the migrations made (CREATE OPERATOR), as the replay keeps them, and which one
+an operator expression surely runs.
+
+An operator is its name, its operand types and the function it runs: a VIRTUAL generated
+column may not use one (its function is user-defined, 0A000), an index or a generated
+column may not use one whose function is not immutable (42P17), and DROP FUNCTION of its
+function without CASCADE is refused (2BP01). Checked on 18.6, fix-pg88."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from lockwise.catalog.model import type_key
+from lockwise.effects.nodes import format_type, object_name, strings, unwrap
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
+    from lockwise.catalog.overloads import Routine
+    from lockwise.catalog.query_columns import FromScope
+
+
+class Operator(NamedTuple):
+    """One operator the migrations made."""
+
+    name: str  # qualified: `public.===`
+    left: str  # its left operand's type as `overloads.arg_type` spells it; "" for a prefix one
+    right: str
+    #: The function it runs (qualified), as CREATE OPERATOR found it: an overload of it
+    #: taking the operand types (`operator_routine`).
+    function: str
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return (self.left, self.right) if self.left else (self.right,)
+
+
+def _same_type(a: str, b: str) -> bool:
+    """Whether type names `a` and `b` (as `arg_type` or `value_type` spell them) are one."""
+    return type_key(a.removeprefix("pg_catalog.")) == type_key(b.removeprefix("pg_catalog."))
+
+
+def _search_schemas() -> tuple[str, ...]:
+    from lockwise.catalog.search_path import lookup_schemas
+
+    return lookup_schemas() or ("public",)
+
+
+def keep_operator(catalog: Catalog, stmt: dict) -> None:
+    """CREATE OPERATOR `stmt` (a DefineStmt of kind OBJECT_OPERATOR): kept beside the others
+    of its name, with the function it runs (FUNCTION or PROCEDURE, found as a call of it with
+    the operand types would be: a bare name along the search_path)."""
+    from lockwise.catalog.overloads import arg_type
+
+    names = strings(stmt.get("defnames"))
+    if not names:
+        return
+    given: dict[str, dict] = {}
+    for item in stmt.get("definition") or ():
+        elem = unwrap(item)[1]
+        given[elem.get("defname", "").lower()] = unwrap(elem.get("arg"))[1] \
+            if isinstance(elem.get("arg"), dict) else {}
+    function = given.get("function") or given.get("procedure")
+    if not function or "rightarg" not in given:
+        return
+    left = arg_type(catalog, given["leftarg"]) if "leftarg" in given else ""
+    operator = Operator(object_name(names, create=True), left,
+                        arg_type(catalog, given["rightarg"]), "")
+    fn = strings(function.get("names"))
+    places = [object_name(fn)] if len(fn) > 1 else [f"{s}.{fn[-1]}" for s in _search_schemas()]
+    found = next((p for p in places if any(_takes(r, operator.args)
+                                          for r in catalog.kept_routines.get(p, ()))), "")
+    catalog.operators = {**catalog.operators, operator.name: (
+        *(o for o in catalog.operators.get(operator.name, ()) if o.args != operator.args),
+        operator._replace(function=found))}
+
+
+def _takes(routine: Routine, args: tuple[str, ...]) -> bool:
+    return len(routine.args) == len(args) and all(
+        _same_type(a, b) for a, b in zip(routine.args, args, strict=True))
+
+
+def _named(catalog: Catalog, obj: dict) -> tuple[str, tuple[str, ...]] | None:
+    """The operator (its key in `Catalog.operators`, its operand types) ObjectWithArgs
+    `obj` names in a DROP or ALTER OPERATOR; None when the catalog keeps no such one."""
+    from lockwise.catalog.overloads import arg_type
+
+    names = strings(obj.get("objname"))
+    if not names:
+        return None
+    args = tuple(arg_type(catalog, unwrap(a)[1]) if unwrap(a)[1] else ""
+                 for a in obj.get("objargs") or ())
+    args = args[1:] if args[:1] == ("",) else args
+    places = [object_name(names)] if len(names) > 1 else \
+        [f"{s}.{names[-1]}" for s in _search_schemas()]
+    return next(((p, o.args) for p in places for o in catalog.operators.get(p, ())
+                 if len(o.args) == len(args) and all(
+                     _same_type(a, b) for a, b in zip(o.args, args, strict=True))), None)
+
+
+def forget_operators(catalog: Catalog, stmt: dict) -> None:
+    """DROP OPERATOR `stmt`: each operator it names goes."""
+    for obj in stmt.get("objects") or ():
+        found = _named(catalog, unwrap(obj)[1])
+        if found is not None:
+            _forget(catalog, *found)
+
+
+def _forget(catalog: Catalog, name: str, args: tuple[str, ...]) -> None:
+    left = tuple(o for o in catalog.operators.get(name, ()) if o.args != args)
+    catalog.operators = {k: v for k, v in catalog.operators.items() if k != name}
+    if left:
+        catalog.operators[name] = left
+
+
+def move_operator(catalog: Catalog, stmt: dict) -> None:
+    """ALTER OPERATOR ... SET SCHEMA `stmt`: the operator is kept under its new schema."""
+    found = _named(catalog, unwrap(stmt.get("object"))[1])
+    if found is None:
+        return
+    name, args = found
+    operator = next(o for o in catalog.operators[name] if o.args == args)
+    _forget(catalog, name, args)
+    moved = operator._replace(name=f"{stmt.get('newschema', '')}.{name.rsplit('.', 1)[-1]}")
+    catalog.operators = {**catalog.operators, moved.name: (
+        *(o for o in catalog.operators.get(moved.name, ()) if o.args != args), moved)}
+
+
+def forget_schema_operators(catalog: Catalog, schema: str) -> None:
+    """DROP SCHEMA `schema` ... CASCADE: its operators go."""
+    if any(k.startswith(schema + ".") for k in catalog.operators):
+        catalog.operators = {k: v for k, v in catalog.operators.items()
+                             if not k.startswith(schema + ".")}
+
+
+def forget_function_operators(catalog: Catalog, function: str) -> None:
+    """DROP FUNCTION `function` (qualified) ... CASCADE: the operators running an overload of
+    it no longer kept go with it."""
+    for operator in operators_running(catalog, function):
+        if operator_routine(catalog, operator) is None:
+            _forget(catalog, operator.name, operator.args)
+
+
+def operators_running(catalog: Catalog, function: str,
+                      args: tuple[str, ...] | None = None) -> list[Operator]:
+    """The operators kept that run function `function` (qualified; its overload of argument
+    types `args` when given), in the order made."""
+    return [o for ops in catalog.operators.values() for o in ops if o.function == function
+            and (args is None or len(args) == len(o.args) and all(
+                _same_type(a, b) for a, b in zip(args, o.args, strict=True)))]
+
+
+def operator_routine(catalog: Catalog, operator: Operator) -> Routine | None:
+    """The overload of its function `operator` runs, as the catalog keeps it; None once it is
+    gone (or renamed, or moved: the catalog no longer finds it, and nothing is said)."""
+    return next((r for r in catalog.kept_routines.get(operator.function, ())
+                 if _takes(r, operator.args)), None)
+
+
+def operator_run(catalog: Catalog, expr: dict, scope: FromScope | None) -> Operator | None:
+    """The operator of the migrations that operator expression A_Expr `expr` (`a === b`, `a
+    OPERATOR(app.===) b`, `a === ANY (...)`) surely runs, as the server picks it
+    (oper_select_candidate, checked on 18.6): of operands whose types are evident, the one
+    taking them as they are, unless a built-in one of the bare name does (pg_catalog is
+    searched first: `n = s` of an int and a text runs a migration's `public.=(int, text)`,
+    no built-in `=` taking those); of a name no built-in operator has and an operand of a
+    type not evident, the only one with as many operands of the schema, or of the
+    search_path's first schema holding one. None for another (a built-in one, one of an
+    extension, one chosen through casts)."""
+    from lockwise.catalog.overloads import value_type
+    from lockwise.effects.types import builtin_operator
+
+    names = strings(expr.get("name"))
+    if not names or not catalog.operators or names[:-1] == ["pg_catalog"]:
+        return None
+    sides = ("lexpr", "rexpr") if expr.get("lexpr") is not None else ("rexpr",)
+    types = [value_type(catalog, expr.get(side), scope) for side in sides]
+    if expr.get("kind") != "AEXPR_OP":  # (ANY / ALL: the right operand is an array)
+        types = [*types[:-1], types[-1][:-2] if types[-1] and types[-1].endswith("[]")
+                 else None]
+    places = [object_name(names)] if len(names) > 1 else \
+        [f"{s}.{names[-1]}" for s in _search_schemas()]
+    candidates = [[o for o in catalog.operators.get(p, ()) if len(o.args) == len(types)]
+                  for p in places]
+    if None not in types and "unknown" not in types:
+        if len(names) == 1 and builtin_operator(names[-1]) and _builtin_exact(
+                names[-1], types):  # type: ignore[arg-type]
+            return None
+        exact = [o for found in candidates for o in found if all(
+            _same_type(a, b) for a, b in zip(o.args, types, strict=True))]  # type: ignore
+        if exact:
+            return exact[0]
+        return None  # (chosen through casts: maybe another's, an extension's)
+    if len(names) == 1 and builtin_operator(names[-1]):  # (a built-in one, through casts)
+        return None
+    first = next((found for found in candidates if found), [])
+    return first[0] if len(first) == 1 else None
+
+
+def _builtin_exact(name: str, types: list[str]) -> bool:
+    """Whether a built-in operator `name` takes operands of `types` as they are."""
+    from lockwise.effects.types import builtin_operands
+
+    return any(len(o) == len(types) and all(
+        _same_type(a, b) for a, b in zip(o, types, strict=True))
+        for o in builtin_operands(name))
+
+
+def _operands_shown(operator: Operator, separator: str) -> str:
+    return separator.join(format_type(a.removesuffix("[]"), (), a.endswith("[]")) if a
+                          else "NONE" for a in (operator.left, operator.right))
+
+
+def operator_shown(operator: Operator) -> str:
+    """`operator` as the server's messages name it: `!!!(integer,integer)` in public,
+    `app.===(integer,integer)`, a prefix one `!!(NONE,integer)` (checked on 18.6)."""
+    schema, bare = operator.name.split(".", 1)
+    return f"{bare if schema == 'public' else operator.name}({_operands_shown(operator, ',')})"
+
+
+def operator_sql(operator: Operator) -> str:
+    """`operator` as DROP OPERATOR names it, with its schema: `public.!!! (integer,
+    integer)`, a prefix one `public.!! (NONE, integer)`."""
+    return f"{operator.name} ({_operands_shown(operator, ', ')})"
