@@ -1101,23 +1101,26 @@ def free_constraint_name(table_name: str, column: str, label: str,
     return free_generated_name(table_name, label, lambda name: name in taken, name2=column)
 
 
-def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
+def not_null_check_name(t: Table | None, table_name: str, column: str,
+                        also: Collection[str] = ()) -> str:
     """A name for the CHECK (column IS NOT NULL) that proves NOT NULL until SET NOT NULL
-    replaces it: `table_column_not_null_check`, numbered while a constraint of `t` has it (as
-    ChooseConstraintName numbers). Not `table_column_not_null`: PostgreSQL 18 gives that name
-    to the NOT NULL constraint SET NOT NULL adds, and with a CHECK holding it would name that
-    one `table_column_not_null1` for good (checked on the server)."""
-    return free_constraint_name(table_name, column, "not_null_check",
-                                constraint_names(t) if t is not None else ())
+    replaces it: `table_column_not_null_check`, numbered while a constraint of `t` or one of
+    the names `also` has it (as ChooseConstraintName numbers). Not `table_column_not_null`:
+    PostgreSQL 18 gives that name to the NOT NULL constraint SET NOT NULL adds, and with a
+    CHECK holding it would name that one `table_column_not_null1` for good (checked on the
+    server)."""
+    taken = constraint_names(t) if t is not None else set()
+    return free_constraint_name(table_name, column, "not_null_check", taken | set(also))
 
 
 def new_not_null_name(t: Table | None, table_name: str, column: str,
-                      catalog: Catalog | None = None) -> str:
+                      catalog: Catalog | None = None, also: Collection[str] = ()) -> str:
     """The name PostgreSQL 18 gives the NOT NULL constraint that SET NOT NULL (or ADD COLUMN
     ... NOT NULL) makes for `column` of `t`: `table_column_not_null`, numbered while a
     constraint of `t` has it (a CHECK of that name: `..._not_null1`, checked on 18.6) or,
-    given the `catalog`, one of another table of its schema (`Catalog.constraint_named`)."""
-    taken = constraint_names(t) if t is not None else set()
+    given the `catalog`, one of another table of its schema (`Catalog.constraint_named`), or
+    one of the names `also`."""
+    taken = (constraint_names(t) if t is not None else set()) | set(also)
     if t is None or catalog is None:
         return free_constraint_name(table_name, column, "not_null", taken)
     schema = t.name.split(".", 1)[0]

@@ -217,8 +217,8 @@ class Lookahead:
     (`lookahead`), each by statement index. A plain class with slots: a NamedTuple or a
     dataclass would generate and compile code at every one-file lint's import."""
 
-    __slots__ = ("columns", "filled", "foreign_keys", "sequences_set", "tables", "tx_ends",
-                 "types", "views", "written", "_to_key")
+    __slots__ = ("columns", "filled", "foreign_keys", "renamed_into", "sequences_set", "tables",
+                 "tx_ends", "types", "views", "written", "_to_key")
     #: The parts `joined_lookahead` joins (the rest is worked out from them).
     PARTS = __slots__[:-1]
 
@@ -228,9 +228,12 @@ class Lookahead:
                  foreign_keys: tuple[ForeignKeyAhead, ...] = (),
                  tables: tuple[TableAhead, ...] = (), filled: tuple[tuple[int, str], ...] = (),
                  columns: tuple[ColumnAhead, ...] = (),
-                 written: tuple[StatementAhead, ...] = ()) -> None:
+                 written: tuple[StatementAhead, ...] = (),
+                 renamed_into: tuple[tuple[int, str], ...] = ()) -> None:
         #: The views it creates.
         self.views = views
+        #: The names it renames a table or a view to ("public.service_need").
+        self.renamed_into = renamed_into
         #: The statements that end a transaction (COMMIT, ROLLBACK).
         self.tx_ends = tx_ends
         #: The types it creates or renames an object to ("type:public.mood").
@@ -658,8 +661,12 @@ class Session:
     def _kind_facts(self, action: Action, index: int) -> dict:
         """`action_facts` that depend on the kind of action."""
         if action.kind == "rename_table":
-            return {"old_name_kept_by_view": self._taken_later(
-                self.ahead.views, action.facts.get("table", ""), index)}
+            # a view under the old name, or another table renamed to it (a swap, as evaka's
+            # `service_need` and `new_service_need`), made later in the same transaction: no
+            # query finds the name missing
+            old = action.facts.get("table", "")
+            return {"old_name_kept_by_view": self._taken_later(self.ahead.views, old, index) or
+                    self._taken_later(self.ahead.renamed_into, old, index)}
         if action.kind == "rename_other":  # (no `object` for a role, a database, ...)
             old = action.facts.get("object")
             # (`object_is_new` is the effect's: Context.object_is_new)
@@ -1175,6 +1182,7 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     filled: list[tuple[int, str]] = []
     columns: list[ColumnAhead] = []
     written: list[StatementAhead] = []
+    renamed_into: list[tuple[int, str]] = []
     for index, tree in enumerate(trees, first):
         kind = next(iter(tree), "")
         sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
@@ -1188,8 +1196,11 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
                            for names in drop_object_names(tree[kind]))
         elif kind == "RenameStmt" and tree[kind].get("renameType") in (
                 "OBJECT_TABLE", "OBJECT_COLUMN"):
-            columns.append((index, range_var(tree[kind].get("relation"))[0],
-                            tree[kind].get("subname") or "", False))
+            renamed = range_var(tree[kind].get("relation"))[0]
+            columns.append((index, renamed, tree[kind].get("subname") or "", False))
+            if tree[kind].get("renameType") == "OBJECT_TABLE" and tree[kind].get("newname"):
+                renamed_into.append(
+                    (index, f"{renamed.rsplit('.', 1)[0]}.{tree[kind]['newname']}"))
         elif kind == "CreateStmt":
             tables.append((index, range_var(tree[kind].get("relation"), create=True)[0],
                            tree[kind]))
@@ -1216,7 +1227,7 @@ def lookahead(trees: list[dict], first: int = 0) -> Lookahead:
     return Lookahead(views=tuple(views), tx_ends=tuple(ends), types=tuple(types),
                      sequences_set=tuple(sequences), foreign_keys=tuple(keys),
                      tables=tuple(tables), filled=tuple(filled), columns=tuple(columns),
-                     written=tuple(written))
+                     written=tuple(written), renamed_into=tuple(renamed_into))
 
 
 def joined_lookahead(pieces: list[Lookahead]) -> Lookahead:

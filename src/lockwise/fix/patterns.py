@@ -237,7 +237,13 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     add_check.append(
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
     steps = pieces.at(first_phase)
-    steps.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check}")
+    # Every column's VALIDATE before the first SET NOT NULL this writes for the table (one
+    # of an earlier column of the statement): SET NOT NULL holds ACCESS EXCLUSIVE to the
+    # commit, and a validation after it would read every row under it.
+    set_not_null = (f"ALTER TABLE {table_sql} ALTER COLUMN ", " SET NOT NULL")
+    steps.insert(next((i for i, step in enumerate(steps) if step.startswith(set_not_null[0])
+                       and step.endswith(set_not_null[1])), len(steps)),
+                 f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check}")
     if pg_version >= 12:
         steps.extend([f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET NOT NULL",
                       f"ALTER TABLE {table_sql} DROP CONSTRAINT {check}"])

@@ -448,7 +448,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if facts["not_null"] and (rewrite_why or facts.get("stand_in_default_sql")) and \
             b.ctx.rule_text:
         # the names the NOT NULL steps of the alternative give, free on the table
-        facts.update(_not_null_names(b.ctx.catalog, table, facts["column"]))
+        facts.update(_not_null_names(b, table, facts["column"]))
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         tied = _temporary_ties.reference_refused(b.ctx.catalog, table, (facts["references"],))
@@ -1629,18 +1629,26 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
                                                   inheritance=False),
           column=col, proven_by_check=proven, already_not_null=already,
-          **_not_null_names(b.ctx.catalog, table, col), not_valid_not_null=pending)
+          **_not_null_names(b, table, col), not_valid_not_null=pending)
 
 
-def _not_null_names(catalog: Catalog, table: str, column: str) -> dict[str, str]:
+def _not_null_names(b: Builder, table: str, column: str) -> dict[str, str]:
     """`not_null_check` and `not_null_constraint`: the names the steps that make `column` of
     `table` NOT NULL without a scan under the lock give the CHECK that proves it and
     (PostgreSQL 18) the NOT NULL constraint, each numbered past the table's constraints (the
-    NOT NULL's past those of its schema too, as the server numbers it)."""
+    NOT NULL's past those of its schema too, as the server numbers it) and past the names
+    the statement's earlier subcommands gave their own columns': a long table name cuts
+    `table_column_not_null_check` of two columns with a long common start to one name, which
+    the server refuses the second time ("already exists")."""
+    catalog = b.ctx.catalog
     known = catalog.known_table(table)
     table_name = table.split(".", 1)[-1]
-    return {"not_null_check": not_null_check_name(known, table_name, column),
-            "not_null_constraint": new_not_null_name(known, table_name, column, catalog)}
+    chosen = {name for a in b.actions if a.facts.get("table") == table
+              for name in (a.facts.get("not_null_check"), a.facts.get("not_null_constraint"))
+              if name}
+    return {"not_null_check": not_null_check_name(known, table_name, column, chosen),
+            "not_null_constraint": new_not_null_name(known, table_name, column, catalog,
+                                                     chosen)}
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:
