@@ -80,7 +80,7 @@ def test_replacement_off_sends_the_text_as_written(pg_db: str, tmp_path: Path) -
 
 @pytest.mark.parametrize(("command", "said"), [
     ("verify", "4 statements observed, 0 disagreements"),
-    ("trace", "ShareLock on billing.accounts")])
+    ("trace", "lock: SHARE on billing.accounts")])
 def test_verify_and_trace_run_the_values(pg_db: str, tmp_path: Path, command: str,
                                          said: str) -> None:
     """The statements run with `billing` put in: the index build's lock is observed on
