@@ -280,6 +280,129 @@ def test_a_down_judged_for_a_refusal_copies_only_the_tables_its_replay_changes(
     assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
         ([refused] if refused else [])
 
+#: (a down run right after its up, the conflict it gets): each down statement is judged for a
+#: refusal with an effect computed without the locks and the advice facts no refusal reads.
+DOWN_JUDGED = [
+    ("CREATE TABLE notes (id bigint REFERENCES accounts, body text);\n",
+     "DROP TABLE notes;\n", None),
+    ("ALTER TABLE accounts ADD COLUMN mood text DEFAULT 'ok';\n",
+     "ALTER TABLE accounts DROP COLUMN mood;\n", None),
+    # refused all the same: by a refusal fact, by a rule reading facts of its own, and a
+    # table the down dropped before
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n",
+     "ALTER TABLE accounts DROP COLUMN moods;\n", "object-missing"),
+    ("CREATE TYPE mood AS ENUM ('ok');\nALTER TABLE accounts ADD COLUMN mood mood;\n",
+     "DROP TYPE mood;\nALTER TABLE accounts DROP COLUMN mood;\n", "drop-type-in-use"),
+    ("CREATE TABLE notes (id bigint, body text);\n",
+     "DROP TABLE notes;\nDROP TABLE notes;\n", "missing-object"),
+]
+
+
+def _judged_contexts(monkeypatch: pytest.MonkeyPatch) -> tuple[list, list[str]]:
+    """The contexts of the effects the graph computes for its rules' facts (`rule_text`),
+    and the tables whose advice facts (`_deprecated_names`) are computed."""
+    from lockwise.effects import postgres
+    from lockwise.effects.postgres import drops
+
+    contexts: list = []
+    advised: list[str] = []
+    compute, names = postgres.compute_effect, drops._deprecated_names
+
+    def computing(tree: dict, ctx):  # type: ignore[no-untyped-def]
+        if ctx.rule_text:
+            contexts.append((ctx.advice_facts, ctx.locks_read))
+        return compute(tree, ctx)
+
+    def naming(b, table: str, qualified: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        advised.append(table)
+        return names(b, table, qualified)
+
+    monkeypatch.setattr(postgres, "compute_effect", computing)
+    monkeypatch.setattr(drops, "_deprecated_names", naming)
+    return contexts, advised
+
+
+def _history(tmp_path: Path, up: str, down: str) -> list:
+    from tree_helpers import write
+
+    base = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, nick text);\n"
+    write(tmp_path, {"1_base.up.sql": base, "1_base.down.sql": "DROP TABLE accounts;\n",
+                     "2_change.up.sql": up, "2_change.down.sql": down})
+    return discover(tmp_path)
+
+
+@pytest.mark.parametrize(("up", "down", "refused"), DOWN_JUDGED)
+def test_a_down_judged_for_a_refusal_computes_no_lock_nor_advice_no_refusal_reads(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, up: str, down: str,
+        refused: str | None) -> None:
+    from lockwise.graph.build import build_graph
+
+    migrations = _history(tmp_path, up, down)
+    contexts, advised = _judged_contexts(monkeypatch)
+    graph = build_graph(migrations, downs_of=["2_change"])
+    assert contexts and set(contexts) == {(False, False)}
+    assert advised == []
+    assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
+        ([refused] if refused else [])
+
+
+def test_a_refusal_rule_reading_an_advice_fact_gets_it_computed(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Whether the advice facts are computed is decided from the rules judged: one of them
+    reading `deprecated_name` (here, in its message) has the DROP TABLE's computed."""
+    from lockwise.graph import down
+    from lockwise.graph.build import build_graph
+    from lockwise.rules.engine import RuleIndex
+
+    refusals, others = down._refusal_indexes()
+    reading = [replace(r, message=r.message + " ({deprecated_name})") for r in others.rules]
+    monkeypatch.setattr(down, "_refusal_indexes", lambda: (refusals, RuleIndex(reading)))
+    down.refusal_context.cache_clear()
+    try:
+        migrations = _history(tmp_path, "CREATE TABLE notes (id bigint);\n",
+                              "DROP TABLE notes;\n")
+        contexts, advised = _judged_contexts(monkeypatch)
+        build_graph(migrations, downs_of=["2_change"])
+    finally:
+        down.refusal_context.cache_clear()
+    assert set(contexts) == {(True, False)}
+    assert advised == ["public.notes"]
+
+
+@pytest.mark.parametrize("sql", [
+    "DROP TABLE b;", "DROP TABLE part_2;", "ALTER TABLE a DROP COLUMN m;",
+    "ALTER TABLE a ALTER COLUMN m SET DEFAULT nextval('s');",
+    "ALTER TABLE b DROP COLUMN a_id, ALTER COLUMN id TYPE int;",
+    "ALTER TABLE a ALTER COLUMN m SET DEFAULT 'x'::regclass::text;",
+])
+def test_an_effect_without_advice_or_locks_differs_in_those_only(sql: str) -> None:
+    """`Context.advice_facts` off leaves out `ADVICE_FACTS` and nothing else of the actions;
+    `locks_read` off leaves out locks only: what a refusal is judged from is the same."""
+    from dataclasses import fields as dc_fields
+
+    from lockwise.effects.context import ADVICE_FACTS, Context
+    from lockwise.effects.postgres import compute_effect
+
+    catalog = _catalog(SCHEMA + "CREATE SEQUENCE s; CREATE TABLE parted (k int) PARTITION BY "
+                       "RANGE (k); CREATE TABLE part_2 PARTITION OF parted FOR VALUES FROM "
+                       "(0) TO (9); CREATE INDEX b_a ON b (a_id);")
+    tree = parse_sql(sql).statements[0].tree
+    whole = compute_effect(tree, Context(catalog=catalog, fix_facts=False))
+    judged = compute_effect(tree, Context(catalog=catalog, fix_facts=False,
+                                          advice_facts=False, locks_read=False))
+    assert [a.kind for a in whole.actions] == [a.kind for a in judged.actions]
+    for a, b in zip(whole.actions, judged.actions, strict=True):
+        assert {k: v for k, v in a.facts.items() if k not in ADVICE_FACTS} == \
+            {k: v for k, v in b.facts.items() if k not in ADVICE_FACTS}
+        assert not any(b.facts.get(k) for k in ADVICE_FACTS)
+    assert sql != "DROP TABLE part_2;" or whole.actions[0].facts["drop_partition_sql"]
+    assert not sql.startswith("DROP TABLE") or whole.actions[0].facts["deprecated_name"]
+    for f in dc_fields(whole):
+        if f.name not in ("actions", "locks", "alters"):
+            assert getattr(whole, f.name) == getattr(judged, f.name), f.name
+    assert judged.locks.items() <= whole.locks.items()
+
+
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
     catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
     whole = signature(catalog)

@@ -65,6 +65,11 @@ class Prepared:
         return Prepared(self.query, self.text, self.at, bound, relations, path)
 
 
+#: The facts computed only with `Context.advice_facts`: statements of a rule's safe
+#: alternative (DROP TABLE's rename instead, a partition's detach first).
+ADVICE_FACTS = ("deprecated_name", "deprecated_names_sql", "drop_partition_sql")
+
+
 @dataclass(slots=True)
 class Context:
     """The state in force when a statement runs."""
@@ -161,6 +166,14 @@ class Context:
     #: is computed either way, the foreign keys PostgreSQL refuses for want of a key,
     #: `refused_references`, among them: the graph replays only what runs, as lint does.)
     rule_text: bool = True
+    #: With `rule_text`: compute the facts only rules' safe alternatives read, statements
+    #: written back for the user (`ADVICE_FACTS`), and the locks only rules read (as gated
+    #: by `rule_text`). Off where an effect is judged for refusals only (the conflict
+    #: graph's down check, `graph.down.refusal_context`): a refusal is reported with its
+    #: rule's message, never its advice, and judged from actions' facts, never the locks;
+    #: the advice facts are still computed there when a refusal rule reads one.
+    advice_facts: bool = True
+    locks_read: bool = True
     #: Compute the facts only `lockwise fix`'s expand / contract rewrite of an ALTER COLUMN
     #: TYPE or a RENAME COLUMN reads (`expand_contract.expand_contract_facts`: the column's
     #: indexes, constraints, dependents, NOT NULL and default): no rule reads them, lint writes no

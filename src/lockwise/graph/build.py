@@ -2367,7 +2367,8 @@ class _Builder:
                     with rolled.tables.read_only():  # type: ignore[attr-defined]
                         effect = compute(stmt, rolled, m, self.pg_version,
                                          default_collation=self.default_collation,
-                                         rule_text=judged)
+                                         rule_text=judged,
+                                         refusals_only=judged and session is None)
                     if judged:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
                                                         down_path) or \
@@ -2914,18 +2915,24 @@ def unique_keys(migrations: Sequence[Migration]) -> list[str]:
 
 def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
             session: Session | None = None, default_collation: str | None = None,
-            rule_text: bool = False) -> Effect:
+            rule_text: bool = False, refusals_only: bool = False) -> Effect:
     """The effect of `stmt` on `catalog`; `session`: the one the replay follows, where it
     does (`_replay_session`): whether the statement runs in a transaction, and under
     check_function_bodies, and the statements it PREPAREd (what an EXECUTE runs; without
     a session, an EXECUTE is neither run nor refused). `default_collation`: the database's
     (`LintOptions.default_collation`). `rule_text`: with the facts only the rules' messages
-    read (those of a down's refusal, reported with its rule's message)."""
+    read (those of a down's refusal, reported with its rule's message). `refusals_only`:
+    the effect is read for its refusals only, not followed by a session: without the locks
+    and the advice facts no refusal rule reads (`down.refusal_context`)."""
     from lockwise.effects.postgres import compute_effect
 
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id,
                   rule_text=rule_text,
                   fix_facts=False, statement_sql=stmt.sql, default_collation=default_collation)
+    if refusals_only:
+        from lockwise.graph.down import refusal_context
+
+        ctx.advice_facts, ctx.locks_read = refusal_context()
     if session is not None:
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints

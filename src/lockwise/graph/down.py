@@ -401,6 +401,19 @@ def refusals_judged(effect: Effect, m: Migration, pg_version: int, refused: bool
 
 
 @lru_cache(maxsize=1)
+def refusal_context() -> tuple[bool, bool]:
+    """(`Context.advice_facts`, `Context.locks_read`) for a down statement's effect judged
+    for refusals only (`refusals_judged`, `_gone_in_down`, `_referenced_in_down`, which read
+    its actions' facts, never its locks): the advice facts only if a rule judged reads one
+    (`RuleIndex.reads`, which reads every text of a rule), the locks never. Of the
+    built-in rules, none judged reads an advice fact."""
+    from lockwise.effects.context import ADVICE_FACTS
+
+    return any(index.reads(fact) for index in _refusal_indexes()
+               for fact in ADVICE_FACTS), False
+
+
+@lru_cache(maxsize=1)
 def _refusal_indexes() -> tuple[RuleIndex, RuleIndex]:
     """The rules reporting a refusal fact, and `_refused_without_fact`."""
     from lockwise.rules.engine import RuleIndex

@@ -181,7 +181,7 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
         b.act("other", node=kind)
     else:
         handler(b, body)
-        if ctx.rule_text:  # (locks only rules read: not the graph's, `Context.rule_text`)
+        if ctx.rule_text and ctx.locks_read:  # (locks only rules read, `Context.rule_text`)
             lock_stored_regclass_constants(b, kind, body)
     if ctx.catalog.kept_routines and kind in CALLING_KINDS:  # their bodies run here
         family_function("routines", "run_called")(b, kind, body)

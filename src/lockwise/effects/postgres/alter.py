@@ -249,7 +249,7 @@ def _locking_sequences(column_handler: Callable) -> Callable:
     a type change alters an identity's sequence as ALTER SEQUENCE AS does (SHARE ROW
     EXCLUSIVE) and reads the one a nextval() default names again (ACCESS SHARE)."""
     def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
-        if not b.ctx.rule_text:  # the locks only rules read
+        if not (b.ctx.rule_text and b.ctx.locks_read):  # the locks only rules read
             column_handler(b, table, cmd, base)
             return
         column = cmd.get("name", "")

@@ -562,7 +562,8 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # Foreign keys over the column are dropped with it, and dropping one takes ACCESS
     # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`;
     # locks only rules read).
-    for other in _fk_partners(b.ctx.catalog, table, col) if b.ctx.rule_text else ():
+    for other in _fk_partners(b.ctx.catalog, table, col) \
+            if b.ctx.rule_text and b.ctx.locks_read else ():
         b.lock(other, L.ACCESS_EXCLUSIVE)
     cascade = cmd.get("behavior") == "DROP_CASCADE"
     going = b.ctx.catalog.policies_using_column(table, col) if cascade else []
@@ -1605,7 +1606,7 @@ def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if expr is None:
         b.act("drop_default", base, column=col)
     else:
-        if b.ctx.rule_text:  # (locks only rules read)
+        if b.ctx.rule_text and b.ctx.locks_read:  # (locks only rules read)
             lock_default_sequences(b, expr, drawn=False)
         vol = volatile_functions(expr, b.ctx.catalog)
         b.act("set_default", base, column=col, default_volatile=bool(vol),

@@ -512,8 +512,9 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           partition_of=parent or "", is_partition=bool(parent),
           # (the advice's statements: read by rules only, `Context.rule_text`)
           drop_partition_sql=_drop_partition_sql(b, table, parent, qualified)
-          if parent and b.ctx.rule_text else "",
-          **(_deprecated_names(b, table, qualified) if b.ctx.rule_text else {}))
+          if parent and b.ctx.rule_text and b.ctx.advice_facts else "",
+          **(_deprecated_names(b, table, qualified)
+             if b.ctx.rule_text and b.ctx.advice_facts else {}))
 
 
 def _deprecated_names(b: Builder, table: str, qualified: bool) -> dict[str, str]:
