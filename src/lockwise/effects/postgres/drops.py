@@ -14,6 +14,7 @@ from lockwise.catalog.replay import (
     routine_users,
     routines_built_on,
     routines_calling,
+    routines_of_type,
     row_type_columns,
     schema_callers,
     type_callers,
@@ -613,15 +614,19 @@ def _drop_type(b: Builder, stmt: dict, name: str, cascade: bool, qualified: bool
                     generated=tuple(p for p in found.generated if p not in dropped))
     callers: dict = {}
     typed = catalog.typed_tables(name)
+    # The routines an argument or result of which is of it (fix-pg89)
+    routines = tuple(routines_of_type(catalog, name))
     if cascade:
         for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
             _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
                            if_exists=bool(stmt.get("missing_ok")))
         for table, column in dropped:
             dropped_column(b, table, column, if_exists=bool(stmt.get("missing_ok")))
-        callers = _drop_callers(b, found, name, qualified)
+        callers = _drop_callers(b, found, name, qualified,
+                                routines=drop_routines(b, routines))
         b.drops.update(f"type:{d}" for d in domains)
-    named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
+    named = (callers or callers_facts(catalog, found, name, qualified, routines=routines)
+             )["callers_dropped"]
     # (a range's multirange is part of it: the server names the range alone)
     multiranges = set(catalog.multiranges.values())
     dependents = tuple([f"domain {d}" if d in catalog.domains else f"type {d}"
