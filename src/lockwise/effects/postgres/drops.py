@@ -60,6 +60,7 @@ from lockwise.parse.quoting import (
 )
 
 if TYPE_CHECKING:
+    from lockwise.catalog.operators import Operator
     from lockwise.catalog.overloads import Routine
 
 _DROP_KINDS = {
@@ -328,7 +329,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
-def _operator_users_facts(catalog: Catalog, operators: Iterable[object], like: str,
+def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like: str,
                           qualified: bool) -> tuple[list[str], list[str]]:
     """The server's DETAIL lines naming what uses `operators` (`operators.operator_users`:
     a DEFAULT, a generated column and the views reading it), and the statements that drop
@@ -339,8 +340,8 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[object], like: s
     defaults: list[tuple[str, str]] = []
     generated: list[tuple[str, str]] = []
     for operator in operators:
-        on = f"operator {operator_shown(operator)}"  # type: ignore[arg-type]
-        uses, columns = operator_users(catalog, operator)  # type: ignore[arg-type]
+        on = f"operator {operator_shown(operator)}"
+        uses, columns = operator_users(catalog, operator)
         detail += [f"default value for column {c} of table {server_shown(t)} depends on {on}"
                    for t, c in uses]
         detail += [f"column {c} of table {server_shown(t)} depends on {on}" for t, c in columns]
