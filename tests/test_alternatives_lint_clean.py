@@ -68,7 +68,7 @@ _NOT_YET_SAFE = {
     "last step the user decides on": (
         "cascade-drops-dependents-3", "column-used-by-generated-column-1",
         "column-used-by-generated-column-2", "drop-column-0", "drop-owned-1",
-        "drop-function-refused-0", "drop-function-refused-1",
+        "drop-function-refused-0", "drop-function-refused-1", "drop-operator-refused-0",
         "drop-partition-0", "drop-schema-0", "drop-schema-1", "drop-schema-3", "drop-schema-4",
         "drop-table-0",
         "drop-table-1",

@@ -89,6 +89,7 @@ SQL_TEXT: dict[str, object] = {
     "refused_index_drop_sql": 'ALTER TABLE "App"."User" DROP CONSTRAINT "User_pkey";',
     "dropped_outside_sql": 'ALTER TABLE "App"."User" DROP COLUMN "Mood";',
     "refused_function_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
+    "refused_operator_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "widen_references_sql": 'and "userId" bigint in "Account", which references it: widen '

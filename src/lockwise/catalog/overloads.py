@@ -36,7 +36,9 @@ class Routine(NamedTuple):
     returns_set: bool = False  # RETURNS SETOF or TABLE: a set-returning function
     #: The relations (qualified) it depends on, which DROP TABLE / VIEW ... CASCADE drops it
     #: with: those its SQL-standard body names, and those whose row type (or an array of
-    #: it) an argument or its result has (`routines.built_on`).
+    #: it) an argument or its result has (`routines.built_on`), and the types and domains
+    #: made by the migrations an argument or its result is of, which DROP TYPE ... CASCADE
+    #: drops it with (a type and a relation never share a name in a schema).
     relations: tuple[str, ...] = ()
     #: The functions its SQL-standard body and its arguments' defaults call (as
     #: `function_calls` gives them), and the (table, column) pairs its SQL-standard body

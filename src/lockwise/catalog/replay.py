@@ -2858,10 +2858,21 @@ def _overload_left(catalog: Catalog, named: dict, function: str) -> bool:
 
 def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
     """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE (`stmt`) drops besides
-    the columns of it: what casts to it, or to a domain over it (which goes too)."""
+    the columns of it: what casts to it, or to a domain over it (which goes too), and what
+    calls a routine that goes with it (`routines_of_type`)."""
     types = frozenset(catalog.with_subdomains(type_name, arrays=True))
     return catalog.found_once(stmt, ("type", type_name), lambda: catalog.callers(
-        lambda uses: casts_to(uses, types)))
+        lambda uses: casts_to(uses, types)) | routine_dependents(
+            catalog, routines_of_type(catalog, type_name)))
+
+
+def routines_of_type(catalog: Catalog, type_name: str) -> list[Routine]:
+    """The functions and procedures DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE
+    drops: those an argument (of any mode) or the result of is of it, of a domain or range
+    over it, or of an array of one (`Routine.relations`; "drop cascades to function
+    f(mood)", and without CASCADE refused, "function f(mood) depends on type mood":
+    checked on 18.6, fix-pg89), and those calling them (`routines_going`)."""
+    return routines_going(catalog, relations=catalog.with_subdomains(type_name, arrays=True))
 
 
 def schema_callers(catalog: Catalog, schema: str, stmt: dict) -> Callers:

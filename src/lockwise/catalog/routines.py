@@ -124,7 +124,9 @@ def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
     reads or writes, and those whose row type an argument (of any mode) or its result is,
     or an array of it. DROP TABLE / VIEW ... CASCADE drops it with them ("drop cascades to
     function f()", checked on 18.6); a body written as a string depends on nothing (the
-    server does not look into it): that routine stays."""
+    server does not look into it): that routine stays. And the types and domains the
+    migrations made that an argument or its result is of (or an array of one), which DROP
+    TYPE / DOMAIN ... CASCADE drops it with (`replay.routines_of_type`; checked on 18.6)."""
     body = stmt.get("sql_body")
     ctes = cte_names(body) if body else frozenset()
     read = [range_var(rv)[0] for rv in relation_nodes(body) if rv.get("schemaname") is not None
@@ -132,7 +134,8 @@ def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
     types = [(unwrap(p)[1].get("argType")) for p in stmt.get("parameters") or ()]
     typed = [type_key(catalog.column_type(tn)[0]) for tn in (*types, stmt.get("returnType"))
              if tn]
-    return tuple(dict.fromkeys(r for r in (*read, *typed) if r in catalog.tables))
+    return tuple(dict.fromkeys(r for r in (*read, *typed)
+                               if r in catalog.tables or r in catalog.types))
 
 
 def body_dependencies(catalog: Catalog, stmt: dict) -> dict[str, tuple]:

@@ -21,8 +21,10 @@ from lockwise.catalog.replay import (
     _drop_relations,
     _is_null,
     free_generated_name,
+    routines_of_type,
     type_callers,
 )
+from lockwise.catalog.routines import forget_overloads
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
@@ -144,6 +146,7 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
     types = [name]
     if cascade:
         found = type_callers(catalog, name, stmt)  # (as the catalog was: as the effect's)
+        going = routines_of_type(catalog, name)
         # A typed table goes with its composite type, as DROP TABLE ... CASCADE (checked
         # on the server).
         for table in catalog.typed_tables(name):
@@ -152,6 +155,7 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
             if table in catalog.tables:
                 _drop_column(catalog, catalog.tables[table], column, cascade=True)
         _drop_callers(catalog, found)
+        forget_overloads(catalog, going)
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
         catalog.composites.pop(dropped, None)

@@ -52,8 +52,12 @@ from lockwise.core.types import Action, Effect
 #: constraint's index, or without CASCADE of one foreign keys use (`refused_index_drop`), a
 #: DROP FUNCTION / PROCEDURE / ROUTINE without CASCADE of one something depends on
 #: (`refused_function_drop`: a default, a generated column, a CHECK, an index, a view, a
-#: policy, a trigger, a routine's SQL-standard body calling it).
-REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
+#: policy, a trigger, a routine's SQL-standard body calling it), an ALTER COLUMN ... TYPE
+#: ... USING of a generated column (`refused_generated_using`: first, as the server judges it
+#: before the rest, ONLY with children included), a DROP OPERATOR without CASCADE of one a
+#: DEFAULT or a generated column runs (`refused_operator_drop`).
+REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
+                 "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
                  "refused_own_parent",
                  "refused_by_inheritance", "view_columns_refused",
@@ -67,7 +71,7 @@ REFUSAL_FACTS = ("refused_by", "refused_references", "refused_with_only",
                  "prepared_statement_not_select", "refused_not_immutable",
                  "refused_virtual_user_defined",
                  "refused_routine_not_unique", "refused_index_drop",
-                 "refused_function_drop", "refused_default_cast")
+                 "refused_function_drop", "refused_default_cast", "refused_operator_drop")
 
 
 def refusal(effect: Effect) -> str:

@@ -1033,6 +1033,11 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **partition_column_refused(b, table, colname, "alter", base),
           **_virtual_retype_refusal(b, old_col, f"{new}[]" if new_array else new,
                                     using is not None),
+          # USING for a generated column (STORED or VIRTUAL) is refused before anything else
+          # is judged: 42611 "cannot specify USING when altering type of generated column",
+          # even when the same ALTER TABLE drops its expression (checked on 18.6, fix-pg89)
+          refused_generated_using=old_col is not None and old_col.generated
+          and using is not None,
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)

@@ -14,6 +14,7 @@ from lockwise.catalog.replay import (
     routine_users,
     routines_built_on,
     routines_calling,
+    routines_of_type,
     row_type_columns,
     schema_callers,
     type_callers,
@@ -59,6 +60,7 @@ from lockwise.parse.quoting import (
 )
 
 if TYPE_CHECKING:
+    from lockwise.catalog.operators import Operator
     from lockwise.catalog.overloads import Routine
 
 _DROP_KINDS = {
@@ -307,6 +309,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                                      triggers=when, policies=_policy_names(going))}
         elif kind == "function":
             facts = _refused_routine_drop(b, stmt, name, names)
+        elif kind == "other" and stmt.get("removeType") == "OBJECT_OPERATOR" and not cascade:
+            facts = _refused_operator_drop(b, stmt, len(names) > 1)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -323,6 +327,55 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like: str,
+                          qualified: bool) -> tuple[list[str], list[str]]:
+    """The server's DETAIL lines naming what uses `operators` (`operators.operator_users`:
+    a DEFAULT, a generated column and the views reading it), and the statements that drop
+    each first (`callers_facts`' order: the views before the column)."""
+    from lockwise.catalog.operators import operator_shown, operator_users
+
+    detail: list[str] = []
+    defaults: list[tuple[str, str]] = []
+    generated: list[tuple[str, str]] = []
+    for operator in operators:
+        on = f"operator {operator_shown(operator)}"
+        uses, columns = operator_users(catalog, operator)
+        detail += [f"default value for column {c} of table {server_shown(t)} depends on {on}"
+                   for t, c in uses]
+        detail += [f"column {c} of table {server_shown(t)} depends on {on}" for t, c in columns]
+        detail += [f"{_view_kind(catalog, v)} {server_shown(v)} depends on column {c} of "
+                   f"table {server_shown(t)}"
+                   for t, c in columns for v in catalog.views_using_column(t, c)]
+        defaults += uses
+        generated += columns
+    if not detail:
+        return [], []
+    steps = callers_facts(catalog, Callers(defaults=tuple(defaults), generated=tuple(generated)),
+                          like, qualified)["callers_dropped_sql"].splitlines()
+    return detail, steps
+
+
+def _refused_operator_drop(b: Builder, stmt: dict, qualified: bool) -> dict:
+    """DROP OPERATOR without CASCADE of an operator something uses (`_operator_users_facts`):
+    the server refuses it (2BP01 "cannot drop operator ~~~(integer,integer) because other
+    objects depend on it"; checked on 18.6, fix-pg89), its DETAIL naming each dependent,
+    which the facts repeat, with the statements that drop each first and then the
+    operator. Nothing is said of an operator the catalog does not keep, nor of users it
+    does not see (an index, a CHECK, a view, a routine body)."""
+    from lockwise.catalog.operators import named_operators, operator_shown, operator_sql
+    from lockwise.effects.dependents import drop_first_sql
+
+    operators = named_operators(b.ctx.catalog, stmt)
+    like = operators[0].name if operators else ""
+    detail, steps = _operator_users_facts(b.ctx.catalog, operators, like, qualified)
+    if not detail:
+        return {}
+    steps += [drop_first_sql("operator", operator_sql(o)) for o in operators]
+    return {"refused_operator_drop": True, "refused_operator_drop_text": "; ".join(detail),
+            "refused_operator_drop_sql": "\n".join(steps),
+            "operators_text": ", ".join(operator_shown(o) for o in operators)}
 
 
 def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -> dict:
@@ -399,6 +452,11 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
                           )["callers_dropped_sql"].splitlines()
     steps += [drop_first_sql("policy", relation_sql(t.name, name, len(names) > 1), p)
               for t, p in users.policies]
+    # (what uses an operator that runs it goes before the operator: fix-pg89)
+    operator_detail, operator_steps = _operator_users_facts(catalog, users.operators, name,
+                                                            len(names) > 1)
+    detail += operator_detail
+    steps += operator_steps
     steps += [drop_first_sql("operator", operator_sql(o)) for o in users.operators]
     # (then the statement itself, without CASCADE: it runs now)
     if routine is not None:
@@ -614,15 +672,19 @@ def _drop_type(b: Builder, stmt: dict, name: str, cascade: bool, qualified: bool
                     generated=tuple(p for p in found.generated if p not in dropped))
     callers: dict = {}
     typed = catalog.typed_tables(name)
+    # The routines an argument or result of which is of it (fix-pg89)
+    routines = tuple(routines_of_type(catalog, name))
     if cascade:
         for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
             _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
                            if_exists=bool(stmt.get("missing_ok")))
         for table, column in dropped:
             dropped_column(b, table, column, if_exists=bool(stmt.get("missing_ok")))
-        callers = _drop_callers(b, found, name, qualified)
+        callers = _drop_callers(b, found, name, qualified,
+                                routines=drop_routines(b, routines))
         b.drops.update(f"type:{d}" for d in domains)
-    named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
+    named = (callers or callers_facts(catalog, found, name, qualified, routines=routines)
+             )["callers_dropped"]
     # (a range's multirange is part of it: the server names the range alone)
     multiranges = set(catalog.multiranges.values())
     dependents = tuple([f"domain {d}" if d in catalog.domains else f"type {d}"

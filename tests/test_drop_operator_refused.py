@@ -1,0 +1,102 @@
+"""DROP OPERATOR without CASCADE of an operator something runs (checked on 18.6, fix-pg89):
+the server refuses it (2BP01 "cannot drop operator ~~~(integer,integer) because other
+objects depend on it"), its DETAIL naming each dependent ("default value for column d of
+table t depends on operator ...", "column g of table t depends on operator ...", and a
+view reading such a column). Another operator's COMMUTATOR does not stand in the way.
+Lint says the refusal (rule drop-operator-refused) for a DEFAULT or a generated column that
+surely runs it, and its steps run on the server; of an index, CHECK or view it says
+nothing (not tied yet). DROP FUNCTION of the operator's function: its steps drop the
+operator's users before the operator."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import effect_after
+from lockwise.effects.refused import refusal
+from server_helpers import refused_until_steps, server_error
+
+OP = ("CREATE FUNCTION oe(a int, b int) RETURNS boolean LANGUAGE sql IMMUTABLE "
+      "AS 'SELECT a = b';\n"
+      "CREATE OPERATOR ~~~ (FUNCTION = oe, LEFTARG = int, RIGHTARG = int);\n")
+DROP = "DROP OPERATOR ~~~ (int, int);"
+
+#: (setup, the server's DETAIL lines): refused, and lint says so.
+REFUSED = {
+    "generated_column": (
+        OP + "CREATE TABLE t (id int, g boolean GENERATED ALWAYS AS (id ~~~ 1) STORED);\n",
+        {"column g of table t depends on operator ~~~(integer,integer)"}),
+    "default": (OP + "CREATE TABLE t (id int, d boolean DEFAULT 1 ~~~ 1);\n",
+                {"default value for column d of table t depends on operator "
+                 "~~~(integer,integer)"}),
+    "a_view_over_the_column": (
+        OP + "CREATE TABLE t (id int, g boolean GENERATED ALWAYS AS (id ~~~ 1) STORED);\n"
+        "CREATE VIEW v AS SELECT g FROM t;\n",
+        {"column g of table t depends on operator ~~~(integer,integer)",
+         "view v depends on column g of table t"}),
+}
+
+#: Refused by the server too, but the catalog does not tie these users: nothing said.
+UNSAID = {
+    "index": OP + "CREATE TABLE t (id int);\nCREATE INDEX t_x ON t ((id ~~~ 1));\n",
+    "view": OP + "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id ~~~ 1 AS x FROM t;\n",
+}
+
+#: The DROP runs.
+TAKEN = {
+    "commutator": OP + "CREATE OPERATOR ^^^ (FUNCTION = oe, LEFTARG = int, RIGHTARG = int, "
+                  "COMMUTATOR = ~~~);\n",
+    "nothing_uses_it": OP + "CREATE TABLE t (id int, g boolean GENERATED ALWAYS AS "
+                       "(id = 1) STORED);\n",
+}
+
+RESET = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_lint_says_the_refusal_naming_what_the_server_names(case: str) -> None:
+    setup, detail = REFUSED[case]
+    effect = effect_after(setup, DROP)
+    assert refusal(effect) == "refused_operator_drop"
+    assert set(effect.actions[0].facts["refused_operator_drop_text"].split("; ")) == detail
+
+
+@pytest.mark.parametrize("case", [*UNSAID, *TAKEN])
+def test_nothing_is_said_otherwise(case: str) -> None:
+    assert refusal(effect_after({**UNSAID, **TAKEN}[case], DROP)) == ""
+
+
+def test_drop_function_steps_drop_the_operators_users_first() -> None:
+    setup = REFUSED["a_view_over_the_column"][0]
+    facts = effect_after(setup, "DROP FUNCTION oe(int, int);").actions[0].facts
+    assert "column g of table t depends on operator ~~~(integer,integer)" in \
+        facts["refused_function_drop_text"].split("; ")
+    steps = facts["refused_function_drop_sql"].splitlines()
+    assert steps.index("ALTER TABLE t DROP COLUMN g;") < \
+        steps.index("DROP OPERATOR public.~~~ (integer, integer);")
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_so_and_the_steps_run(pg_db: str) -> None:
+    for setup, detail in REFUSED.values():
+        steps = effect_after(setup, DROP).actions[0].facts["refused_operator_drop_sql"]
+        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", DROP, steps,
+                                             "SELECT 1")
+        assert refused is not None and refused.sqlstate == "2BP01"
+        assert set((refused.diag.message_detail or "").splitlines()) == detail
+        assert after is None
+    for setup in UNSAID.values():
+        error = server_error(pg_db, [RESET, setup], DROP)
+        assert error is not None and error.sqlstate == "2BP01"
+    for setup in TAKEN.values():
+        assert server_error(pg_db, [RESET, setup], DROP) is None
+    # DROP FUNCTION: its steps run, then the DROP FUNCTION does
+    setup = REFUSED["a_view_over_the_column"][0]
+    sql = "DROP FUNCTION oe(int, int);"
+    facts = effect_after(setup, sql).actions[0].facts
+    refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", sql,
+                                         facts["refused_function_drop_sql"], "SELECT 1")
+    assert refused is not None and set(
+        (refused.diag.message_detail or "").splitlines()) == set(
+        facts["refused_function_drop_text"].split("; "))
+    assert after is None
