@@ -1313,12 +1313,12 @@ def test_effect_facts_with_and_without_locks() -> None:
                                              "public.c": LockMode.ACCESS_EXCLUSIVE},
                   rewrites=frozenset({"public.a"}))
     assert effect_facts(some) == {
-        "lock": "AccessExclusiveLock", "takes_access_exclusive": True, "temporary_only": False,
+        "lock": "ACCESS EXCLUSIVE", "takes_access_exclusive": True, "temporary_only": False,
         "access_exclusive_text": "public.a, public.c", "read_under_access_exclusive_text": "",
         "rewrites_table": True, "scans_table": False, "scans_at_length": False,
         "transactional": True,
-        "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
-                      "AccessExclusiveLock on public.c",
+        "locks_text": "ACCESS EXCLUSIVE on public.a, SHARE ROW EXCLUSIVE on public.b, "
+                      "ACCESS EXCLUSIVE on public.c",
         "blocks_queries": True, "blocks_writes": True,
         "write_blocking_text": "ACCESS EXCLUSIVE on public.a, public.c and "
                                "SHARE ROW EXCLUSIVE on public.b",
@@ -3158,7 +3158,7 @@ def test_the_locks_text_is_written_only_for_rules_that_read_it(
         load_rules.cache_clear()
     assert all(facts["locks_text"] for facts in locked)
     assert [f.message for f in reports[1].statements[0].findings if f.rule == "team-locks"] \
-        == ["Takes AccessExclusiveLock on public.t."]
+        == ["Takes ACCESS EXCLUSIVE on public.t."]
 
 
 def test_columns_of_one_value_are_not_looked_for_while_none_is_tracked_nor_added(

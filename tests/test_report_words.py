@@ -95,3 +95,40 @@ def test_the_markdown_summary_says_which_finding_gives_a_level_too() -> None:
     text = next(line for line in section(lint(FIXTURES), "0005_accounts_email_required.up.sql")
                 if "statement 2 (line 2)" in line)
     assert "(level from missing-lock-timeout, reported at statement 1)" in text
+
+
+TEAM_RULE = """id = "team-locks-named"
+title = "every lock named"
+safety = "safe-with-care"
+when = { action = "add_column" }
+message = "Strongest {lock}; all: {locks_text}."
+why = "team policy"
+instead = "-- as it is"
+"""
+
+
+def test_a_team_rules_lock_facts_name_modes_as_the_lock_line_does(tmp_path: Path) -> None:
+    """`{lock}` and `{locks_text}` in a rule's message print the modes as the report's lock
+    line does (`ACCESS EXCLUSIVE`); the JSON's `locks` keep pg_locks' names."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "team-locks-named.toml").write_text(TEAM_RULE)
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_t.sql").write_text(
+        "CREATE TABLE t (a int);\nCREATE TABLE u (a int PRIMARY KEY);\n")
+    (migrations / "0002_t.sql").write_text(
+        "ALTER TABLE t ADD COLUMN b int REFERENCES u;\n")
+    text = lint(migrations, "--rules-dir", str(rules))
+    assert "lock: ACCESS EXCLUSIVE on public.t" in text
+    assert ("Strongest ACCESS EXCLUSIVE; all: ACCESS EXCLUSIVE on public.t, "
+            "SHARE ROW EXCLUSIVE on public.u.") in text
+    assert "Lock" not in text.replace("lock_timeout", "")
+    runs = json.loads(lint(migrations, "--rules-dir", str(rules), "-f", "json"))
+    statements = [s for m in runs["migrations"] for s in m["statements"]]
+    found = [f for s in statements for f in s["findings"] if f["rule"] == "team-locks-named"]
+    assert [f["message"] for f in found] == [
+        "Strongest ACCESS EXCLUSIVE; all: ACCESS EXCLUSIVE on public.t, "
+        "SHARE ROW EXCLUSIVE on public.u."]
+    assert {"public.t": "AccessExclusiveLock", "public.u": "ShareRowExclusiveLock"} in [
+        s["locks"] for s in statements]

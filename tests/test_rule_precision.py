@@ -935,7 +935,7 @@ TEAM_RULES = {
     "team-no-exclusive-on-accounts": """id = "team-no-exclusive-on-accounts"
 title = "ACCESS EXCLUSIVE on accounts"
 safety = "safe-with-care"
-when = { locks_text = "AccessExclusiveLock on public.accounts" }
+when = { locks_text = "ACCESS EXCLUSIVE on public.accounts" }
 message = "{locks_text} ({queued_behind_text})"
 why = "team policy"
 instead = "-- ask the on-call first"
@@ -976,7 +976,7 @@ def test_team_rules_read_any_fact_and_are_reported_once_per_transaction(
     assert [[f.rule for f in found] for found in team] == [
         ["team-one-change-a-transaction", "team-no-exclusive-on-accounts"],
         ["team-no-exclusive-on-accounts"], ["team-no-exclusive-on-accounts"]]
-    assert team[0][1].message == ("AccessExclusiveLock on public.accounts (every read and write "
+    assert team[0][1].message == ("ACCESS EXCLUSIVE on public.accounts (every read and write "
                                   "on it queues)")
     assert team[0][0].message == (
         "ACCESS EXCLUSIVE on public.accounts on public.accounts for a. Statements 2 (line 2) "

@@ -56,7 +56,7 @@ from lockwise.effects.locks import (
     held_text,
     inserts_pass,
     lock_label,
-    lock_name,
+    lock_shown,
     queued_locks,
     relation_named,
     relation_shown,
@@ -1614,8 +1614,9 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
-        # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
-        "lock": lock_name(effect, strongest, max(locks, key=locks.__getitem__)),
+        # as the reports' lock lines name it (lock_shown): a PostgreSQL mode by the
+        # documentation's name, a MySQL statement's metadata lock kind
+        "lock": lock_shown(effect, strongest, max(locks, key=locks.__getitem__)),
         "takes_access_exclusive": exclusive,
         "temporary_only": _temporary_only(effect),
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
@@ -1632,8 +1633,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         # a read as long as the table is large: not one that fails at the first row
         "scans_at_length": bool(long),
         "transactional": effect.transactional,
-        # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
-        **({"locks_text": ", ".join(f"{lock_name(effect, m, t)} on {relation_named(effect, t)}"
+        # as the reports' lock lines name them (lock_shown)
+        **({"locks_text": ", ".join(f"{lock_shown(effect, m, t)} on {relation_named(effect, t)}"
                                     for t, m in locks.items())} if locks_text else {}),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),

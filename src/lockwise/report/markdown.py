@@ -12,11 +12,15 @@ import re
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import lock_label, lock_lines, relation_named
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
-from lockwise.report.text import INDEX_LOCK as _INDEX_LOCK
-from lockwise.report.text import level_from
+from lockwise.report.statement_lines import (
+    NOT_IN_TRANSACTION,
+    held_locks,
+    level_from,
+    rewritten,
+    scanned,
+)
 from lockwise.report.verdict import Thresholds
 from lockwise.rules.instead_lines import TEXT, instead_blocks
 
@@ -56,25 +60,21 @@ def _locks_cell(report: MigrationReport) -> str:
     return "<br>".join(f"`{name}` on `{table_cell(rel)}`" for rel, name in locks.items())
 
 
+def _code(name: str) -> str:
+    return f"`{name}`"
+
+
 def _work(s: StatementReport) -> list[str]:
     """The locks, rewrites, scans and estimate of a statement that runs."""
-    out: list[str] = []
-    for rel, mode, index_held, what in lock_lines(s.effect):
-        shown = relation_named(s.effect, rel)
-        held = (f"`{lock_label(s.effect, rel, mode)}` on `{shown}`" + (
-            f" and `{_INDEX_LOCK}` on {index_held}" if index_held else "")) \
-            if mode else f"`{_INDEX_LOCK}` on an index of `{shown}`"
-        out.append(f"- lock: {held}, {what}")
-    for rel in sorted(s.effect.rewrites):
-        out.append(f"- rewrites `{relation_named(s.effect, rel)}`")
-    for rel, why in sorted(s.effect.scans.items()):
-        if rel not in s.effect.rewrites:
-            out.append(f"- scans `{relation_named(s.effect, rel)}` ({why})")
+    e = s.effect
+    out = [f"- lock: {held}, {what}" for held, what in held_locks(e, _code)]
+    out.extend(f"- rewrites `{rel}`" for rel in rewritten(e))
+    out.extend(f"- scans `{rel}` ({why})" for rel, why in scanned(e))
     if s.estimated_seconds is not None:
         out.append(f"- estimate: {_seconds(s.estimated_seconds)}, lock held "
                    f"{_seconds(s.lock_seconds)}")
-    if not s.effect.transactional:
-        out.append("- cannot run inside a transaction block")
+    if not e.transactional:
+        out.append(f"- {NOT_IN_TRANSACTION}")
     return out
 
 

@@ -6,9 +6,15 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from lockwise.core.types import Finding, LockMode, MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import lock_label, lock_lines, relation_named
+from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.refused import refused_note
+from lockwise.report.statement_lines import (
+    NOT_IN_TRANSACTION,
+    held_locks,
+    level_from,
+    rewritten,
+    scanned,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,48 +53,20 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     return out
 
 
-def level_from(s: StatementReport) -> str:
-    """` (level from <rule>, reported at statement <n>)` when no finding under the statement
-    gives it its level: a finding of an earlier statement covers it (one SET LOCAL
-    lock_timeout for the whole transaction), and without it the level would puzzle. The
-    text report and the markdown summary both put it after the level."""
-    if s.safety is Safety.SAFE or any(f.safety is s.safety for f in s.findings):
-        return ""
-    named = dict.fromkeys(
-        f.rule + ("" if f.statement_index is None
-                  else f", reported at statement {f.statement_index + 1}")
-        for f in s.covered_by if f.safety is s.safety)
-    return f" (level from {'; '.join(named)})" if named else ""
-
-
-#: The lock REINDEX and ALTER INDEX hold on an index, as the lock lines name it.
-INDEX_LOCK = LockMode.ACCESS_EXCLUSIVE.sql_name
-
-
 def _work_lines(s: StatementReport) -> list[tuple[str, str]]:
     """The locks, rewrites, scans and estimate of a statement that runs."""
     e = s.effect
-    out: list[tuple[str, str]] = []
-    for rel, mode, index_held, what in lock_lines(e):
-        shown = relation_named(e, rel)
-        held = (f"{lock_label(e, rel, mode)} on {shown}" + (
-            f" and {INDEX_LOCK} on {index_held}" if index_held else "")) if mode \
-            else f"{INDEX_LOCK} on an index of {shown}"
-        out.append((f"    lock: {held}, {what}", ""))
+    out = [(f"    lock: {held}, {what}", "") for held, what in held_locks(e)]
     if e.rewrites:
-        out.append((f"    rewrites: "
-                    f"{', '.join(relation_named(e, rel) for rel in sorted(e.rewrites))}",
-                    ""))
-    for rel, why in sorted(e.scans.items()):
-        if rel not in e.rewrites:
-            out.append((f"    scans: {relation_named(e, rel)} ({why})", ""))
+        out.append((f"    rewrites: {', '.join(rewritten(e))}", ""))
+    out.extend((f"    scans: {rel} ({why})", "") for rel, why in scanned(e))
     if s.estimated_seconds is not None:
         out.append((f"    estimate: ~{_secs(s.estimated_seconds)}, blocks others ~"
                     f"{_secs(s.lock_seconds or 0)}", ""))
     elif s.cost_note:
         out.append((f"    estimate: none ({s.cost_note})", ""))
     if not e.transactional:
-        out.append(("    cannot run inside a transaction block", ""))
+        out.append((f"    {NOT_IN_TRANSACTION}", ""))
     return out
 
 
