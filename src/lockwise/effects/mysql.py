@@ -442,7 +442,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
     server's default, which a MODIFY naming another one re-encodes."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    new_not_null = "NotNullColumnConstraint" in _constraint_kinds(coldef) or \
+    # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
+    new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
+                        & _constraint_kinds(coldef)) or \
         _in_primary_key(table, old.name if old else "")
     if old is None:
         return ["change_column_type"]  # old definition unknown: assume the worst
@@ -3962,8 +3964,8 @@ def _column(coldef) -> Column:
     kinds = _constraint_kinds(coldef)
     generated = _generated(coldef, kinds)
     return Column(coldef.name.lower(), type_name, mods, definition=_definition_sql(coldef),
-                  not_null="NotNullColumnConstraint" in kinds
-                  or "PrimaryKeyColumnConstraint" in kinds,
+                  not_null=bool({"NotNullColumnConstraint", "PrimaryKeyColumnConstraint",
+                                 "AutoIncrementColumnConstraint"} & kinds),
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
                   collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),
