@@ -51,6 +51,11 @@ from lockwise.parse.mysql_blocks import GAP, OBJECT_OPTIONS
 from lockwise.parse.mysql_code import code_only
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
+#: The character set a server gives a column when neither it, its table nor its database
+#: names one: MySQL 8's utf8mb4; MariaDB's latin1 until 11.6 (character_set_server, checked
+#: on 10.11).
+SERVER_DEFAULT_CHARSET = {"mysql": "utf8mb4", "mariadb": "latin1"}
+
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
                  "ucs2": 2, "utf16": 4, "utf32": 4, "cp1250": 1, "gbk": 2, "big5": 2}
@@ -430,11 +435,16 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
     return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
-def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[str]:
-    """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename."""
+def _classify_modify(coldef, old: Column | None, table: Table | None,
+                     flavour: str) -> list[str]:
+    """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
+    A column whose character set the migrations never named (nor its table's) has the
+    server's default, which a MODIFY naming another one re-encodes."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    new_not_null = "NotNullColumnConstraint" in _constraint_kinds(coldef) or \
+    # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
+    new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
+                        & _constraint_kinds(coldef)) or \
         _in_primary_key(table, old.name if old else "")
     if old is None:
         return ["change_column_type"]  # old definition unknown: assume the worst
@@ -443,8 +453,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("widen_spatial_type")
     elif not same_type or old.compressed != bool(coldef.meta.get("compressed")):
         ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
-    elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
-            _charset_name(new_charset) != _charset_name(old.charset):
+    elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and \
+            _charset_name(new_charset) != _charset_name(
+                old.charset or SERVER_DEFAULT_CHARSET[flavour]):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
@@ -2051,7 +2062,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            for op in _classify_modify(coldef, old, t):
+            for op in _classify_modify(coldef, old, t, b.session.flavour):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
@@ -3953,8 +3964,8 @@ def _column(coldef) -> Column:
     kinds = _constraint_kinds(coldef)
     generated = _generated(coldef, kinds)
     return Column(coldef.name.lower(), type_name, mods, definition=_definition_sql(coldef),
-                  not_null="NotNullColumnConstraint" in kinds
-                  or "PrimaryKeyColumnConstraint" in kinds,
+                  not_null=bool({"NotNullColumnConstraint", "PrimaryKeyColumnConstraint",
+                                 "AutoIncrementColumnConstraint"} & kinds),
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
                   collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),

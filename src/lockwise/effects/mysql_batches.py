@@ -204,15 +204,21 @@ def _not_yet_updated(expr, catalog: Catalog, table: str) -> tuple[str | None, st
 def _unstable(value) -> str:
     """Why `value` cannot be compared with what a batch stored ('' when it can): it reads the
     row (a column, which a later assignment may also see changed), it is DEFAULT (not known
-    here), or it can differ from one batch to the next (NOW(), RAND(), a user variable)."""
+    here), or it can differ from one batch to the next (a subquery of another table, NOW(),
+    RAND(), a user variable)."""
     from sqlglot import exp
 
     columns = list(value.find_all(exp.Column))
     if isinstance(value, exp.Var) or any(c.name.upper() == "DEFAULT" and not c.table
                                          and not c.this.quoted for c in columns):
         return "DEFAULT, whose value is not known here"
-    if columns:
+    if any(column.find_ancestor(exp.Select) is None for column in columns):
         return f"{value.sql(dialect='mysql')} reads the row"
+    if tables := sorted({t.name for t in value.find_all(exp.Table)}):
+        # a subquery's columns are its tables' (or, correlated, the row's): it reads them
+        # again in each batch
+        return (f"{value.sql(dialect='mysql')} reads {', '.join(tables)} again in each batch, "
+                "which can change between batches")
     if not all(type(node).__name__ in _STABLE_NODES for node in value.walk()):
         return f"{value.sql(dialect='mysql')} can differ from one batch to the next"
     return ""
