@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app
@@ -132,3 +133,26 @@ def test_a_team_rules_lock_facts_name_modes_as_the_lock_line_does(tmp_path: Path
         "SHARE ROW EXCLUSIVE on public.u."]
     assert {"public.t": "AccessExclusiveLock", "public.u": "ShareRowExclusiveLock"} in [
         s["locks"] for s in statements]
+
+
+@pytest.mark.parametrize("expected", [
+    '"AccessExclusiveLock"', '"ACCESS EXCLUSIVE"', '["ShareLock", "AccessExclusiveLock"]'])
+def test_a_team_rule_matching_the_lock_by_either_name_still_matches(
+        tmp_path: Path, expected: str) -> None:
+    """A team rule written when `lock` gave pg_locks' names (`when = { lock =
+    "AccessExclusiveLock" }`) matches as one written with the documentation's name, rather
+    than silently never again."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "team-exclusive.toml").write_text(
+        TEAM_RULE.replace('id = "team-locks-named"', 'id = "team-exclusive"')
+        .replace('when = { action = "add_column" }', f"when = {{ lock = {expected} }}"))
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_t.sql").write_text("CREATE TABLE t (a int);\n")
+    (migrations / "0002_t.sql").write_text(
+        "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n")
+    runs = json.loads(lint(migrations, "--rules-dir", str(rules), "-f", "json"))
+    found = [(s["line"], f["message"]) for m in runs["migrations"] for s in m["statements"]
+             for f in s["findings"] if f["rule"] == "team-exclusive"]
+    assert found == [(1, "Strongest ACCESS EXCLUSIVE; all: ACCESS EXCLUSIVE on public.t.")]

@@ -210,6 +210,8 @@ def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:
     """
     out = []
     for key, expected in condition.items():
+        if key == "lock":
+            expected = _lock_by_its_shown_name(expected)
         if key == "pg_version_min":
             out.append(("pg_version", _MIN, expected))
         elif key == "pg_version_max":
@@ -221,6 +223,19 @@ def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:
         else:
             out.append((key, _EQUALS, expected))
     return tuple(out)
+
+
+def _lock_by_its_shown_name(expected: object) -> object:
+    """A `when` value of the `lock` fact with each pg_locks name (`AccessExclusiveLock`) put as
+    the fact gives it since fix-small80, by the documentation's name (`ACCESS EXCLUSIVE`): a
+    team rule written for the old fact still matches, rather than never again."""
+    from lockwise.core.types import LockMode
+
+    shown = {mode.pg_name: mode.sql_name for mode in LockMode}
+    if isinstance(expected, list):
+        return [shown.get(value, value) if isinstance(value, str) else value
+                for value in expected]
+    return shown.get(expected, expected) if isinstance(expected, str) else expected
 
 
 def _any_of(actual: object, expected: frozenset) -> bool:
