@@ -38,6 +38,7 @@ from lockwise.effects.mysql_ddl import (
     Version,
     algorithm_allowed,
     engine_copies,
+    engine_moved,
     instant_column_layout,
     known_algorithms,
     lock_refusal,
@@ -1366,9 +1367,13 @@ class _Builder:
         temporary = self.temporary(table)
         # (a MyISAM, Aria or MEMORY table: its engine's name, which the messages give)
         engine = getattr(self.catalog.tables.get(table), "engine", "")
+        # (ENGINE= naming another storage engine: the rows move to it, always by a copy)
+        moves = engine_moved(engine, _altered_engine(sql))
         engine = ENGINE_NAMES[engine] if engine in COPYING_ENGINES else ""
         if self.copies(table, clauses, operations):
             plans, engine = _copied(plans, operations, flavour), ""
+        elif moves:
+            plans = engine_copies(plans, [op for op, _ in operations], flavour, everything=True)
         elif engine:
             plans = engine_copies(plans, [op for op, _ in operations], flavour)
         self.session.last_alter = (sql, table, [
@@ -1476,9 +1481,9 @@ class _Builder:
             # transport's, not an in-place build's
             "transports_tablespace": any(op == "transport_tablespace" for op, _ in operations),
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
-                _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
-                algorithm == "COPY" else algorithm_allowed(clauses.algorithm, algorithm,
-                                                           flavour, version)),
+                _copy_only_algorithm_allowed(clauses.algorithm, flavour) if (
+                    temporary or moves) and algorithm == "COPY" else algorithm_allowed(
+                    clauses.algorithm, algorithm, flavour, version)),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
             "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
@@ -1502,7 +1507,9 @@ class _Builder:
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note + _operation_notes(operations) + (
                 f" ({base['table']} is a TEMPORARY table, which the server always copies)"
-                if temporary and algorithm == "COPY" else _engine_note(
+                if temporary and algorithm == "COPY" else _engine_moved_note(
+                    base["table"], moves, clauses, flavour) if moves and algorithm == "COPY"
+                else _engine_note(
                     base["table"], engine, clauses) if engine and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
@@ -1640,11 +1647,27 @@ def _engine_note(table: str, engine: str, clauses: _Clauses) -> str:
             f"instantly{'; error 1845' if refused else ''})")
 
 
-def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
-    """Whether the server takes `ALGORITHM=requested` for an ALTER of a TEMPORARY table,
-    which it always copies: MySQL refuses INPLACE and INSTANT (error 1845, sql_table.cc's
-    is_inplace_alter_impossible: "we can't handle altering temporary tables without a
-    copy"); MariaDB refuses INPLACE and takes INSTANT and NOCOPY (checked on 10.11)."""
+def _engine_moved_note(table: str, moved: tuple[str, str], clauses: _Clauses,
+                       flavour: str) -> str:
+    """Why an ALTER that moves `table` from one storage engine to another (`moved`, as the
+    servers write them) copies it, and the server's error for an ALGORITHM= / LOCK= clause
+    that asks for less. MariaDB 10.11 (checked): ALGORITHM=INPLACE is 1845 ("... Try
+    ALGORITHM=COPY"), answered before LOCK=NONE's 1846 ("LOCK=NONE is not supported. Reason:
+    COPY algorithm requires a lock. Try LOCK=SHARED"); it takes ALGORITHM=INSTANT and NOCOPY
+    and copies all the same. MySQL 8: its manual's ("ALTER TABLE Statement": another engine
+    is a copy), its refusal taken to be 1845 for INSTANT too."""
+    taken = _copy_only_algorithm_allowed(clauses.algorithm, flavour)
+    error = 1845 if clauses.algorithm and not taken else 1846 if clauses.lock == "NONE" else 0
+    return (f" (the ALTER moves {table} from {moved[0]} to {moved[1]}: a table changing its "
+            f"storage engine is always copied{f'; error {error}' if error else ''})")
+
+
+def _copy_only_algorithm_allowed(requested: str, flavour: str) -> bool:
+    """Whether the server takes `ALGORITHM=requested` for an ALTER it always copies: one of
+    a TEMPORARY table, or one that moves a table to another storage engine. MySQL refuses
+    INPLACE and INSTANT (error 1845, sql_table.cc's is_inplace_alter_impossible: "we can't
+    handle altering temporary tables without a copy"); MariaDB refuses INPLACE and takes
+    INSTANT and NOCOPY (checked on 10.11, for both)."""
     if flavour == "mariadb":
         return requested != "INPLACE"
     return requested not in ("INPLACE", "INSTANT")

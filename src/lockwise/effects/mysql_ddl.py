@@ -409,12 +409,27 @@ ENGINE_METADATA_ONLY = frozenset({
     "drop_check_constraint", "alter_nothing", "toggle_keys"})
 
 
-def engine_copies(plans: list[Plan], operations: list[str], flavour: str) -> list[Plan]:
+def engine_copies(plans: list[Plan], operations: list[str], flavour: str,
+                  everything: bool = False) -> list[Plan]:
     """The plans of an ALTER of a table whose engine has no online DDL (COPYING_ENGINES):
-    each operation that changes more than metadata is copied, writes waiting."""
+    each operation that changes more than metadata is copied, writes waiting; `everything`:
+    each operation, the ALTER moving the table to another engine (engine_moved)."""
     source = _V if flavour == "mariadb" else "documentation"
-    return [p if op in ENGINE_METADATA_ONLY else Plan("COPY", True, False, "SHARED", source)
+    return [p if op in ENGINE_METADATA_ONLY and not everything
+            else Plan("COPY", True, False, "SHARED", source)
             for op, p in zip(operations, plans, strict=True)]
+
+
+def engine_moved(engine: str, altered: str) -> tuple[str, str] | None:
+    """The storage engines (as the servers write them: from, to) of an ALTER whose ENGINE=
+    `altered` (as written; "" for none) names another engine than the table's `engine`
+    (lower case, "" for InnoDB, the default): the rows move to the new engine's files, a copy
+    (ALGORITHM=COPY, LOCK=SHARED: reads go on, writes wait; MariaDB 10.11 for InnoDB, MyISAM,
+    Aria and MEMORY both ways, checked; MySQL 8: its manual's "ALTER TABLE Statement"). None
+    when it names the same engine, or none."""
+    names = {**ENGINE_NAMES, "innodb": "InnoDB", "": "InnoDB"}
+    old, new = names.get(engine, engine), names.get(altered.lower(), altered)
+    return (old, new) if altered and old.lower() != new.lower() else None
 
 
 #: The first version that enforces CHECK constraints: older servers parse a CHECK clause (a
