@@ -17,6 +17,7 @@ from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
+from lockwise.effects import mysql_engine_limits as engine_limits
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
 from lockwise.effects import mysql_partition_ops as partition_ops
@@ -28,6 +29,8 @@ from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
     COPYING_ENGINES,
+    ENGINE_KEEPS,
+    ENGINE_METADATA_ONLY,
     ENGINE_NAMES,
     LOCKS,
     NO_ALGORITHM,
@@ -679,7 +682,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
-                       "mysql_partition_operation_refused",
+                       "mysql_partition_operation_refused", "mysql_engine_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1366,16 +1369,17 @@ class _Builder:
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
         # (a MyISAM, Aria or MEMORY table: its engine's name, which the messages give)
-        engine = getattr(self.catalog.tables.get(table), "engine", "")
+        engine = known_engine = getattr(self.catalog.tables.get(table), "engine", "")
         # (ENGINE= naming another storage engine: the rows move to it, always by a copy)
         moves = engine_moved(engine, _altered_engine(sql))
         engine = ENGINE_NAMES[engine] if engine in COPYING_ENGINES else ""
         if self.copies(table, clauses, operations):
             plans, engine = _copied(plans, operations, flavour), ""
         elif moves:
-            plans = engine_copies(plans, [op for op, _ in operations], flavour, everything=True)
+            plans = engine_copies(plans, [op for op, _ in operations], flavour, frozenset())
         elif engine:
-            plans = engine_copies(plans, [op for op, _ in operations], flavour)
+            plans = engine_copies(plans, [op for op, _ in operations], flavour,
+                                  ENGINE_KEEPS.get(known_engine, ENGINE_METADATA_ONLY))
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
         self.foreign_key_index_dropped(base, table, operations)
@@ -1394,6 +1398,12 @@ class _Builder:
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
+        from lockwise.parse.mysql import alter_operations_text
+
+        if refused := engine_limits.refusal(self.catalog.tables.get(table), operations,
+                                            alter_operations_text(sql)):
+            self.act("mysql_engine_refused", {**base, **refused,
+                                              "engine": ENGINE_NAMES[known_engine]})
         if (known := self.catalog.tables.get(table)) is not None and known.system_versioned \
                 and (_changes_column_text(sql) or _altered_engine(sql)):
             self.system_versioned(base, table, "ALTER TABLE", sql)
