@@ -142,8 +142,12 @@ def _state(mariadb, query: str) -> str:
     return ran.stdout.strip()
 
 
-@pytest.mark.parametrize("engine", ["MyISAM", "Aria", "MEMORY"])
-def test_on_mariadb_reads_go_on_and_writes_wait_during_the_copy(mariadb, engine: str) -> None:
+@pytest.mark.parametrize(("engine", "alter"), [
+    ("MyISAM", "FORCE"), ("Aria", "FORCE"), ("MEMORY", "FORCE"),
+    # (fix-mysql59: a move to another engine, from InnoDB too)
+    ("InnoDB", "ENGINE=MyISAM"), ("MyISAM", "ENGINE=Aria")])
+def test_on_mariadb_reads_go_on_and_writes_wait_during_the_copy(mariadb, engine: str,
+                                                                 alter: str) -> None:
     rows = 200000 if engine == "MEMORY" else 600000
     mariadb.fresh("engcopy", f"SET max_heap_table_size = 268435456; CREATE TABLE big (id INT "
                              f"PRIMARY KEY, v VARCHAR(100), KEY (v)) ENGINE={engine}; INSERT "
@@ -169,7 +173,8 @@ def test_on_mariadb_reads_go_on_and_writes_wait_during_the_copy(mariadb, engine:
 
     seen: dict[str, bool] = {}
     for _ in range(5):  # (a fast machine may finish the copy first: try again)
-        alter = client("SET max_heap_table_size = 268435456; ALTER TABLE big FORCE")
+        mariadb.run(f"ALTER TABLE big ENGINE={engine}", "engcopy")
+        alter = client(f"SET max_heap_table_size = 268435456; ALTER TABLE big {alter}")
         try:
             for _ in range(500):
                 if _state(mariadb, "ALTER TABLE big"):
@@ -186,3 +191,79 @@ def test_on_mariadb_reads_go_on_and_writes_wait_during_the_copy(mariadb, engine:
         if len(seen) == 2:
             break
     assert seen == {"read": False, "write": True}
+
+
+# --- fix-mysql59: ALTER TABLE ... ENGINE= naming another engine -------------------------------
+
+#: (table, ENGINE=): each moves the table to another engine, which MariaDB 10.11 always copies
+MOVES = [("inno", "MyISAM"), ("inno", "Aria"), ("inno", "MEMORY"), ("my", "Aria"),
+         ("my", "InnoDB"), ("ar", "MyISAM"), ("mem", "innodb")]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("table", "engine"), MOVES)
+def test_a_move_to_another_engine_is_a_copy(lint_change, dialect: str, table: str,
+                                            engine: str) -> None:
+    report = lint_change(f"ALTER TABLE {table} ENGINE={engine};", dialect)
+    facts = _alter(report)
+    assert facts["algorithm"] == "COPY" and facts["lock_level"] == "SHARED"
+    assert not facts["permits_dml"]
+    (finding,) = report.all_findings
+    assert finding.rule == "mysql-table-copy"
+    assert f"the ALTER moves {table} from " in finding.message
+    assert "a table changing its storage engine is always copied" in finding.message
+
+
+@pytest.mark.parametrize(("table", "engine"), [("inno", "InnoDB"), ("inno", "innodb")])
+def test_the_same_engine_is_no_move(lint_change, table: str, engine: str) -> None:
+    facts = _alter(lint_change(f"ALTER TABLE {table} ENGINE={engine};", "mariadb"))
+    assert facts["algorithm"] == "INPLACE" and facts["permits_dml"]
+
+
+@pytest.mark.parametrize(("clause", "rule", "error"), [
+    ("ALGORITHM=INPLACE", "mysql-algorithm-not-supported", 1845),
+    ("ALGORITHM=INPLACE, LOCK=NONE", "mysql-algorithm-not-supported", 1845),
+    ("LOCK=NONE", "mysql-lock-not-supported", 1846),
+    ("ALGORITHM=INSTANT, LOCK=NONE", "mysql-lock-not-supported", 1846),
+])
+def test_a_move_refuses_an_online_clause(lint_change, clause: str, rule: str,
+                                         error: int) -> None:
+    rules = {f.rule: f for f in lint_change(f"ALTER TABLE inno ENGINE=MyISAM, {clause};",
+                                            "mariadb").all_findings}
+    assert f"error {error}" in rules[rule].message
+
+
+@pytest.mark.parametrize("clause", ["ALGORITHM=INSTANT", "ALGORITHM=NOCOPY", "LOCK=SHARED"])
+def test_mariadb_takes_instant_for_a_move_and_copies(lint_change, clause: str) -> None:
+    report = lint_change(f"ALTER TABLE inno ENGINE=MyISAM, {clause};", "mariadb")
+    assert [f.rule for f in report.all_findings] == ["mysql-table-copy"]
+
+
+def test_after_a_move_the_table_is_planned_for_its_new_engine(lint_change) -> None:
+    setup = SETUP + "ALTER TABLE inno ENGINE=MyISAM;\nALTER TABLE my ENGINE=InnoDB;\n"
+    assert _alter(lint_change("ALTER TABLE inno ADD COLUMN c INT;", "mariadb",
+                              setup=setup))["algorithm"] == "COPY"
+    assert _alter(lint_change("ALTER TABLE my ADD COLUMN c INT;", "mariadb",
+                              setup=setup))["algorithm"] == "INSTANT"
+
+
+@pytest.mark.parametrize(("table", "engine"), MOVES)
+def test_the_server_agrees_on_moves(mariadb, lint_change, table: str, engine: str) -> None:
+    """Every clause lockwise takes for a move runs, and every one it refuses is the error it
+    names; the table has the new engine after it."""
+    for clause in ("ALGORITHM=INPLACE", "ALGORITHM=INSTANT", "ALGORITHM=NOCOPY", "LOCK=NONE",
+                   "LOCK=SHARED", "ALGORITHM=INPLACE, LOCK=NONE"):
+        mariadb.fresh("moves", SETUP)
+        ran = mariadb.run(f"ALTER TABLE {table} ENGINE={engine}, {clause}; SELECT ENGINE FROM "
+                          "information_schema.TABLES WHERE TABLE_SCHEMA = 'moves' AND "
+                          f"TABLE_NAME = '{table}'", "moves")
+        report = lint_change(f"ALTER TABLE {table} ENGINE={engine}, {clause};", "mariadb")
+        facts = _alter(report)
+        taken = facts["algorithm_allowed"] and facts["lock_allowed"]
+        assert (ran.returncode == 0) is taken, (clause, ran.stderr)
+        if taken:
+            assert engine.lower() in ran.stdout.lower()
+        else:
+            (error,) = {m for f in report.all_findings
+                        for m in ("error 1845", "error 1846") if m in f.message}
+            assert f"ERROR {error.split()[1]}" in ran.stderr, (clause, ran.stderr)

@@ -17,6 +17,7 @@ from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mariadb_page_compression as page_compression
+from lockwise.effects import mysql_engine_limits as engine_limits
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
 from lockwise.effects import mysql_partition_ops as partition_ops
@@ -28,6 +29,8 @@ from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
     COPYING_ENGINES,
+    ENGINE_KEEPS,
+    ENGINE_METADATA_ONLY,
     ENGINE_NAMES,
     LOCKS,
     NO_ALGORITHM,
@@ -38,6 +41,7 @@ from lockwise.effects.mysql_ddl import (
     Version,
     algorithm_allowed,
     engine_copies,
+    engine_moved,
     instant_column_layout,
     known_algorithms,
     lock_refusal,
@@ -689,7 +693,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
-                       "mysql_partition_operation_refused",
+                       "mysql_partition_operation_refused", "mysql_engine_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1376,12 +1380,17 @@ class _Builder:
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
         # (a MyISAM, Aria or MEMORY table: its engine's name, which the messages give)
-        engine = getattr(self.catalog.tables.get(table), "engine", "")
+        engine = known_engine = getattr(self.catalog.tables.get(table), "engine", "")
+        # (ENGINE= naming another storage engine: the rows move to it, always by a copy)
+        moves = engine_moved(engine, _altered_engine(sql))
         engine = ENGINE_NAMES[engine] if engine in COPYING_ENGINES else ""
         if self.copies(table, clauses, operations):
             plans, engine = _copied(plans, operations, flavour), ""
+        elif moves:
+            plans = engine_copies(plans, [op for op, _ in operations], flavour, frozenset())
         elif engine:
-            plans = engine_copies(plans, [op for op, _ in operations], flavour)
+            plans = engine_copies(plans, [op for op, _ in operations], flavour,
+                                  ENGINE_KEEPS.get(known_engine, ENGINE_METADATA_ONLY))
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
         self.foreign_key_index_dropped(base, table, operations)
@@ -1400,6 +1409,12 @@ class _Builder:
         if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
             _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
+        from lockwise.parse.mysql import alter_operations_text
+
+        if refused := engine_limits.refusal(self.catalog.tables.get(table), operations,
+                                            alter_operations_text(sql)):
+            self.act("mysql_engine_refused", {**base, **refused,
+                                              "engine": ENGINE_NAMES[known_engine]})
         if (known := self.catalog.tables.get(table)) is not None and known.system_versioned \
                 and (_changes_column_text(sql) or _altered_engine(sql)):
             self.system_versioned(base, table, "ALTER TABLE", sql)
@@ -1487,9 +1502,9 @@ class _Builder:
             # transport's, not an in-place build's
             "transports_tablespace": any(op == "transport_tablespace" for op, _ in operations),
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
-                _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
-                algorithm == "COPY" else algorithm_allowed(clauses.algorithm, algorithm,
-                                                           flavour, version)),
+                _copy_only_algorithm_allowed(clauses.algorithm, flavour) if (
+                    temporary or moves) and algorithm == "COPY" else algorithm_allowed(
+                    clauses.algorithm, algorithm, flavour, version)),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
             "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
@@ -1513,7 +1528,9 @@ class _Builder:
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note + _operation_notes(operations) + (
                 f" ({base['table']} is a TEMPORARY table, which the server always copies)"
-                if temporary and algorithm == "COPY" else _engine_note(
+                if temporary and algorithm == "COPY" else _engine_moved_note(
+                    base["table"], moves, clauses, flavour) if moves and algorithm == "COPY"
+                else _engine_note(
                     base["table"], engine, clauses) if engine and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
@@ -1651,11 +1668,27 @@ def _engine_note(table: str, engine: str, clauses: _Clauses) -> str:
             f"instantly{'; error 1845' if refused else ''})")
 
 
-def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
-    """Whether the server takes `ALGORITHM=requested` for an ALTER of a TEMPORARY table,
-    which it always copies: MySQL refuses INPLACE and INSTANT (error 1845, sql_table.cc's
-    is_inplace_alter_impossible: "we can't handle altering temporary tables without a
-    copy"); MariaDB refuses INPLACE and takes INSTANT and NOCOPY (checked on 10.11)."""
+def _engine_moved_note(table: str, moved: tuple[str, str], clauses: _Clauses,
+                       flavour: str) -> str:
+    """Why an ALTER that moves `table` from one storage engine to another (`moved`, as the
+    servers write them) copies it, and the server's error for an ALGORITHM= / LOCK= clause
+    that asks for less. MariaDB 10.11 (checked): ALGORITHM=INPLACE is 1845 ("... Try
+    ALGORITHM=COPY"), answered before LOCK=NONE's 1846 ("LOCK=NONE is not supported. Reason:
+    COPY algorithm requires a lock. Try LOCK=SHARED"); it takes ALGORITHM=INSTANT and NOCOPY
+    and copies all the same. MySQL 8: its manual's ("ALTER TABLE Statement": another engine
+    is a copy), its refusal taken to be 1845 for INSTANT too."""
+    taken = _copy_only_algorithm_allowed(clauses.algorithm, flavour)
+    error = 1845 if clauses.algorithm and not taken else 1846 if clauses.lock == "NONE" else 0
+    return (f" (the ALTER moves {table} from {moved[0]} to {moved[1]}: a table changing its "
+            f"storage engine is always copied{f'; error {error}' if error else ''})")
+
+
+def _copy_only_algorithm_allowed(requested: str, flavour: str) -> bool:
+    """Whether the server takes `ALGORITHM=requested` for an ALTER it always copies: one of
+    a TEMPORARY table, or one that moves a table to another storage engine. MySQL refuses
+    INPLACE and INSTANT (error 1845, sql_table.cc's is_inplace_alter_impossible: "we can't
+    handle altering temporary tables without a copy"); MariaDB refuses INPLACE and takes
+    INSTANT and NOCOPY (checked on 10.11, for both)."""
     if flavour == "mariadb":
         return requested != "INPLACE"
     return requested not in ("INPLACE", "INSTANT")

@@ -396,10 +396,14 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
 #: for the copy (checked, docs/mysql.md fix-mysql58). MySQL 8: from its manual only ("ALTER
 #: TABLE Statement", Performance and Space Requirements: INPLACE is for InnoDB's online DDL,
 #: renaming a table and the operations that only modify table metadata).
-COPYING_ENGINES = frozenset({"myisam", "aria", "memory", "heap"})
+#: CSV, ARCHIVE and BLACKHOLE too (fix-mysql59, MariaDB 10.11: 1845 for INPLACE and LOCK=NONE;
+#: CSV changes metadata as MyISAM does, ARCHIVE and BLACKHOLE copy for everything but RENAME
+#: TO: ENGINE_KEEPS).
+COPYING_ENGINES = frozenset({"myisam", "aria", "memory", "heap", "csv", "archive",
+                             "blackhole"})
 #: The storage engines' names as the servers write them, by the catalog's lower-case name.
 ENGINE_NAMES = {"myisam": "MyISAM", "aria": "Aria", "memory": "MEMORY", "heap": "MEMORY",
-                "archive": "ARCHIVE"}
+                "archive": "ARCHIVE", "csv": "CSV", "blackhole": "BLACKHOLE"}
 #: What those engines still change without a copy: the table's metadata only (MariaDB 10.11
 #: took ALGORITHM=INSTANT and LOCK=NONE for each on a MyISAM table; RENAME TO and DISABLE
 #: KEYS want LOCK=EXCLUSIVE there, as on InnoDB).
@@ -407,14 +411,34 @@ ENGINE_METADATA_ONLY = frozenset({
     "rename_column", "set_default", "drop_default", "metadata_only", "set_table_comment",
     "rename_table", "rename_index", "set_index_visibility", "extend_enum",
     "drop_check_constraint", "alter_nothing", "toggle_keys"})
+#: The operations an engine of COPYING_ENGINES runs without a copy, where not
+#: ENGINE_METADATA_ONLY: MariaDB 10.11 answers ALGORITHM=INSTANT with 1845 for RENAME COLUMN,
+#: SET / DROP DEFAULT and COMMENT= on an ARCHIVE or BLACKHOLE table, and takes it for RENAME TO.
+ENGINE_KEEPS = {"archive": frozenset({"rename_table"}),
+                "blackhole": frozenset({"rename_table"})}
 
 
-def engine_copies(plans: list[Plan], operations: list[str], flavour: str) -> list[Plan]:
+def engine_copies(plans: list[Plan], operations: list[str], flavour: str,
+                  kept: frozenset[str] = ENGINE_METADATA_ONLY) -> list[Plan]:
     """The plans of an ALTER of a table whose engine has no online DDL (COPYING_ENGINES):
-    each operation that changes more than metadata is copied, writes waiting."""
+    each operation but the `kept` ones (those that change metadata only, or ENGINE_KEEPS's;
+    none for an ALTER moving the table to another engine, engine_moved) is copied, writes
+    waiting."""
     source = _V if flavour == "mariadb" else "documentation"
-    return [p if op in ENGINE_METADATA_ONLY else Plan("COPY", True, False, "SHARED", source)
+    return [p if op in kept else Plan("COPY", True, False, "SHARED", source)
             for op, p in zip(operations, plans, strict=True)]
+
+
+def engine_moved(engine: str, altered: str) -> tuple[str, str] | None:
+    """The storage engines (as the servers write them: from, to) of an ALTER whose ENGINE=
+    `altered` (as written; "" for none) names another engine than the table's `engine`
+    (lower case, "" for InnoDB, the default): the rows move to the new engine's files, a copy
+    (ALGORITHM=COPY, LOCK=SHARED: reads go on, writes wait; MariaDB 10.11 for InnoDB, MyISAM,
+    Aria and MEMORY both ways, checked; MySQL 8: its manual's "ALTER TABLE Statement"). None
+    when it names the same engine, or none."""
+    names = {**ENGINE_NAMES, "innodb": "InnoDB", "": "InnoDB"}
+    old, new = names.get(engine, engine), names.get(altered.lower(), altered)
+    return (old, new) if altered and old.lower() != new.lower() else None
 
 
 #: The first version that enforces CHECK constraints: older servers parse a CHECK clause (a
