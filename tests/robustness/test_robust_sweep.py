@@ -1104,3 +1104,20 @@ def test_a_placeholder_lockwise_cannot_resolve_is_an_error_at_its_line(
         invoke(command, "sql")
     assert result.exit_code == 2
     assert f"{tmp_path / name}:{at}: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("setup", "quote"), [("SET sql_mode = 'ANSI_QUOTES';\n", '"'),
+                                              ("SELECT 1;\n", "`")],
+                         ids=["ansi-quotes", "backquote"])
+def test_a_quoted_name_left_open_across_statements_is_an_error_at_its_quote(
+        tmp_path: Path, setup: str, quote: str) -> None:
+    """A name whose closing quote is missing runs on to the next quote of the file: the
+    statements between were read as one statement sqlglot keeps as a command, `safe`, exit
+    0, and the DROP COLUMN inside was never reported (MariaDB 10.11 refuses it: error 1103,
+    "Incorrect table name 't (a int);\\nALTER TABLE t ADD COLUMN '")."""
+    path = migration(tmp_path, f"{setup}CREATE TABLE {quote}t (a int);\n"
+                     f"ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN {quote}d int;\n")
+    result = invoke("lint", str(path), "--dialect", "mysql", "--no-cache")
+    assert result.exit_code == 2
+    assert f"{path}:2:14: parse-error" in result.stdout, result.stdout
+    assert f"at or near \"{quote}t (a int);\": its closing quote is missing?" in result.stdout
