@@ -1076,3 +1076,48 @@ def test_a_mysql_statement_nested_past_sqlglot_s_reach_says_so(tmp_path: Path,
         in problem["message"]
     assert "recursion" not in problem["message"]
     assert (problem["line"], problem["column"]) == (1, 1)
+
+
+# --- fix-robust10 ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "config", "at"), [
+    ("flyway.conf", "# x\nflyway.locations=filesystem:sql\nflyway.placeholders.Schema=${NOPE}\n",
+     "3:28"),
+    ("flyway.toml", '[flyway]\nlocations = ["filesystem:sql"]\n\n'
+     '[environments.default.flyway.placeholders]\nSchema = "${env.NOPE}"\n', "5:11"),
+    ("flyway.toml", '[flyway]\nlocations = ["filesystem:sql"]\n\n[flyway.placeholders]\n'
+     'other = "x"\n"Schema" = "${env.NOPE}"\n', "6:13"),
+    ("flyway.toml", '[flyway]\nlocations = ["filesystem:sql"]\n'
+     'placeholders = { Schema = "${env.NOPE}" }\n', "3:28"),
+], ids=["conf-upper-case-name", "toml-environment-table", "toml-table", "toml-inline-table"])
+@pytest.mark.parametrize("command", ["lint", "graph", "fix"])
+def test_a_placeholder_lockwise_cannot_resolve_is_an_error_at_its_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, config: str, at: str,
+        command: str) -> None:
+    """A placeholder's value was looked for on a line starting with its whole key (bare or
+    after `flyway.`, as written): one set in a `[flyway.placeholders]` table, an inline
+    table, or with a name not in lower case was reported at line 1, column 1 of the file."""
+    monkeypatch.delenv("NOPE", raising=False)
+    (tmp_path / name).write_text(config)
+    migration(tmp_path / "sql", "SELECT ${schema};\n", "V1__a.sql")
+    result = invoke(command, "sql", "--no-cache") if command == "lint" else \
+        invoke(command, "sql")
+    assert result.exit_code == 2
+    assert f"{tmp_path / name}:{at}: " in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("setup", "quote"), [("SET sql_mode = 'ANSI_QUOTES';\n", '"'),
+                                              ("SELECT 1;\n", "`")],
+                         ids=["ansi-quotes", "backquote"])
+def test_a_quoted_name_left_open_across_statements_is_an_error_at_its_quote(
+        tmp_path: Path, setup: str, quote: str) -> None:
+    """A name whose closing quote is missing runs on to the next quote of the file: the
+    statements between were read as one statement sqlglot keeps as a command, `safe`, exit
+    0, and the DROP COLUMN inside was never reported (MariaDB 10.11 refuses it: error 1103,
+    "Incorrect table name 't (a int);\\nALTER TABLE t ADD COLUMN '")."""
+    path = migration(tmp_path, f"{setup}CREATE TABLE {quote}t (a int);\n"
+                     f"ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN {quote}d int;\n")
+    result = invoke("lint", str(path), "--dialect", "mysql", "--no-cache")
+    assert result.exit_code == 2
+    assert f"{path}:2:14: parse-error" in result.stdout, result.stdout
+    assert f"at or near \"{quote}t (a int);\": its closing quote is missing?" in result.stdout

@@ -627,11 +627,33 @@ def placeholder_key(key: str) -> str:
 def setting_line(text: str, key: str) -> int:
     """The line of `text` (a flyway.conf, a script config or a flyway.toml) where `key` is
     last set: the last line that starts with it (bare, quoted or after a dotted `flyway.`),
-    then `=`, `:` or whitespace; 1 when none does."""
-    pattern = re.compile(r'\s*(?:flyway\.)?"?' + re.escape(key.removeprefix("flyway."))
-                         + r'"?\s*[=:\s]')
-    lines = [number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
-    return lines[-1] if lines else 1
+    then `=`, `:` or whitespace; else, for a key of a table (`placeholders.<name>`), the last
+    line that sets its last part inside that table (`[flyway.placeholders]`,
+    `[environments.<name>.flyway.placeholders]`) or in an inline table on the line that sets
+    the table (`placeholders = { <name> = ... }`). A placeholder's name matches in any case,
+    as Flyway compares them. 1 when no line does."""
+    head, _, last = key.removeprefix("flyway.").rpartition(".")
+    name = f"(?i:{re.escape(last)})" if head.endswith(PLACEHOLDERS[:-1]) else re.escape(last)
+    pattern = re.compile(r'\s*(?:flyway\.)?"?' + (re.escape(head) + r"\." if head else "")
+                         + name + r'"?\s*[=:\s]')
+    lines = text.splitlines()
+    found = [number for number, line in enumerate(lines, 1) if pattern.match(line)]
+    if not found and head:
+        entry = re.compile(r'\s*["\']?' + name + r'["\']?\s*=')
+        inline = re.compile(r'\s*(?:flyway\.)?"?' + re.escape(head)
+                            + r'"?\s*=\s*\{(?:.*?,)?\s*["\']?' + name + r'["\']?\s*=')
+        table = ""
+        for number, line in enumerate(lines, 1):
+            if header := _TOML_HEADER.match(line):
+                table = re.sub(r"""[\s"']""", "", header.group(1))
+            elif (table == head or table.endswith("." + head)) and entry.match(line) or \
+                    inline.match(line):
+                found.append(number)
+    return found[-1] if found else 1
+
+
+#: A TOML table's header line, `[name]` (the name as written, with its quotes and spaces).
+_TOML_HEADER = lazy_compile(r"\s*\[([^\[\]]*)\]")
 
 
 # --- resolvers ----------------------------------------------------------------------------

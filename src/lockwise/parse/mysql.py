@@ -424,6 +424,15 @@ def parse_mysql(text: str, dialect: str = "mysql",
                 _server_error(f'syntax error at or near "{near}"', body, at),
                 lines.span(chunk_start + at, chunk_start + at + len(near)), by=SERVERS[dialect]))
             continue
+        if isinstance(tree, exp.Command) and (left_open := _name_left_open(body)) is not None:
+            at, end = left_open
+            near = server_text[chunk_start + at:chunk_start + at + 40].split("\n", 1)[0]
+            parsed.problems.append(ParseProblem(
+                f'a quoted name runs on past ";" and a line break at or near "{near}": its '
+                "closing quote is missing? The server reads the statements up to the next "
+                "quote as part of the name, and none of them runs: close the quote",
+                lines.span(chunk_start + at, chunk_start + end)))
+            continue
         tree_dict = {"sqlglot": {"expr": tree, "sql": readable}}
         if _STORED_PROGRAM.match(body) or _TOP_LEVEL_COMPOUND.match(body):
             tree_dict["program"], unread = _program_statements(body, reader)
@@ -439,6 +448,30 @@ def parse_mysql(text: str, dialect: str = "mysql",
 
 #: A SET statement that may change the session's sql_mode.
 _SETS_SQL_MODE = re.compile(r"SET\b[^;]*\bsql_mode\b", re.IGNORECASE | re.DOTALL)
+
+
+#: The end of a statement, then a line break: inside a quoted name, a sign its quote is open.
+_STATEMENT_END_IN_NAME = re.compile(r";[ \t]*\r?\n")
+
+
+def _name_left_open(body: str) -> tuple[int, int] | None:
+    """The offsets (start, end) of a backquoted name in `body` (a double-quoted one under
+    ANSI_QUOTES is backquoted by now) that runs past a `;` and a line break, as a name whose
+    closing quote is missing runs on to the next quote of the file; None when none does.
+    (Asked only of a statement sqlglot keeps as a command: a name holding `;` and a line
+    break in a statement it parses is the name written.)"""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    if "`" not in body or not _STATEMENT_END_IN_NAME.search(body):
+        return None
+    try:
+        tokens = mysql_tokens(body)
+    except TokenError:
+        return None
+    return next(((tok.start, tok.end + 1) for tok in tokens
+                 if tok.token_type == TokenType.IDENTIFIER
+                 and _STATEMENT_END_IN_NAME.search(tok.text)), None)
 
 
 def ansi_quoted_names(body: str) -> str:
