@@ -680,6 +680,39 @@ def resolved(setting: Setting, key: str) -> object:
     return _resolved_text(value, setting, key) if isinstance(value, str) else value
 
 
+def placeholder_text(setting: Setting, name: str) -> str | None:
+    """The value of placeholder `name` that a flyway.toml's `placeholders` table (`setting`)
+    gives, as Flyway binds it to its map of strings (`FlywayModel.placeholders`, read by
+    Jackson): a string with its resolvers replaced (`resolved`), a number or a boolean as
+    its text (`1`, `1.5`, `true`); None for another scalar (a date). Raises InputError at
+    the value's file, line and column for an array or a table, which Flyway refuses (it
+    does not start)."""
+    item = setting.value
+    key = f"{PLACEHOLDERS}{name}"
+    if isinstance(item, str):
+        return str(resolved(setting, key))
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, int):
+        return str(item)
+    if isinstance(item, float):
+        return "NaN" if item != item else {float("inf"): "Infinity",
+                                           float("-inf"): "-Infinity"}.get(item, repr(item))
+    if not isinstance(item, list | dict):
+        return None
+    kind = "an array" if isinstance(item, list) else "a table"
+    message = (f"placeholder {name} is {kind}: Flyway reads each placeholder's value as one "
+               "string and stops before it migrates anything: give it a string, a number "
+               "or a boolean")
+    if setting.variable is not None:
+        return None
+    line = setting_line(setting.text, key)
+    lines = setting.text.splitlines()
+    found = re.search(r'(?i:' + re.escape(name) + r')["\']?\s*=\s*',
+                      lines[line - 1]) if line <= len(lines) else None
+    raise InputError(message, setting.path, line, found.end() + 1 if found else 1)
+
+
 def _resolved_text(value: str, setting: Setting, key: str) -> str:
     if setting.variable is not None and not setting.toml:
         return value  # (a conf run expands `${NAME}` in its files' text only)

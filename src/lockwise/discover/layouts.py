@@ -872,7 +872,13 @@ def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
     of `schemas`; `flyway:user`; `flyway:database`, from the url; `flyway:table`;
     `flyway:workingDirectory`, the folder the run is configured in). Raises InputError, as
     Flyway stops, for a placeholderReplacement other than true or false."""
-    from lockwise.discover.flyway_config import PLACEHOLDERS, Setting, has_config, resolved
+    from lockwise.discover.flyway_config import (
+        PLACEHOLDERS,
+        Setting,
+        has_config,
+        placeholder_text,
+        resolved,
+    )
 
     found = _nearest_flyway_settings(directory, _PLACEHOLDER_SETTINGS)
 
@@ -899,10 +905,11 @@ def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
     table_setting = found.get("placeholders")
     if table_setting is not None and isinstance(table_setting.value, dict):
         for name, item in table_setting.value.items():
-            if isinstance(item, str):
-                values[str(name).lower()] = str(resolved(
-                    Setting(item, table_setting.path, table_setting.text,
-                            table_setting.variable, table_setting.toml), f"{PLACEHOLDERS}{name}"))
+            text = placeholder_text(Setting(item, table_setting.path, table_setting.text,
+                                            table_setting.variable, table_setting.toml),
+                                    str(name))
+            if text is not None:
+                values[str(name).lower()] = text
     for key in sorted(found):
         if key.startswith(PLACEHOLDERS) and isinstance(item := value(key), str):
             values[key[len(PLACEHOLDERS):].lower()] = item

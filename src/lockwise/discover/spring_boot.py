@@ -825,7 +825,7 @@ def _yaml_entries(node: yaml.Node | None, prefix: Name) -> Iterator[tuple[Name, 
         for index, item in enumerate(node.value):
             yield prefix + (f"[{index}]",), _yaml_scalar(item)
     elif _read(prefix):
-        yield prefix, _yaml_scalar(node)
+        yield prefix, _yaml_text(node) if _PLACEHOLDERS in prefix[:-1] else _yaml_scalar(node)
 
 
 def _yaml_scalar(node: yaml.Node | None) -> str | None:
@@ -834,6 +834,29 @@ def _yaml_scalar(node: yaml.Node | None) -> str | None:
 
     return node.value if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS \
         else None
+
+
+#: Java's text of a YAML float that has no digits to write (`Double.toString`).
+_JAVA_FLOATS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
+def _yaml_text(node: yaml.Node | None) -> str | None:
+    """A placeholder's value (a map of strings) as Spring Boot binds a YAML scalar: SnakeYAML
+    builds the Java object (YAML 1.1: `yes`, `on` are booleans, `010` octal), and the
+    binder converts it to its text (`true`, `8`, `1.5`; `1.10` is the Double `1.1`). None for
+    a null or a node that is no scalar."""
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+        return None
+    if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        return node.value  # (Spring Boot's loader reads no timestamp: a string)
+    value = yaml.SafeLoader("").construct_object(node)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "NaN" if value != value else _JAVA_FLOATS.get(value, repr(value))
+    return str(value) if isinstance(value, int) else None
 
 
 # --- where a run's locations are -------------------------------------------------------------

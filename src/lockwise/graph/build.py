@@ -2320,6 +2320,7 @@ class _Builder:
             line_start = m.down_sql.rfind("\n", 0, start) + 1
             down_loc = Location(key, down_path, m.down_sql.count("\n", 0, start) + 1,
                                 start - line_start + 1)
+        self._client_side_in_down(key, m, parsed, up_loc, down_path)
         if parsed.problems:
             p = parsed.problems[0]
             self.conflict("down-mismatch", [up_loc, Location(key, down_path, p.span.line,
@@ -2396,6 +2397,23 @@ class _Builder:
         self.conflict("down-mismatch", [up_loc, down_loc], diffs[0][0],
                       f"up then down does not give back the schema from before up: "
                       f"{shown}{more}")
+
+    def _client_side_in_down(self, key: str, m: Migration, parsed: ParsedFile,
+                             up_loc: Location, down_path: str) -> None:
+        """A psql meta-command (`\\i`, `\\set`) in `m`'s down, reported as in an up
+        (`psql-meta-command`), at the first one: the tools whose downs are files of their own
+        (diesel, golang-migrate) send them through their driver, and the server refuses it."""
+        found = [s for s in parsed.skipped if s.kind == "psql-meta"]
+        if not found:
+            return
+        first = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        self.conflict("psql-meta-command",
+                      [up_loc, Location(key, down_path, first.span.line, first.span.column)],
+                      f"migration:{m.id}",
+                      f"the down migration holds `{first.text}`{more}: a psql meta-command, "
+                      "for psql, not for the server; a runner that does not use psql fails "
+                      "on it when it rolls back")
 
     def _refused_in_down(self, key: str, m: Migration, stmt: Statement, effect: Effect,
                          up_loc: Location, down_path: str) -> bool:

@@ -113,6 +113,22 @@ def parser_message(exc: BaseException) -> str:
         message += (" (the statement is nested too deeply for PostgreSQL's parser, the "
                     "server's too: split the expression)")
     return message
+def quoting(message: str, text: str) -> str:
+    """`message` quoting `text` (folded to one line as `parser_message` folds it) where it
+    quotes the text the parser stopped at (`at or near "..."`); as it is when it quotes
+    none."""
+    near = _NEAR.search(message)
+    if near is None:
+        return message
+    return message[:near.start(2)] + _SPACES.sub(" ", text).strip() + message[near.end(2):]
+
+
+def near_text(message: str) -> str | None:
+    """The text `message` quotes where the parser stopped (`at or near "..."`), or None."""
+    near = _NEAR.search(message)
+    return near.group(2) if near else None
+
+
 #: Longest piece of skipped input quoted back in a finding (a data block can be megabytes).
 _QUOTE_LIMIT = 120
 

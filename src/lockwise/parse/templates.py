@@ -27,9 +27,12 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span, Statement, ToolPlaceholders
 from lockwise.parse.postgres import (
     ParsedFile,
+    ParseProblem,
     Skipped,
     client_side_stand_ins,
+    near_text,
     parse_sql,
+    quoting,
     string_constants,
 )
 from lockwise.parse.source import InputError, LineIndex
@@ -390,10 +393,12 @@ def unrunnable_placeholder(text: str, tool: ToolPlaceholders | None = None
 
 def tool_placeholder_names(text: str, prefix: str, suffix: str) -> list[tuple[int, int, str]]:
     """Each placeholder of `text` in the syntax of a tool that replaces them (`prefix`, a
-    name on one line, `suffix`: Flyway's `${name}`), in order: start, end and its name."""
+    name on one line, `suffix`: Flyway's `${name}`), in order: start, end and its name. As
+    Flyway's PlaceholderReplacingReader scans: the name ends at the first `suffix` after the
+    prefix, and may be empty (prefix and suffix both `%`: `%%a%%` is `%%`, `a`, `%%`)."""
     if prefix not in text:
         return []
-    pattern = re.compile(re.escape(prefix) + r"([^\n]+?)" + re.escape(suffix))
+    pattern = re.compile(re.escape(prefix) + r"([^\n]*?)" + re.escape(suffix))
     return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
 
 
@@ -467,7 +472,7 @@ def parse_with_values(text: str, tool: ToolPlaceholders, mode: str | None = "sub
     # Each named by its stand-in too: a suggestion written from the statement's text
     # (which keeps its placeholders) names it as the file does.
     parsed.placeholders = {**parsed.placeholders, **stand_ins(stood)}
-    _moved_back(parsed, text, _Moves(moves))
+    _moved_back(parsed, text, replaced, _Moves(moves))
     return parsed
 
 
@@ -501,9 +506,18 @@ class _Moves:
         return old_end if offset <= new_end else offset + old_end - new_end
 
 
-def _moved_back(parsed: ParsedFile, text: str, moves: _Moves) -> None:
-    """`parsed` (of `text` with values put in) with its places in `text` as written."""
+def _moved_back(parsed: ParsedFile, text: str, replaced: str, moves: _Moves) -> None:
+    """`parsed` (of `replaced`: `text` with values put in) with its places in `text` as
+    written, and a problem's message quoting the file's own text where it quoted a value's
+    (`at or near "cc$"` is `at or near "${a}${a}$"` in the file)."""
     from dataclasses import replace
+
+    def own_words(item: ParseProblem) -> str:
+        near, start = near_text(item.message), item.span.start_offset
+        if not near or not replaced.startswith(near, start):
+            return item.message  # (folded text, or quoted from elsewhere: as it is)
+        return quoting(item.message,
+                       text[moves.start(start):moves.end(start + len(near))])
 
     lines = LineIndex.of(text)
 
@@ -519,4 +533,5 @@ def _moved_back(parsed: ParsedFile, text: str, moves: _Moves) -> None:
     parsed.statements = statements
     parsed.comments = [(comment, span(where)) for comment, where in parsed.comments]
     parsed.skipped = [replace(item, span=span(item.span)) for item in parsed.skipped]
-    parsed.problems = [replace(item, span=span(item.span)) for item in parsed.problems]
+    parsed.problems = [replace(item, span=span(item.span), message=own_words(item))
+                       for item in parsed.problems]
