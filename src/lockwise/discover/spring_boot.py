@@ -59,7 +59,8 @@ Read here as the frameworks read them:
   them), a map whose keys Spring Boot binds as written but for the characters other than
   letters, digits and `-` (a key in brackets whole; `SPRING_FLYWAY_PLACEHOLDERS_<NAME>`
   too), `placeholder-replacement`, `placeholder-prefix` and `placeholder-suffix`
-  (`FlywayRun.placeholders`).
+  (`FlywayRun.placeholders`); a value that is a YAML number or boolean is its text as
+  Spring binds it (fix-layouts25: `1`, `1.1` for `1.10`, `true` for `yes`).
 
 Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
