@@ -680,6 +680,23 @@ def resolved(setting: Setting, key: str) -> object:
     return _resolved_text(value, setting, key) if isinstance(value, str) else value
 
 
+#: Java's text of a double that has no digits to write (`Double.toString`).
+_JAVA_FLOATS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
+def java_text(value: object) -> str | None:
+    """The text Java gives a boolean or a number read from a config file (`String.valueOf`:
+    `true`, `1`, `1.5`, `NaN`), which is what a map of strings binds; None for another
+    value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "NaN" if value != value else _JAVA_FLOATS.get(value, repr(value))
+    return None
+
+
 def placeholder_text(setting: Setting, name: str) -> str | None:
     """The value of placeholder `name` that a flyway.toml's `placeholders` table (`setting`)
     gives, as Flyway binds it to its map of strings (`FlywayModel.placeholders`, read by
@@ -691,15 +708,8 @@ def placeholder_text(setting: Setting, name: str) -> str | None:
     key = f"{PLACEHOLDERS}{name}"
     if isinstance(item, str):
         return str(resolved(setting, key))
-    if isinstance(item, bool):
-        return "true" if item else "false"
-    if isinstance(item, int):
-        return str(item)
-    if isinstance(item, float):
-        return "NaN" if item != item else {float("inf"): "Infinity",
-                                           float("-inf"): "-Infinity"}.get(item, repr(item))
-    if not isinstance(item, list | dict):
-        return None
+    if (text := java_text(item)) is not None or not isinstance(item, list | dict):
+        return text
     kind = "an array" if isinstance(item, list) else "a table"
     message = (f"placeholder {name} is {kind}: Flyway reads each placeholder's value as one "
                "string and stops before it migrates anything: give it a string, a number "

@@ -84,7 +84,7 @@ from typing import TYPE_CHECKING
 from lockwise.core.globs import WILDCARDS
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.discover.dialects import database_named
-from lockwise.discover.flyway_config import has_config
+from lockwise.discover.flyway_config import has_config, java_text
 from lockwise.discover.properties import MalformedProperties, property_entries
 from lockwise.parse.source import InputError
 
@@ -837,10 +837,6 @@ def _yaml_scalar(node: yaml.Node | None) -> str | None:
         else None
 
 
-#: Java's text of a YAML float that has no digits to write (`Double.toString`).
-_JAVA_FLOATS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
-
-
 def _yaml_text(node: yaml.Node | None) -> str | None:
     """A placeholder's value (a map of strings) as Spring Boot binds a YAML scalar: SnakeYAML
     builds the Java object (YAML 1.1: `yes`, `on` are booleans, `010` octal), and the
@@ -852,12 +848,7 @@ def _yaml_text(node: yaml.Node | None) -> str | None:
         return None
     if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
         return node.value  # (Spring Boot's loader reads no timestamp: a string)
-    value = yaml.SafeLoader("").construct_object(node)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return "NaN" if value != value else _JAVA_FLOATS.get(value, repr(value))
-    return str(value) if isinstance(value, int) else None
+    return java_text(yaml.SafeLoader("").construct_object(node))
 
 
 # --- where a run's locations are -------------------------------------------------------------
