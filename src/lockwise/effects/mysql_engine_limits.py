@@ -61,22 +61,61 @@ def _archive(known: Table, operations: list[tuple[str, dict]], clauses: list[str
         return _refusal(1069, "Too many keys specified; max 1 keys allowed",
                         "the ARCHIVE engine keeps one index at most")
     (extra,) = [extra for op, extra in operations if op.startswith(_KEY_OPERATIONS)]
+    primary = extra.get("primary") or any(op == "add_primary_key" for op, _ in operations)
     for name in extra.get("columns", ()):
         column = known.columns.get(name)
-        text = _clause(clauses, name)
-        if column is None or text:  # (unknown, or changed by this statement: not judged)
+        # a column this ALTER adds or changes is judged as written there (fix-mysql60)
+        if text := _clause(clauses, name):
+            not_null, auto = bool(_NOT_NULL.search(text)), bool(_AUTO_INCREMENT.search(text))
+        elif column is None:  # (unknown: not judged)
             continue
-        if not column.not_null and not extra.get("primary") and \
-                not any(op == "add_primary_key" for op, _ in operations):
-            return _refusal(1121, "Table handler doesn't support NULL in given index. Please "
-                                  f"change column '{name}' to be NOT NULL or use another "
-                                  "handler",
-                            f"the ARCHIVE engine indexes no nullable column ({name})")
-        if not column.auto_increment:
-            return _refusal(1005, f"Can't create table `{known.name.split('.')[-1]}` (errno: "
-                                  "140 \"Wrong create options\")",
-                            f"the ARCHIVE engine indexes its AUTO_INCREMENT column only, and "
-                            f"{name} is not one")
+        else:
+            not_null, auto = column.not_null, column.auto_increment
+        if found := _archive_key_column(known.name, name, not_null or primary, auto):
+            return found
+    return None
+
+
+def _archive_key_column(table: str, name: str, not_null: bool, auto_increment: bool
+                        ) -> dict | None:
+    """ARCHIVE's refusal of its one index on column `name` of `table` (None: it takes it)."""
+    if not not_null:
+        return _refusal(1121, "Table handler doesn't support NULL in given index. Please "
+                              f"change column '{name}' to be NOT NULL or use another "
+                              "handler",
+                        f"the ARCHIVE engine indexes no nullable column ({name})")
+    if not auto_increment:
+        return _refusal(1005, f"Can't create table `{table.split('.')[-1]}` (errno: "
+                              "140 \"Wrong create options\")",
+                        f"the ARCHIVE engine indexes its AUTO_INCREMENT column only, and "
+                        f"{name} is not one")
+    return None
+
+
+def created_refusal(table: Table) -> dict | None:
+    """Why the CSV or ARCHIVE engine refuses to create `table` (as CREATE TABLE declares it,
+    its engine the written one or the session's default): the same limits as an ALTER's
+    (fix-mysql60, checked on MariaDB 10.11); None when it takes it."""
+    keys = [columns for columns, _ in table.keys.values()] + [
+        c.columns for c in table.constraints.values() if c.kind == "primary"]
+    if table.engine == "csv":
+        operations = [("add_index", {})] if keys else []
+        operations += [("add_column", {"column": name}) for name in table.columns]
+        clauses = [f"ADD {name} " + ("AUTO_INCREMENT " if column.auto_increment else "")
+                   + ("NOT NULL" if column.not_null else "NULL")
+                   for name, column in table.columns.items()]
+        return _csv(operations, clauses)
+    if table.engine != "archive" or not keys:
+        return None
+    if len(keys) > 1:
+        return _refusal(1069, "Too many keys specified; max 1 keys allowed",
+                        "the ARCHIVE engine keeps one index at most")
+    primary = "PRIMARY" in table.constraints
+    for name in keys[0]:
+        column = table.columns.get(name)
+        if column is not None and (found := _archive_key_column(
+                table.name, name, column.not_null or primary, column.auto_increment)):
+            return found
     return None
 
 
