@@ -2974,7 +2974,7 @@ def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
         value = projection.this if isinstance(projection, exp.Alias) else projection
         column = known.columns.get(value.name.lower()) if isinstance(value, exp.Column) \
             and known is not None else None
-        if column is not None or isinstance(value, exp.Literal) and not value.is_string:
+        if column is not None or isinstance(value, exp.Literal):
             name = projection.alias_or_name
             found[name.lower()] = Column(name, "", not_null=column is None or column.not_null)
     return found
