@@ -34,20 +34,31 @@ def _clause(clauses: list[str], column: str) -> str:
     return next((c for c in clauses if found.match(c.strip())), "")
 
 
+_NO_CSV_KEY = _refusal(1069, "Too many keys specified; max 0 keys allowed",
+                       "the CSV engine keeps no index")
+
+
+def _csv_column(name: str, nullable: bool, auto_increment: bool) -> dict | None:
+    """CSV's refusal of column `name` (None: it takes it)."""
+    if auto_increment:
+        return _refusal(1164, "Storage engine CSV doesn't support AUTO_INCREMENT columns",
+                        "the CSV engine keeps no AUTO_INCREMENT column")
+    if nullable:
+        return _refusal(1178, "The storage engine for the table doesn't support nullable "
+                              "columns", f"the CSV engine keeps no nullable column ({name})")
+    return None
+
+
 def _csv(operations: list[tuple[str, dict]], clauses: list[str]) -> dict | None:
     for op, extra in operations:
         if op.startswith(_KEY_OPERATIONS):
-            return _refusal(1069, "Too many keys specified; max 0 keys allowed",
-                            "the CSV engine keeps no index")
+            return dict(_NO_CSV_KEY)
         column = extra.get("column", "")
         text = _clause(clauses, column) if column else ""
-        if op == "add_column_auto_increment" or _AUTO_INCREMENT.search(text):
-            return _refusal(1164, "Storage engine CSV doesn't support AUTO_INCREMENT columns",
-                            "the CSV engine keeps no AUTO_INCREMENT column")
-        if op == "make_column_nullable" or (
-                op.startswith("add_column") and text and not _NOT_NULL.search(text)):
-            return _refusal(1178, "The storage engine for the table doesn't support nullable "
-                                  "columns", f"the CSV engine keeps no nullable column ({column})")
+        if found := _csv_column(column, op == "make_column_nullable" or bool(
+                op.startswith("add_column") and text and not _NOT_NULL.search(text)),
+                op == "add_column_auto_increment" or bool(_AUTO_INCREMENT.search(text))):
+            return found
     return None
 
 
@@ -99,12 +110,9 @@ def created_refusal(table: Table) -> dict | None:
     keys = [columns for columns, _ in table.keys.values()] + [
         c.columns for c in table.constraints.values() if c.kind == "primary"]
     if table.engine == "csv":
-        operations = [("add_index", {})] if keys else []
-        operations += [("add_column", {"column": name}) for name in table.columns]
-        clauses = [f"ADD {name} " + ("AUTO_INCREMENT " if column.auto_increment else "")
-                   + ("NOT NULL" if column.not_null else "NULL")
-                   for name, column in table.columns.items()]
-        return _csv(operations, clauses)
+        return dict(_NO_CSV_KEY) if keys else next(filter(None, (
+            _csv_column(name, not column.not_null, column.auto_increment)
+            for name, column in table.columns.items())), None)
     if table.engine != "archive" or not keys:
         return None
     if len(keys) > 1:
