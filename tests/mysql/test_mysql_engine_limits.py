@@ -124,3 +124,80 @@ def test_the_server_copies_where_lockwise_says(mariadb, lint_change, table: str,
         assert (ran.returncode == 0) is facts["algorithm_allowed"], (clause, ran.stderr)
         if copies:
             assert "ERROR 1845" in ran.stderr
+
+
+# --- fix-mysql60: CREATE TABLE, and an index on a column the same ALTER changes -------------
+
+#: (statements, the error MariaDB 10.11 answers at the last one, or 0 when it runs it)
+CREATED = [
+    ("CREATE TABLE n (id INT NOT NULL, v INT) ENGINE=CSV", 1178),
+    ("CREATE TABLE n (id INT NOT NULL, v INT NOT NULL) ENGINE=CSV", 0),
+    ("CREATE TABLE n (id INT NOT NULL AUTO_INCREMENT, v INT NOT NULL) ENGINE=CSV", 1164),
+    ("CREATE TABLE n (id INT NOT NULL, v INT NOT NULL, KEY (v)) ENGINE=CSV", 1069),
+    ("CREATE TABLE n (id INT NOT NULL PRIMARY KEY) ENGINE=CSV", 1069),
+    ("SET default_storage_engine = CSV;\nCREATE TABLE n (id INT NOT NULL, v INT)", 1178),
+    ("SET default_storage_engine = CSV;\nCREATE TABLE n (id INT NOT NULL)", 0),
+    ("SET default_storage_engine = CSV;\nCREATE TEMPORARY TABLE n (id INT NOT NULL, v INT)"
+     " ENGINE=InnoDB", 0),
+    ("CREATE TABLE n (id INT NOT NULL, v INT, KEY (v)) ENGINE=ARCHIVE", 1121),
+    ("CREATE TABLE n (id INT NOT NULL, v INT NOT NULL, KEY (v)) ENGINE=ARCHIVE", 1005),
+    ("CREATE TABLE n (id INT NOT NULL PRIMARY KEY) ENGINE=ARCHIVE", 1005),
+    ("CREATE TABLE n (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=ARCHIVE", 0),
+    ("CREATE TABLE n (id INT NOT NULL AUTO_INCREMENT, KEY (id)) ENGINE=ARCHIVE", 0),
+    ("CREATE TABLE n (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL, KEY (v))"
+     " ENGINE=ARCHIVE", 1069),
+    ("CREATE TABLE n (id INT, v INT) ENGINE=ARCHIVE", 0),
+    ("SET default_storage_engine = ARCHIVE;\nCREATE TABLE n (id INT, v INT, KEY (v))", 1121),
+    ("CREATE TABLE n (id INT NOT NULL, v INT, KEY (v)) ENGINE=BLACKHOLE", 0),
+    ("CREATE TABLE n (id INT NOT NULL, v INT, KEY (v))", 0),
+    ("ALTER TABLE a MODIFY v INT NOT NULL, ADD INDEX iv (v)", 1005),
+    ("ALTER TABLE a MODIFY v INT NOT NULL AUTO_INCREMENT, ADD INDEX iv (v)", 0),
+    ("ALTER TABLE a ADD COLUMN x INT, ADD INDEX ix (x)", 1121),
+    ("ALTER TABLE a ADD COLUMN x INT NOT NULL AUTO_INCREMENT, ADD INDEX ix (x)", 0),
+    ("ALTER TABLE a MODIFY n INT NULL, ADD INDEX iv (n)", 1121),
+    # AS SELECT: the columns it adds are NULL or NOT NULL as those it reads
+    ("CREATE TABLE x ENGINE=CSV AS SELECT id, v FROM a", 1178),
+    ("CREATE TABLE x ENGINE=CSV AS SELECT id, n AS m FROM a", 0),
+    ("CREATE TABLE x ENGINE=CSV AS SELECT 1 AS k, 'z' AS s", 0),
+    ("CREATE TABLE x ENGINE=CSV AS SELECT a.n FROM a JOIN c ON c.id = a.id", 0),  # (a join:
+    # not judged)
+    ("CREATE TABLE x (KEY (id)) ENGINE=CSV AS SELECT id FROM c", 1069),
+    ("CREATE TABLE x (KEY (v)) ENGINE=ARCHIVE AS SELECT id, v FROM a", 1121),
+    ("CREATE TABLE x ENGINE=ARCHIVE AS SELECT id, v FROM a", 0),
+    ("SET default_storage_engine = CSV;\nCREATE TABLE x AS SELECT id, v FROM a", 1178),
+    ("CREATE TABLE ai (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY);\n"
+     "CREATE TABLE x ENGINE=CSV AS SELECT id FROM ai", 0),
+    # LIKE: the copy keeps its source's engine and keys, whatever the default
+    ("CREATE TABLE i (id INT NOT NULL, v INT, KEY (v));\nSET default_storage_engine = CSV;\n"
+     "CREATE TABLE x LIKE i", 0),
+    ("CREATE TABLE x LIKE a", 0),
+    ("CREATE TABLE i (id INT NOT NULL, v INT, KEY (v));\nSET default_storage_engine = CSV;\n"
+     "CREATE TABLE x LIKE i;\nALTER TABLE x ADD COLUMN y INT", 0),
+    ("CREATE TABLE x LIKE c;\nALTER TABLE x ADD COLUMN y INT", 1178),
+    ("CREATE TABLE x LIKE a;\nALTER TABLE x ADD INDEX xi (id), ADD INDEX xn (n)", 1069),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "error"), CREATED)
+def test_a_created_table_is_refused_as_an_alter(lint_change, dialect: str, change: str,
+                                                error: int) -> None:
+    found = [f for f in lint_change(change + ";", dialect).all_findings
+             if f.rule == "mysql-engine-refused"]
+    if error:
+        (finding,) = found
+        assert f"(error {error}:" in finding.message
+        assert finding.statement_index == change.count(";")
+    else:
+        assert not found
+
+
+@pytest.mark.parametrize(("change", "error"), CREATED)
+def test_the_server_refuses_the_same_creates(mariadb, change: str, error: int) -> None:
+    _plugins(mariadb)
+    mariadb.fresh("limits", SETUP)
+    ran = mariadb.run(change, "limits")
+    if error:
+        assert f"ERROR {error} " in ran.stderr, ran.stderr
+    else:
+        assert ran.returncode == 0, ran.stderr

@@ -2894,6 +2894,14 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
     _invalid_defaults(b, expr, table)
+    created = _created_table(expr, "", b.session.flavour)
+    created.name = base["table"]
+    for name, column in _selected_columns(expr.expression, b.catalog).items():
+        created.columns.setdefault(name, column)
+    created.engine = _created_engine(expr, created.engine, b.catalog, b.session)
+    if refused := engine_limits.created_refusal(created):
+        b.act("mysql_engine_refused", {**base, **refused,
+                                       "engine": ENGINE_NAMES[created.engine]})
     if b.session.flavour == "mariadb" and (refusal := page_compression.refused(
             sql, None, "CREATE", base["table"], _engine(expr.args.get("properties")),
             b.session.compression_default, bad_options_ignored=sql_modes.
@@ -2933,6 +2941,43 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         if key is not None:
             b.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
                 base, *key, added=True, mariadb=b.session.flavour == "mariadb")})
+
+
+def _created_engine(expr, written: str, catalog: Catalog, session: MySQLSession) -> str:
+    """The engine (lower case, "" for InnoDB or unknown) of the table CREATE TABLE `expr`
+    makes: the one `written`, else a LIKE's source's (whatever the default: MariaDB 10.11
+    made `CREATE TABLE x LIKE i` InnoDB under default_storage_engine=CSV, fix-mysql60), else
+    the session's default_storage_engine for a table not TEMPORARY (fix-mysql58)."""
+    from sqlglot import exp
+
+    if written:
+        return written
+    if (like := expr.find(exp.LikeProperty)) is not None:
+        source = catalog.tables.get(_table_name(like.this))
+        return source.engine if source is not None else ""
+    return session.default_engine if expr.find(exp.TemporaryProperty) is None else ""
+
+
+def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
+    """The columns CREATE TABLE ... AS SELECT `query` adds whose nullability is known: a
+    literal (NOT NULL) or a column of the one known table it reads without a join (NULL or
+    NOT NULL as that column is, without its AUTO_INCREMENT; MariaDB 10.11 made each so).
+    Others are left out (fix-mysql60)."""
+    from sqlglot import exp
+
+    if not isinstance(query, exp.Select) or query.args.get("joins") or not isinstance(
+            source := (query.args.get("from_") or exp.From()).this, exp.Table):
+        return {}
+    known = catalog.tables.get(_table_name(source))
+    found: dict[str, Column] = {}
+    for projection in query.expressions:
+        value = projection.this if isinstance(projection, exp.Alias) else projection
+        column = known.columns.get(value.name.lower()) if isinstance(value, exp.Column) \
+            and known is not None else None
+        if column is not None or isinstance(value, exp.Literal):
+            name = projection.alias_or_name
+            found[name.lower()] = Column(name, "", not_null=column is None or column.not_null)
+    return found
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
@@ -4376,8 +4421,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.shadowing_tables.add(name.split(".")[-1])
         catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         catalog.tables[name].name = name
-        if not catalog.tables[name].engine and expr.find(exp.TemporaryProperty) is None:
-            catalog.tables[name].engine = session.default_engine
+        catalog.tables[name].engine = _created_engine(expr, catalog.tables[name].engine,
+                                                      catalog, session)
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
         catalog.tables[name].system_versioned = session.flavour == "mariadb" and \

@@ -34,20 +34,31 @@ def _clause(clauses: list[str], column: str) -> str:
     return next((c for c in clauses if found.match(c.strip())), "")
 
 
+_NO_CSV_KEY = _refusal(1069, "Too many keys specified; max 0 keys allowed",
+                       "the CSV engine keeps no index")
+
+
+def _csv_column(name: str, nullable: bool, auto_increment: bool) -> dict | None:
+    """CSV's refusal of column `name` (None: it takes it)."""
+    if auto_increment:
+        return _refusal(1164, "Storage engine CSV doesn't support AUTO_INCREMENT columns",
+                        "the CSV engine keeps no AUTO_INCREMENT column")
+    if nullable:
+        return _refusal(1178, "The storage engine for the table doesn't support nullable "
+                              "columns", f"the CSV engine keeps no nullable column ({name})")
+    return None
+
+
 def _csv(operations: list[tuple[str, dict]], clauses: list[str]) -> dict | None:
     for op, extra in operations:
         if op.startswith(_KEY_OPERATIONS):
-            return _refusal(1069, "Too many keys specified; max 0 keys allowed",
-                            "the CSV engine keeps no index")
+            return dict(_NO_CSV_KEY)
         column = extra.get("column", "")
         text = _clause(clauses, column) if column else ""
-        if op == "add_column_auto_increment" or _AUTO_INCREMENT.search(text):
-            return _refusal(1164, "Storage engine CSV doesn't support AUTO_INCREMENT columns",
-                            "the CSV engine keeps no AUTO_INCREMENT column")
-        if op == "make_column_nullable" or (
-                op.startswith("add_column") and text and not _NOT_NULL.search(text)):
-            return _refusal(1178, "The storage engine for the table doesn't support nullable "
-                                  "columns", f"the CSV engine keeps no nullable column ({column})")
+        if found := _csv_column(column, op == "make_column_nullable" or bool(
+                op.startswith("add_column") and text and not _NOT_NULL.search(text)),
+                op == "add_column_auto_increment" or bool(_AUTO_INCREMENT.search(text))):
+            return found
     return None
 
 
@@ -61,22 +72,58 @@ def _archive(known: Table, operations: list[tuple[str, dict]], clauses: list[str
         return _refusal(1069, "Too many keys specified; max 1 keys allowed",
                         "the ARCHIVE engine keeps one index at most")
     (extra,) = [extra for op, extra in operations if op.startswith(_KEY_OPERATIONS)]
+    primary = extra.get("primary") or any(op == "add_primary_key" for op, _ in operations)
     for name in extra.get("columns", ()):
         column = known.columns.get(name)
-        text = _clause(clauses, name)
-        if column is None or text:  # (unknown, or changed by this statement: not judged)
+        # a column this ALTER adds or changes is judged as written there (fix-mysql60)
+        if text := _clause(clauses, name):
+            not_null, auto = bool(_NOT_NULL.search(text)), bool(_AUTO_INCREMENT.search(text))
+        elif column is None:  # (unknown: not judged)
             continue
-        if not column.not_null and not extra.get("primary") and \
-                not any(op == "add_primary_key" for op, _ in operations):
-            return _refusal(1121, "Table handler doesn't support NULL in given index. Please "
-                                  f"change column '{name}' to be NOT NULL or use another "
-                                  "handler",
-                            f"the ARCHIVE engine indexes no nullable column ({name})")
-        if not column.auto_increment:
-            return _refusal(1005, f"Can't create table `{known.name.split('.')[-1]}` (errno: "
-                                  "140 \"Wrong create options\")",
-                            f"the ARCHIVE engine indexes its AUTO_INCREMENT column only, and "
-                            f"{name} is not one")
+        else:
+            not_null, auto = column.not_null, column.auto_increment
+        if found := _archive_key_column(known.name, name, not_null or primary, auto):
+            return found
+    return None
+
+
+def _archive_key_column(table: str, name: str, not_null: bool, auto_increment: bool
+                        ) -> dict | None:
+    """ARCHIVE's refusal of its one index on column `name` of `table` (None: it takes it)."""
+    if not not_null:
+        return _refusal(1121, "Table handler doesn't support NULL in given index. Please "
+                              f"change column '{name}' to be NOT NULL or use another "
+                              "handler",
+                        f"the ARCHIVE engine indexes no nullable column ({name})")
+    if not auto_increment:
+        return _refusal(1005, f"Can't create table `{table.split('.')[-1]}` (errno: "
+                              "140 \"Wrong create options\")",
+                        f"the ARCHIVE engine indexes its AUTO_INCREMENT column only, and "
+                        f"{name} is not one")
+    return None
+
+
+def created_refusal(table: Table) -> dict | None:
+    """Why the CSV or ARCHIVE engine refuses to create `table` (as CREATE TABLE declares it,
+    its engine the written one or the session's default): the same limits as an ALTER's
+    (fix-mysql60, checked on MariaDB 10.11); None when it takes it."""
+    keys = [columns for columns, _ in table.keys.values()] + [
+        c.columns for c in table.constraints.values() if c.kind == "primary"]
+    if table.engine == "csv":
+        return dict(_NO_CSV_KEY) if keys else next(filter(None, (
+            _csv_column(name, not column.not_null, column.auto_increment)
+            for name, column in table.columns.items())), None)
+    if table.engine != "archive" or not keys:
+        return None
+    if len(keys) > 1:
+        return _refusal(1069, "Too many keys specified; max 1 keys allowed",
+                        "the ARCHIVE engine keeps one index at most")
+    primary = "PRIMARY" in table.constraints
+    for name in keys[0]:
+        column = table.columns.get(name)
+        if column is not None and (found := _archive_key_column(
+                table.name, name, column.not_null or primary, column.auto_increment)):
+            return found
     return None
 
 
