@@ -381,7 +381,8 @@ def test_a_delete_of_a_table_keyed_to_itself_without_action_is_not_batched(
         pg_db: str, action: str) -> None:
     """Whole, the DELETE of every row of a chain succeeds (the key is checked after the
     statement, when the children are gone too, RESTRICT's as well); its first batch fails
-    with the key's violation (the children are in later batches), no row lost. The run, lint and the advice refuse."""
+    with the key's violation (the children are in later batches), no row lost. The
+    run, lint and the advice refuse."""
     import psycopg
 
     setup = _CHAIN.format(action=action)
