@@ -374,55 +374,46 @@ _CHAIN = ("CREATE TABLE t (id bigint PRIMARY KEY, parent_id bigint REFERENCES t 
           "FROM generate_series(1, 1000) i;\n")
 
 
+#: (setup, statement, the rows it changes: a count, what the refusal says). Whole, each
+#: succeeds (the key is checked after the statement, when the children are gone or changed
+#: too, RESTRICT's as well); its first batch fails with the key's violation (the children
+#: are in later batches), no row changed.
+_LOOKING = {
+    **{f"a DELETE of a chain, the key {action or 'plain'}": (
+        _CHAIN.format(action=action), "DELETE FROM t WHERE score = 1",
+        "SELECT 1000 - count(*) FROM t", "its foreign key t_parent_id_fkey on public.t points "
+        "at its own table and only looks (NO ACTION or RESTRICT): a batch that deletes")
+       for action in ("", "ON DELETE NO ACTION", "ON DELETE RESTRICT",
+                      "DEFERRABLE INITIALLY DEFERRED")},
+    "an UPDATE of a code the next batch's rows point at, and of theirs": (
+        _CODES.replace("ON UPDATE CASCADE", "DEFERRABLE"),
+        "UPDATE t SET code = code || '!', parent_code = parent_code || '!'",
+        "SELECT count(*) FROM t WHERE code LIKE '%!'", "changes the key of a row"),
+}
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("action", ["", "ON DELETE NO ACTION", "ON DELETE RESTRICT",
-                                    "DEFERRABLE INITIALLY DEFERRED"])
-def test_a_delete_of_a_table_keyed_to_itself_without_action_is_not_batched(
-        pg_db: str, action: str) -> None:
-    """Whole, the DELETE of every row of a chain succeeds (the key is checked after the
-    statement, when the children are gone too, RESTRICT's as well); its first batch fails
-    with the key's violation (the children are in later batches), no row lost. The
+@pytest.mark.parametrize("case", list(_LOOKING))
+def test_a_table_keyed_to_itself_without_action_is_not_batched(pg_db: str,
+                                                               case: str) -> None:
+    """The whole statement changes all 1,000 rows; its first batch fails, none changed. The
     run, lint and the advice refuse."""
     import psycopg
 
-    setup = _CHAIN.format(action=action)
-    statement = "DELETE FROM t WHERE score = 1"
+    setup, statement, changed, reason = _LOOKING[case]
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(setup)
         conn.execute(statement)
-        assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        assert conn.execute(changed).fetchone() == (1000,)
         conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         conn.execute(setup)
         with pytest.raises((psycopg.errors.ForeignKeyViolation,
                             psycopg.errors.RestrictViolation)):
             _in_batches(conn, statement)
-        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1000,)
-    reason = "its foreign key t_parent_id_fkey on public.t points at its own table and only " \
-        "looks (NO ACTION or RESTRICT)"
+        assert conn.execute(changed).fetchone() == (0,)
     assert reason in (_server_refusal(pg_db, statement) or "")
     misplaced = [f for f in _lint(setup, statement) if f.rule == "misplaced-batch-directive"]
     assert misplaced and reason in misplaced[0].message
-    assert _advice(setup, statement).startswith("not in batches")
-
-
-@pytest.mark.postgres
-def test_an_update_of_a_key_its_own_table_points_at_is_not_batched(pg_db: str) -> None:
-    """ON UPDATE NO ACTION of a code the next batch's rows point at: whole, the UPDATE of
-    both sides succeeds; its first batch fails with the key's violation. Refused."""
-    import psycopg
-
-    setup = _CODES.replace("ON UPDATE CASCADE", "DEFERRABLE")
-    statement = "UPDATE t SET code = code || '!', parent_code = parent_code || '!'"
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(setup)
-        conn.execute(statement)
-        assert conn.execute("SELECT count(*) FROM t WHERE code LIKE '%!'").fetchone() == (1000,)
-        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        conn.execute(setup)
-        with pytest.raises(psycopg.errors.ForeignKeyViolation):
-            _in_batches(conn, statement)
-        assert conn.execute("SELECT count(*) FROM t WHERE code LIKE '%!'").fetchone() == (0,)
-    assert "changes the key of a row" in (_server_refusal(pg_db, statement) or "")
     assert _advice(setup, statement).startswith("not in batches")
 
 
