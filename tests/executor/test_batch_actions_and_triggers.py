@@ -37,16 +37,25 @@ _CODES = ("CREATE TABLE t (id bigint PRIMARY KEY, code text NOT NULL UNIQUE, par
           "REFERENCES t (code) ON UPDATE CASCADE, n integer NOT NULL DEFAULT 0);\n"
           "INSERT INTO t (id, code, parent_code) SELECT i, 'c' || i, CASE WHEN i > 100 THEN "
           "'c' || (i - 100) END FROM generate_series(1, 1000) i;\n")
+#: t's first 100 rows scored 1; c's row j points at t's row j, its key's action `{action}`.
+_CASCADED = ("CREATE TABLE t (id bigint PRIMARY KEY, score integer NOT NULL);\n"
+             "INSERT INTO t SELECT i, CASE WHEN i <= 100 THEN 1 ELSE 0 END "
+             "FROM generate_series(1, 1000) i;\n"
+             "CREATE TABLE c (id bigint PRIMARY KEY, t_id bigint REFERENCES t {action});\n"
+             "INSERT INTO c SELECT j, j FROM generate_series(1, 1000) j;\n"
+             "CREATE TABLE log (what text, id bigint);\n")
 _PLAIN = ("CREATE TABLE t (id bigint PRIMARY KEY, parent_id bigint, score integer NOT NULL);\n"
           "INSERT INTO t SELECT i, CASE WHEN i > 100 THEN i - 100 END, "
           "CASE WHEN i <= 100 THEN 1 ELSE i % 3 END FROM generate_series(1, 1000) i;\n"
           "CREATE TABLE log (what text, id bigint);\n")
 
 
-def _trigger(body: str, when: str = "AFTER DELETE", each: str = "ROW") -> str:
+def _trigger(body: str, when: str = "AFTER DELETE", each: str = "ROW", on: str = "t",
+             condition: str = "") -> str:
     return (f"CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  {body}\n"
             f"  RETURN OLD;\nEND\n$$;\n"
-            f"CREATE TRIGGER tr {when} ON t FOR EACH {each} EXECUTE FUNCTION f();\n")
+            f"CREATE TRIGGER tr {when} ON {on} FOR EACH {each}"
+            f"{f' WHEN ({condition})' if condition else ''} EXECUTE FUNCTION f();\n")
 
 
 def _tree(statement: str) -> dict:
@@ -60,9 +69,6 @@ def _whole_and_batched(dsn: str, setup: str, statement: str, tables: tuple[str, 
     """The rows of `tables` after `statement` run whole, and after its key-range batches of
     `size` ids of t each committed on its own, as apply cuts them (`_batched_sql`)."""
     import psycopg
-    from pglast import parse_sql
-
-    from lockwise.executor.batches import _batched_sql
 
     def rows(conn) -> list:
         return [conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables]
@@ -73,12 +79,22 @@ def _whole_and_batched(dsn: str, setup: str, statement: str, tables: tuple[str, 
         whole = rows(conn)
         conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         conn.execute(setup)
-        (raw,) = parse_sql(statement)
-        lo, hi = conn.execute("SELECT min(id), max(id) FROM t").fetchone()
-        while lo <= hi:
-            conn.execute(_batched_sql(raw.stmt, "id", lo, lo + size))
-            lo += size
+        _in_batches(conn, statement, size)
         return whole, rows(conn)
+
+
+def _in_batches(conn, statement: str, size: int = 100) -> None:
+    """`statement` in key-range batches of `size` ids of t, each committed on its own
+    (`conn` in autocommit), as apply cuts them (`_batched_sql`)."""
+    from pglast import parse_sql
+
+    from lockwise.executor.batches import _batched_sql
+
+    (raw,) = parse_sql(statement)
+    lo, hi = conn.execute("SELECT min(id), max(id) FROM t").fetchone()
+    while lo <= hi:
+        conn.execute(_batched_sql(raw.stmt, "id", lo, lo + size))
+        lo += size
 
 
 def _server_refusal(dsn: str, statement: str) -> str | None:
@@ -161,6 +177,28 @@ _DIFFERENT = {
     "a trigger whose function runs dynamic SQL": (
         _PLAIN + _trigger("EXECUTE 'UPDATE t SET score = 1 WHERE parent_id = ' || OLD.id;"),
         "DELETE FROM t WHERE score = 1", ("t",), "lockwise cannot see all that it writes"),
+    "a row trigger of the table a cascade deletes from, writing the statement's table": (
+        _CASCADED.format(action="ON DELETE CASCADE")
+        + _trigger("UPDATE t SET score = 1 WHERE id = OLD.t_id + 100;", on="c"),
+        "DELETE FROM t WHERE score = 1", ("t", "c"),
+        "row trigger tr on public.c (its foreign keys' actions write it) writes public.t"),
+    "a row trigger of the table a SET NULL writes, writing a table the WHERE reads": (
+        _CASCADED.format(action="ON DELETE SET NULL")
+        + "INSERT INTO log SELECT 'doomed', generate_series(1, 50);\n"
+        + _trigger("INSERT INTO log VALUES ('doomed', OLD.t_id + 100);", "AFTER UPDATE",
+                   on="c"),
+        "DELETE FROM t WHERE id IN (SELECT id FROM log WHERE what = 'doomed')",
+        ("t", "c", "log"), "row trigger tr on public.c (its foreign keys' actions write it) "
+        "writes public.log"),
+    "a view over the table a cascade deletes from": (
+        _CHILD.format(action="ON DELETE CASCADE", rows=900, unowned=0)
+        + "CREATE VIEW cv AS SELECT * FROM c;\n",
+        "DELETE FROM t WHERE id NOT IN (SELECT owner FROM cv WHERE owner IS NOT NULL)",
+        ("t", "c"), "it reads the view public.cv over public.c"),
+    "a row trigger whose WHEN reads only the OLD row's columns the DELETE does not change": (
+        _PLAIN + _trigger("UPDATE t SET score = 1 WHERE parent_id = OLD.id;",
+                          condition="OLD.parent_id IS NULL OR OLD.parent_id > 0"),
+        "DELETE FROM t WHERE score = 1", ("t",), "row trigger tr writes public.t"),
 }
 
 
@@ -200,6 +238,13 @@ _SAME = {
     "a row trigger keeping the deleted rows in a log": (
         _PLAIN + _trigger("INSERT INTO log VALUES ('gone', OLD.id);"),
         "DELETE FROM t WHERE score = 1", ("t", "log")),
+    "a row trigger of the table a cascade deletes from, keeping its rows in a log": (
+        _CASCADED.format(action="ON DELETE CASCADE")
+        + _trigger("INSERT INTO log VALUES ('gone', OLD.id);", on="c"),
+        "DELETE FROM t WHERE score = 1", ("t", "c", "log")),
+    "a view over the table a cascade deletes from, not read": (
+        _CASCADED.format(action="ON DELETE CASCADE") + "CREATE VIEW cv AS SELECT * FROM c;\n",
+        "DELETE FROM t WHERE score = 1", ("t", "c")),
 }
 
 
@@ -307,3 +352,83 @@ def test_the_batching_advice_says_a_statement_trigger_fires_once_per_batch() -> 
     assert "-- batched, its statement trigger tr fires once per batch" in told
     assert "with `lockwise apply`: mark it" in told
     assert "statement trigger" not in advice(_PLAIN)
+
+
+@pytest.mark.postgres
+def test_a_trigger_whose_when_is_false_for_every_row_is_still_refused(pg_db: str) -> None:
+    """A WHEN false for the rows of this run leaves the batches' rows the same, but whether
+    it is depends on the rows (the previous case's WHEN reads only the OLD row's columns and
+    the batches differ): the WHEN is not weighed, the statement is refused."""
+    setup = _PLAIN + _trigger("UPDATE t SET score = 1 WHERE parent_id = OLD.id;",
+                              condition="OLD.score = 5")
+    statement = "DELETE FROM t WHERE score = 1"
+    whole, batched = _whole_and_batched(pg_db, setup, statement, ("t",))
+    assert whole == batched
+    assert "row trigger tr writes public.t" in (_server_refusal(pg_db, statement) or "")
+
+
+#: ids 1 to 1,000, each row the child of the row 100 ids before it by a key that only looks.
+_CHAIN = ("CREATE TABLE t (id bigint PRIMARY KEY, parent_id bigint REFERENCES t {action}, "
+          "score integer NOT NULL);\n"
+          "INSERT INTO t SELECT i, CASE WHEN i > 100 THEN i - 100 END, 1 "
+          "FROM generate_series(1, 1000) i;\n")
+
+
+#: (setup, statement, the rows it changes: a count, what the refusal says). Whole, each
+#: succeeds (the key is checked after the statement, when the children are gone or changed
+#: too, RESTRICT's as well); its first batch fails with the key's violation (the children
+#: are in later batches), no row changed.
+_LOOKING = {
+    **{f"a DELETE of a chain, the key {action or 'plain'}": (
+        _CHAIN.format(action=action), "DELETE FROM t WHERE score = 1",
+        "SELECT 1000 - count(*) FROM t", "its foreign key t_parent_id_fkey on public.t points "
+        "at its own table and only looks (NO ACTION or RESTRICT): a batch that deletes")
+       for action in ("", "ON DELETE NO ACTION", "ON DELETE RESTRICT",
+                      "DEFERRABLE INITIALLY DEFERRED")},
+    "an UPDATE of a code the next batch's rows point at, and of theirs": (
+        _CODES.replace("ON UPDATE CASCADE", "DEFERRABLE"),
+        "UPDATE t SET code = code || '!', parent_code = parent_code || '!'",
+        "SELECT count(*) FROM t WHERE code LIKE '%!'", "changes the key of a row"),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", list(_LOOKING))
+def test_a_table_keyed_to_itself_without_action_is_not_batched(pg_db: str,
+                                                               case: str) -> None:
+    """The whole statement changes all 1,000 rows; its first batch fails, none changed. The
+    run, lint and the advice refuse."""
+    import psycopg
+
+    setup, statement, changed, reason = _LOOKING[case]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(setup)
+        conn.execute(statement)
+        assert conn.execute(changed).fetchone() == (1000,)
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        conn.execute(setup)
+        with pytest.raises((psycopg.errors.ForeignKeyViolation,
+                            psycopg.errors.RestrictViolation)):
+            _in_batches(conn, statement)
+        assert conn.execute(changed).fetchone() == (0,)
+    assert reason in (_server_refusal(pg_db, statement) or "")
+    misplaced = [f for f in _lint(setup, statement) if f.rule == "misplaced-batch-directive"]
+    assert misplaced and reason in misplaced[0].message
+    assert _advice(setup, statement).startswith("not in batches")
+
+
+@pytest.mark.postgres
+def test_apply_dry_run_refuses_to_batch_a_delete_of_a_chain(pg_db: str,
+                                                           tmp_path: Path) -> None:
+    """The plan says it before anything runs: exit 2 at the statement's place, every row
+    kept (main ran it, its first batch failing)."""
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": _CHAIN.format(action=""),
+        "002_prune.up.sql": "-- lockwise: batch size=100\nDELETE FROM t WHERE score = 1;\n"})
+    assert lockwise(pg_db, "apply", str(migrations), "--to", "001").returncode == 0
+    for args in (("--dry-run",), ()):
+        refused = lockwise(pg_db, "apply", str(migrations), *args)
+        assert refused.returncode == 2, refused
+        assert f"{migrations / '002_prune.up.sql'}:2:1:" in refused.stderr
+        assert "points at its own table and only looks" in refused.stderr
+    assert query(pg_db, "SELECT count(*) FROM t") == [(1000,)]

@@ -100,3 +100,67 @@ def test_verify_and_trace_stop_at_an_unknown_one(pg_db: str, tmp_path: Path,
     result = CliRunner().invoke(app, [command, str(root / "db/migration"), "--dsn", pg_db])
     assert result.exit_code == 2, result.output
     assert "V2__index.sql:2:32: Flyway placeholder ${other} has no value" in result.stderr
+
+
+#: Undo files (Flyway's downs) with placeholders: Flyway puts the values in them as in the
+#: versioned ones.
+_UNDO_SCHEMA = "DROP TABLE ${schema}.accounts;\nDROP SCHEMA ${schema};\n"
+_UNDO_INDEX = "SELECT 1;\n  DROP INDEX ${schema}.accounts_email;\n"
+
+
+def _with_undo(root: Path, undo_index: str = _UNDO_INDEX) -> Path:
+    return write(_project(root), {"db/migration/U1__schema.sql": _UNDO_SCHEMA,
+                                  "db/migration/U2__index.sql": undo_index})
+
+
+def _relations(dsn: str) -> tuple:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("SELECT to_regnamespace('billing') IS NOT NULL, "
+                            "to_regclass('billing.accounts_email') IS NOT NULL").fetchone()
+
+
+def test_rollback_runs_the_undo_files_with_their_values(pg_db: str, tmp_path: Path) -> None:
+    root = _with_undo(tmp_path)
+    folder = str(root / "db/migration")
+    assert _apply(pg_db, folder, "--allow", "requires-downtime").returncode == 0
+    assert _relations(pg_db) == (True, True)
+    result = subprocess.run([sys.executable, "-m", "lockwise", "rollback", folder, "--dsn",
+                             pg_db, "--steps", "1"], capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert _relations(pg_db) == (True, False)
+    result = subprocess.run([sys.executable, "-m", "lockwise", "rollback", folder, "--dsn",
+                             pg_db], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert _relations(pg_db) == (False, False)
+
+
+def test_rollback_stops_at_an_undo_placeholder_without_a_value(pg_db: str,
+                                                                tmp_path: Path) -> None:
+    root = _with_undo(tmp_path, "SELECT 1;\n  DROP INDEX ${other}.accounts_email;\n")
+    folder = str(root / "db/migration")
+    assert _apply(pg_db, folder, "--allow", "requires-downtime").returncode == 0
+    result = subprocess.run([sys.executable, "-m", "lockwise", "rollback", folder, "--dsn",
+                             pg_db], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 2, result
+    assert "U2__index.sql:2:14: Flyway placeholder ${other} has no value" in result.stderr, \
+        result.stderr
+    assert "flyway.placeholders.other" in result.stderr
+    assert _relations(pg_db) == (True, True)
+
+
+def test_verify_runs_the_undo_files_with_their_values(pg_db: str, tmp_path: Path) -> None:
+    root = _with_undo(tmp_path)
+    result = CliRunner().invoke(app, ["verify", str(root / "db/migration"), "--dsn", pg_db])
+    assert result.exit_code == 0, result.output
+    assert "4 statements observed, 0 disagreements" in result.output, result.output
+    assert "placeholder" not in result.output
+    assert "not reversible" not in result.output.lower()
+
+
+def test_verify_stops_at_an_undo_placeholder_without_a_value(pg_db: str,
+                                                             tmp_path: Path) -> None:
+    root = _with_undo(tmp_path, "SELECT 1;\n  DROP INDEX ${other}.accounts_email;\n")
+    result = CliRunner().invoke(app, ["verify", str(root / "db/migration"), "--dsn", pg_db])
+    assert result.exit_code == 2, result.output
+    assert "U2__index.sql:2:14: Flyway placeholder ${other} has no value" in result.stderr

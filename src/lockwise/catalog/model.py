@@ -1890,11 +1890,12 @@ class Catalog:
                    ) -> list[tuple[str, str, str, frozenset[str]]]:
         """What the foreign keys' actions write when a `kind` write (delete, or update of
         `columns`) of `table`'s rows fires them, and the writes those fire in turn
-        (`key_actions`): (the key's table, the key, delete or update, the columns set)."""
+        (`key_actions`): (the key's table, the key, delete or update, the columns set); a
+        key that only looks (NO ACTION, RESTRICT) with "" and no columns."""
         from lockwise.catalog.key_actions import key_actions
 
         return [(a.referencing, a.key.name, a.write, a.columns)
-                for a in key_actions(self, table, kind, columns) if a.write]
+                for a in key_actions(self, table, kind, columns)]
 
     def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
         """The triggers of `table`: each one's name, the trigger, and its function's CREATE

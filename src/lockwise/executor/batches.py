@@ -192,7 +192,8 @@ class TableFacts(Protocol):
                    ) -> list[tuple[str, str, str, frozenset[str]]]:
         """What the foreign keys' actions write when a `kind` write (delete, or update of
         `columns`) of its rows fires them, in turn too: (the key's table, the key, delete
-        or update, the columns set)."""
+        or update, the columns set); a key that only looks (NO ACTION, RESTRICT) with ""
+        and no columns."""
         ...
 
     def triggers_on(self, table: str) -> list[tuple[str, Trigger, str | None]]:
@@ -236,7 +237,8 @@ def known_tables(facts: TableFacts, tables: Iterable[str],
                  writes: Iterable[tuple[str, str, frozenset[str]]] = ()) -> KnownTables:
     """`facts` of `tables`, kept as they are now (the catalog changes as the replay goes),
     with what the foreign keys' actions write for each of `writes` (`batched_write`)."""
-    names = set(tables)
+    names = set(tables) | {referencing for w in set(writes)
+                           for referencing, _, how, _ in facts.key_writes(*w) if how}
     return KnownTables({t: facts.unique_columns(t) for t in names},
                        {t: tuple(facts.views_over(t)) for t in names},
                        {t: facts.primary_key(t) for t in names},
@@ -307,8 +309,11 @@ class ServerTables:
                     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN "
                     "pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f' AND "
                     f"k.confrelid = {_RELATION}", (how, schema, name)):
-                if action not in "cnd" or how == "update" and changed.isdisjoint(referenced):
-                    continue  # (NO ACTION, RESTRICT: they only look)
+                if how == "update" and changed.isdisjoint(referenced):
+                    continue
+                if action not in "cnd":  # (NO ACTION, RESTRICT: they only look)
+                    found.append((referencing, key, "", frozenset()))
+                    continue
                 write = "delete" if how == "delete" and action == "c" else "update"
                 sets = frozenset() if write == "delete" else frozenset(
                     how == "delete" and set_columns or own)
@@ -461,12 +466,15 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
     ON UPDATE CASCADE, SET NULL, SET DEFAULT) and the triggers' writes come after its
     reading. Run in batches, each batch reads what those of the batches before it wrote
     (checked on 18.6, fix-executor14). Refused: an action writing a column the statement
-    reads, or deleting rows of a table it reads again (its own, or another); a trigger
-    (row or statement) whose function writes a table the statement reads, or reads one the
+    reads, or deleting rows of a table it reads again (its own, or another), or a table
+    the statement reads through a view (fix-executor15); a key of its table to itself that
+    only looks (NO ACTION, RESTRICT: a batch deleting a parent whose child a later batch
+    deletes fails, fix-executor15); a trigger (row or statement) of its table or of a table
+    the actions write whose function writes a table the statement reads, or reads one the
     statement or the actions write, or whose statements lockwise cannot all see (dynamic
-    SQL, a call to a function not built in, a language other than SQL and PL/pgSQL). A
-    statement trigger that passes is batched: it fires once per batch
-    (`fired_once_per_batch`)."""
+    SQL, a call to a function not built in, a language other than SQL and PL/pgSQL); its
+    WHEN is not weighed. A statement trigger that passes is batched: it fires once per
+    batch (`fired_once_per_batch`)."""
     table = range_var(node.get("relation"))[0]
     write, sets = _WRITE[kind], _set_columns(node)
     read = [node.get(k) for k in ("targetList", "fromClause", "usingClause", "whereClause")]
@@ -476,6 +484,14 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
                and (names := strings(ref.get("fields")) or ["*"])}
     actions = tables.key_writes(table, write, sets)
     for referencing, key, how, changed in actions:
+        if how == "" and referencing == table:
+            return (f"its foreign key {key} on {table} points at its own table and only looks "
+                    "(NO ACTION or RESTRICT): a batch that "
+                    f"{'deletes' if write == 'delete' else 'changes the key of'} a row whose "
+                    "referencing rows a later batch would "
+                    f"{'delete' if write == 'delete' else 'change'} fails with the key's "
+                    "violation, where the statement whole succeeds (the key is checked "
+                    "after it, those rows gone too): run it whole")
         if referencing != table and referencing not in relations:
             continue
         if how == "delete" and (referencing in relations):
@@ -489,27 +505,39 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
                     "it points at (ON DELETE SET NULL or SET DEFAULT, or ON UPDATE), which the "
                     "statement reads: a later batch would read what the batches before it "
                     f"set, so run it whole, or {_FROM_A_SNAPSHOT}")
-    changed_tables = {table} | {referencing for referencing, *_ in actions}
-    for name, trigger, create in tables.triggers_on(table):
-        if not _fires(trigger, write, sets):
-            continue
-        what = f"its {'row' if trigger.row else 'statement'} trigger {name}"
-        seen = _body_tables(create)
-        if seen is None:
-            return (f"{what} runs {trigger.function}(), and lockwise cannot see all that it "
-                    "writes (dynamic SQL, another function, or a body the migrations did not "
-                    "make): it may write what later batches read, so run the statement whole")
-        writes, reads = seen
-        both = sorted(writes & (relations | {table}))
-        if both:
-            return (f"{what} writes {both[0]}, which the statement reads: each batch would "
-                    "read what the triggers of the batches before it wrote, so run the "
-                    "statement whole")
-        both = sorted(reads & changed_tables)
-        if both:
-            return (f"{what} reads {both[0]}, which the batches change: it would read what "
-                    "the batches before it left instead of what the whole statement leaves, "
-                    "so run the statement whole")
+    written = [(referencing, how, changed) for referencing, _, how, changed in actions if how]
+    changed_tables = {table} | {referencing for referencing, *_ in written}
+    for other in sorted(changed_tables - {table}):
+        through = sorted(relations & set(tables.views_over(other)))
+        if through:
+            return (f"it reads the view {through[0]} over {other}, which its foreign keys' "
+                    "actions write: each batch would read what the batches before it left, "
+                    f"so run it whole, or {_FROM_A_SNAPSHOT}")
+    viewed = {v for t in changed_tables for v in tables.views_over(t)}
+    fired = [(table, write, sets)] + list(dict.fromkeys(written))
+    for on, how, changed in fired:
+        for name, trigger, create in tables.triggers_on(on):
+            if not _fires(trigger, how, changed):
+                continue
+            what = f"its {'row' if trigger.row else 'statement'} trigger {name}" + (
+                "" if on == table else f" on {on} (its foreign keys' actions write it)")
+            seen = _body_tables(create)
+            if seen is None:
+                return (f"{what} runs {trigger.function}(), and lockwise cannot see all that "
+                        "it writes (dynamic SQL, another function, or a body the migrations "
+                        "did not make): it may write what later batches read, so run the "
+                        "statement whole")
+            writes, reads = seen
+            both = sorted(writes & (relations | {table}))
+            if both:
+                return (f"{what} writes {both[0]}, which the statement reads: each batch "
+                        "would read what the triggers of the batches before it wrote, so "
+                        "run the statement whole")
+            both = sorted(reads & (changed_tables | viewed))
+            if both:
+                return (f"{what} reads {both[0]}, which the batches change: it would read "
+                        "what the batches before it left instead of what the whole "
+                        "statement leaves, so run the statement whole")
     return None
 
 

@@ -335,7 +335,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     def at(line: int, column: int) -> str:  # in a joined version folder: the file's place
         return position(migration, path, line, column)
 
-    parsed = _parsed(migration, sql_text)
+    parsed = parsed_as_run(migration, sql_text)
     tool = _tool(migration, sql_text)  # (the statements run with the values it puts in)
     problems = [str(p) for p in unrunnable(migration, sql_text, path, parsed)]
     statements = []
@@ -423,25 +423,29 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     return plan
 
 
-def _parsed(migration: Migration, sql_text: str) -> Any:
+def parsed_as_run(migration: Migration, sql_text: str) -> Any:
     """`sql_text` parsed; the migration's own text as its version folder's files, each parsed
-    alone (a down is one file), with the values its tool puts in its placeholders
-    (`parse_with_values`: places and texts stay the file's, `as_sent` gives what runs)."""
+    alone (a down is one file), with the values its tool puts in its placeholders, the up
+    file's and the down's (Flyway's undo file) alike (`parse_with_values`: places and texts
+    stay the file's, `as_sent` gives what runs)."""
     from lockwise.parse.postgres import parse_sql
 
-    if sql_text != migration.up_sql:
-        return parse_sql(sql_text)
-    tool = migration.tool_placeholders
+    tool = _tool(migration, sql_text)
     if tool is None:
-        return parse_by_part(migration, sql_text, parse_sql)
-    from lockwise.parse.templates import parse_with_values
+        parse: Any = parse_sql
+    else:
+        from lockwise.parse.templates import parse_with_values
 
-    return parse_by_part(migration, sql_text, lambda text: parse_with_values(text, tool, None))
+        def parse(text: str) -> Any:
+            return parse_with_values(text, tool, None)
+    return parse_by_part(migration, sql_text, parse) if sql_text == migration.up_sql \
+        else parse(sql_text)
 
 
 def _tool(migration: Migration, sql_text: str) -> ToolPlaceholders | None:
-    """How the tool replaces the placeholders of `sql_text`: the migration's up file's."""
-    return migration.tool_placeholders if sql_text == migration.up_sql else None
+    """How the tool replaces the placeholders of `sql_text` (the migration's up file or its
+    down: Flyway replaces those of its undo files too)."""
+    return migration.tool_placeholders
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +475,7 @@ def unrunnable(migration: Migration, sql_text: str, path: Path | None,
     from lockwise.parse.templates import unrunnable_placeholder
 
     if parsed is None:
-        parsed = _parsed(migration, sql_text)
+        parsed = parsed_as_run(migration, sql_text)
 
     def at(span: Span | tuple[int, int], message: str, kind: str) -> Unrunnable:
         line, column = (span.line, span.column) if isinstance(span, Span) else span
@@ -572,7 +576,7 @@ def lint_text(plan: Plan, parsed_text: str) -> str:
     if not plan.dropped:
         return parsed_text
     text = parsed_text
-    for stmt in _parsed(plan.migration, parsed_text).statements:
+    for stmt in parsed_as_run(plan.migration, parsed_text).statements:
         if stmt.index in plan.dropped:
             text = _blank(text, stmt.span.start_offset, stmt.span.end_offset)
     return text

@@ -184,7 +184,8 @@ def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
 
 
 def _as_sent(statement: Statement, m: Migration) -> Statement:
-    """`statement` of `m`'s up file as its tool sends it (`as_sent`): what the server runs."""
+    """`statement` of `m`'s up or down file as its tool sends it (`as_sent`): what the
+    server runs."""
     if m.tool_placeholders is None:
         return statement
     from dataclasses import replace
@@ -195,9 +196,11 @@ def _as_sent(statement: Statement, m: Migration) -> Statement:
 
 
 def _down_statements(m: Migration) -> list[Statement]:
-    from lockwise.parse.postgres import parse_sql
+    """`m`'s down statements as its tool sends them: with the values it puts in their
+    placeholders (Flyway's undo file), each at its place in the file as written."""
+    from lockwise.executor.plan import parsed_as_run
 
-    return parse_sql(m.down_sql or "").statements
+    return [_as_sent(s, m) for s in parsed_as_run(m, m.down_sql or "").statements]
 
 
 def in_transaction(m: Migration, statements: Sequence[Statement],
