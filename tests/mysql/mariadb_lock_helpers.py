@@ -116,3 +116,58 @@ def waits(mariadb, database: str, sql: str, blocker: str, later: str = "") -> tu
             queued = waits_or_ends(mariadb, database, behind, holder_id,
                                    [holder_id, ddl_id])[0]
     return waited, queued
+
+
+# --- fix-flaky1: a session started while a DDL is in one phase of its work --------------------
+
+def state_of(mariadb, connection: int) -> str | None:
+    """The processlist STATE of `connection` (None once it is gone)."""
+    ran = mariadb.run("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = "
+                      f"{connection}", "mysql")
+    return ran.stdout.strip() if ran.stdout else None
+
+
+def start_in_phase(mariadb, database: str, sql: str, shown: str, phase: frozenset[str]
+                   ) -> tuple[subprocess.Popen, int | None]:
+    """`sql` started in a session of its own, and its connection id once the statement that
+    starts with `shown` is in a STATE of `phase` (None when it was not seen there)."""
+    ddl = client(mariadb, database, sql)
+    deadline = time.monotonic() + PATIENCE
+    while ddl.poll() is None and time.monotonic() < deadline:
+        found = mariadb.run("SELECT ID, STATE FROM information_schema.PROCESSLIST WHERE "
+                            f"DB = '{database}' AND INFO LIKE '{shown}%'", "mysql"
+                            ).stdout.split("\t")
+        if len(found) == 2 and found[1].strip() in phase:
+            return ddl, int(found[0])
+        time.sleep(0.01)
+    return ddl, None
+
+
+def waits_during(mariadb, database: str, sql: str, ddl: int, phase: frozenset[str]
+                 ) -> bool | None:
+    """Whether `sql`, started while session `ddl` is in `phase` (states it goes through once,
+    in one stretch), waits for a lock in that phase. Decided only when conclusive, whatever
+    the machine's speed: True when `sql` is seen waiting and `ddl` is still in the phase after
+    that, False when `sql` has ended and `ddl` is still in the phase after that; None
+    (undecided) when `ddl` leaves the phase first (a session arriving at its final rename
+    legitimately waits for it)."""
+    if state_of(mariadb, ddl) not in phase:
+        return None
+    session = client(mariadb, database, sql)
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            ended = session.poll() is not None
+            waiting = _ids(mariadb, "SELECT ID FROM information_schema.PROCESSLIST WHERE "
+                           f"DB = '{database}' AND ID <> {ddl} AND STATE LIKE 'Waiting for%'")
+            if state_of(mariadb, ddl) not in phase:  # (read last: it held all along)
+                return None
+            if waiting:
+                return True
+            if ended:
+                assert session.returncode == 0, session.stderr.read() if session.stderr else ""
+                return False
+            time.sleep(0.01)
+        pytest.fail(f"{sql} neither waited nor ended within {PATIENCE} s")
+    finally:
+        session.wait(timeout=PATIENCE * 4)
