@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType
 
 from lockwise.core.code_store import CodeStore
+from lockwise.core.types import LockMode
 from lockwise.effects.refused import REFUSAL_FACTS
 from lockwise.rules.model import Rule
 
@@ -229,8 +230,6 @@ def _lock_by_its_shown_name(expected: object) -> object:
     """A `when` value of the `lock` fact with each pg_locks name (`AccessExclusiveLock`) put as
     the fact gives it since fix-small80, by the documentation's name (`ACCESS EXCLUSIVE`): a
     team rule written for the old fact still matches, rather than never again."""
-    from lockwise.core.types import LockMode
-
     shown = {mode.pg_name: mode.sql_name for mode in LockMode}
     if isinstance(expected, list):
         return [shown.get(value, value) if isinstance(value, str) else value
