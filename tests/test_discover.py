@@ -103,6 +103,17 @@ def test_diesel_runs_its_versions_in_text_order(tmp_path: Path) -> None:
     assert [m.id for m in discover(tmp_path)] == ["1_c", "10_b", "9_a"]
 
 
+def test_prisma_runs_its_folders_in_name_order(tmp_path: Path) -> None:
+    """Prisma's list_migrations (schema-engine, migrations_directory.rs) sorts the folders by
+    name as text: a 12-digit `202310122339_b` runs after `20230912150657_a` (papermark's
+    history has both widths), and `20240101_c` after `202401010000_d` (`_` sorts after
+    digits). By number, the shorter version came first, before the table it alters."""
+    for name in ("202310122339_b", "20230912150657_a", "20240101_c", "202401010000_d"):
+        write(tmp_path, {f"{name}/migration.sql": "SELECT 1;\n"})
+    assert [m.path.parent.name for m in discover(tmp_path)] == [
+        "20230912150657_a", "202310122339_b", "202401010000_d", "20240101_c"]
+
+
 @pytest.mark.parametrize(("folders", "read"), [
     # migrations_internals' version_from_string: the folder name up to its first `_`, its
     # `-` removed. The version lockwise shows keeps the dashes; the order is diesel's.

@@ -1876,3 +1876,17 @@ def test_a_join_whose_from_list_cannot_be_printed_never_says_none(monkeypatch) -
     assert "None" not in finding.instead
     assert "WHERE EXISTS (SELECT FROM /* replace: the statement's FROM list, as written */ " \
            "WHERE accounts.org_id = o.id" in finding.instead
+
+
+@pytest.mark.parametrize("kept", ["DROP NOT NULL", "DROP DEFAULT"])
+def test_a_subcommand_kept_beside_set_not_null_is_printed_without_a_space_before_its_semicolon(
+        kept: str) -> None:
+    """papermark's `ALTER COLUMN "dataroomId" DROP NOT NULL, ALTER COLUMN "teamId" SET NOT
+    NULL`: the advice keeps the first subcommand as a statement of its own, which pglast
+    prints with a trailing space after DROP NOT NULL (and DROP DEFAULT, DROP IDENTITY); the
+    line read `... DROP NOT NULL ;`."""
+    (finding,) = [f for f in findings(
+        f"ALTER TABLE accounts ALTER COLUMN note {kept}, ALTER COLUMN email SET NOT NULL;")
+        if f.rule == "set-not-null"]
+    first = finding.instead.splitlines()[0]
+    assert first == f"ALTER TABLE accounts ALTER COLUMN note {kept};", finding.instead

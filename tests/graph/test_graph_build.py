@@ -1637,6 +1637,18 @@ def test_diesel_ambiguous_order_says_which_folder_diesel_runs_first(tmp_path: Pa
     assert [loc.path.rsplit("/", 2)[1] for loc in conflict.locations] == ["10_b", "9_a"]
 
 
+def test_prisma_history_of_two_version_widths_builds_in_prismas_order(
+        tmp_path: Path) -> None:
+    """Prisma runs its folders in name order (text) and knows each by its name: papermark's
+    12-digit `202310122339_NewColumnInLinkTable` runs after `20230912150657_initialize`, which
+    creates the table it alters. No conflict: no missing table, and no order in doubt."""
+    write(tmp_path, {
+        "20230912150657_initialize/migration.sql": 'CREATE TABLE "Link" (id text);\n',
+        "202310122339_NewColumnInLinkTable/migration.sql":
+            'ALTER TABLE "Link" ADD COLUMN "allowDownload" boolean DEFAULT false;\n'})
+    assert build_graph(discover(tmp_path)).conflicts == []
+
+
 def test_dbmate_ambiguous_order_says_which_file_dbmate_runs_first(tmp_path: Path) -> None:
     """dbmate sorts file names as text (pkg/dbmate/db.go, FindMigrations): it runs 10_b.sql
     before 9_a.sql. The conflict says so, not only that some tool may differ."""

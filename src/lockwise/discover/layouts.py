@@ -26,6 +26,7 @@ from lockwise.discover.pop import detect_pop, dialect_in_force, pop_dialect, pop
 from lockwise.discover.properties import flyway_lines, property_entries
 from lockwise.discover.versions import (
     diesel_version,
+    text_key,
     version_folder_runs,
     version_identity,
     version_key,
@@ -627,11 +628,14 @@ def _detect_prisma(directory: Path) -> bool:
 
 
 def _read_prisma(directory: Path) -> list[Migration]:
+    """Each `<version>_<name>/migration.sql`, in Prisma's order: by folder name as text
+    (TEXT_ORDER_LAYOUTS), whatever the version's width."""
     out = []
     for sub in _migration_dirs(directory, "migration.sql"):
         version, name = _split_version(sub.name)
         path = sub / "migration.sql"
-        out.append(_make(version, name, path, read_sql_file(path), "prisma"))
+        out.append(_make(version, name, path, read_sql_file(path), "prisma",
+                         sort_key=text_key(sub.name)))
     return out
 
 

@@ -28,7 +28,9 @@ def version_key(version: str) -> tuple:
 #: src/migration_harness.rs) sorts by version (`version_identity`), a MigrationVersion whose
 #: Ord is its text's (diesel src/migration/mod.rs, derived on a Cow<str>): `10` before `9`.
 #: pop and popx (Ory's) sort by Version, a string, with Go's `<` (popx Migrations.Less).
-TEXT_ORDER_LAYOUTS = frozenset({"dbmate", "diesel", "pop"})
+#: Prisma's list_migrations (schema-engine, migrations_directory.rs) sorts its folders by
+#: name, a str's byte order: `20230912150657_a` before `202310122339_b`.
+TEXT_ORDER_LAYOUTS = frozenset({"dbmate", "diesel", "pop", "prisma"})
 
 
 def text_key(text: str) -> tuple:

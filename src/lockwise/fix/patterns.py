@@ -97,7 +97,9 @@ class Pieces:
 
 
 def _sql(node) -> str:
-    return printed_node(node)
+    # pglast's printer ends DROP NOT NULL, DROP DEFAULT and DROP IDENTITY with a space, which
+    # the `;` after the statement would follow: `... DROP NOT NULL ;`.
+    return printed_node(node).rstrip()
 
 
 def _table_sql(relation) -> str:
