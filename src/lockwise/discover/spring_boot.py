@@ -61,6 +61,15 @@ Read here as the frameworks read them:
   too), `placeholder-replacement`, `placeholder-prefix` and `placeholder-suffix`
   (`FlywayRun.placeholders`); a value that is a YAML number or boolean is its text as
   Spring binds it (fix-layouts25: `1`, `1.1` for `1.10`, `true` for `yes`).
+- fix-layouts26: Micronaut's environment variables over every file
+  (`_micronaut_environment_values`: `FLYWAY_ENABLED`, `FLYWAY_DATASOURCES_<NAME>_<SETTING>`,
+  `LIQUIBASE_DATASOURCES_<NAME>_CHANGE_LOG` / `_ENABLED`, `DATASOURCES_<NAME>_URL` /
+  `_USERNAME`; each `_` a `.` or a `-`, as Micronaut reads a variable); a list given as a
+  placeholder's value binds each item as its own key (`regions.0`, ...) and is noted at its
+  line (`placeholder_lists`); Flyway's built-in placeholders get their values from the
+  run's settings (`_built_ins`: `default-schema`, `schemas`, `table`, `url` and `user`
+  over the data source's); a run the files turn off is noted where (`flyway_turned_off`,
+  `liquibase_turned_off`).
 
 Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
