@@ -386,7 +386,9 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
                          f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
-        if (off := _note_flyway_turned_off(directory)) is not None:
+        from lockwise.discover.spring_boot import turned_off_note
+
+        if (off := turned_off_note(directory, "flyway")) is not None:
             notes.append(off)
         notes.extend(_note_placeholder_lists(directory))
         # every location of the run, each file named from its own location
@@ -1022,27 +1024,6 @@ def flyway_locations(folder: Path) -> list[str] | None:
             return value
     setting = conf_settings(folder, ("flyway.locations",)).get("flyway.locations")
     return None if setting is None else str(resolved(setting, "flyway.locations")).split(",")
-
-
-def _note_flyway_turned_off(directory: Path) -> str | None:
-    """What to say of a Flyway location whose application turns its Flyway run off
-    (fix-layouts26: `spring.flyway.enabled=false`, Micronaut's
-    `flyway.datasources.<name>.enabled` or `flyway.enabled` false): the application
-    applies none of these migrations at start-up. They are linted all the same, with
-    Flyway's own settings (its command line, or the Maven or Gradle plugin, may run them),
-    as a user who keeps the folder expects them checked."""
-    from lockwise.discover.spring_boot import flyway_turned_off
-
-    try:
-        where = flyway_turned_off(directory)
-    except (InputError, OSError):  # (a file the framework refuses is said where it is read)
-        return None
-    if where is None:
-        return None
-    return (f"{directory}: {where}: the application runs no Flyway at start-up, so it "
-            f"applies none of these migrations (linted all the same, with Flyway's own "
-            f"settings, as its command line or build plugin would run them; remove the "
-            f"setting if the application should run them)")
 
 
 def _note_placeholder_lists(directory: Path) -> list[str]:

@@ -672,18 +672,9 @@ def note_turned_off(directory: Path) -> str | None:
     `liquibase.datasources.<name>.enabled: false`): the application applies none of these
     changesets, so they are no history it runs. They are linted all the same (the Liquibase
     command line, or another application, may run them)."""
-    from lockwise.discover.spring_boot import liquibase_turned_off
+    from lockwise.discover.spring_boot import turned_off_note
 
-    try:
-        where = liquibase_turned_off(directory)
-    except (InputError, OSError):  # (a file the framework refuses is said where Flyway's is)
-        return None
-    if where is None:
-        return None
-    return (f"{directory}: {where}: the application runs no Liquibase, so it "
-            f"applies none of these changesets (linted all the same, as "
-            f"the Liquibase command line would run them; remove the setting if the "
-            f"application should run them)")
+    return turned_off_note(directory, "liquibase")
 
 
 def read_liquibase(directory: Path) -> list[Migration]:

@@ -719,6 +719,33 @@ def flyway_turned_off(directory: Path) -> str | None:
     return None
 
 
+#: What a note says of a turned-off tool's folder: what the application then leaves unrun,
+#: and who may run it instead (with what settings).
+_TURNED_OFF = {
+    "flyway": ("Flyway at start-up", "migrations", "with Flyway's own settings, as its "
+               "command line or build plugin would run them"),
+    "liquibase": ("Liquibase", "changesets", "as the Liquibase command line would run them"),
+}
+
+
+def turned_off_note(directory: Path, tool: str) -> str | None:
+    """What to say of the folder `directory` of `tool` (`flyway`, `liquibase`) when its
+    application turns that tool off (`flyway_turned_off`, `liquibase_turned_off`): the
+    application applies none of it, and it is linted all the same, as another runner may
+    run it (fix-layouts26). None when the application runs it, or none is found; a file the
+    framework refuses is said where it is read, not here."""
+    try:
+        where = (flyway_turned_off if tool == "flyway" else liquibase_turned_off)(directory)
+    except (InputError, OSError):
+        return None
+    if where is None:
+        return None
+    runs, items, instead = _TURNED_OFF[tool]
+    return (f"{directory}: {where}: the application runs no {runs}, so it applies none of "
+            f"these {items} (linted all the same, {instead}; remove the setting if the "
+            f"application should run them)")
+
+
 def nearest_classpath_root(directory: Path) -> Path | None:
     """The first folder from `directory` up that holds application files (see
     `_nearest_application`), None when none does."""
