@@ -259,3 +259,25 @@ def test_a_project_root_stays_no_pop_folder(tmp_path: Path) -> None:
                                "cmd/main.go": "package main\n"})
     found = discover_histories(tmp_path / "other", notes=[], dialect="postgresql")
     assert [root.relative_to(tmp_path).as_posix() for root, _ in found] == ["other/a"]
+
+
+def test_lint_takes_the_dialect_of_the_config_for_a_popx_tree(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """fix-layouts26 looked again at an Ory popx tree (14- and 20-digit versions, files
+    shared by every database beside `.postgres.`, `.cockroach.`, `.mysql.`, `.sqlite3.`
+    ones): the dialect of lockwise.toml, as --dialect, picks its files, ups with their
+    downs. (A regression guard: main read it so already.)"""
+    write(tmp_path, {"lockwise.toml": 'dialect = "mysql"\n',
+                     "migrations/20200101000000_a.up.sql": "CREATE TABLE a (id bigint);\n",
+                     "migrations/20200101000000_a.down.sql": "DROP TABLE a;\n",
+                     **{f"migrations/{V2}_i.{db}.{d}.sql": "SELECT 1;\n"
+                        for db in ("postgres", "cockroach", "mysql", "sqlite3")
+                        for d in ("up", "down")}})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "json", "migrations"])
+    report = json.loads(result.stdout)
+    assert [(Path(m["path"]).name, Path(m["down_path"]).name if m.get("down_path") else None)
+            for m in report["migrations"]] == [
+        ("20200101000000_a.up.sql", "20200101000000_a.down.sql"),
+        (f"{V2}_i.mysql.up.sql", f"{V2}_i.mysql.down.sql")]

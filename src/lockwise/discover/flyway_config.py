@@ -697,6 +697,36 @@ def java_text(value: object) -> str | None:
     return None
 
 
+#: Flyway's schema history table when `table` is not set.
+_DEFAULT_TABLE = "flyway_schema_history"
+#: The database a JDBC url names: the path after the host (`jdbc:postgresql://h:5432/shop`).
+_URL_DATABASE = lazy_compile(r"jdbc:[^:/]+(?::[^:/]+)*://[^/]*/([^?;/]+)")
+
+
+def built_in_placeholders(default_schema: object, schemas: object, user: object, url: object,
+                          table: object, working_directory: Path | None) -> dict[str, str]:
+    """The values lint can tell of Flyway's built-in placeholders (Redgate's "Flyway
+    Placeholders Namespace"), by name in lower case, from a run's settings as written
+    (whoever configures it: Flyway's own files, Spring Boot's or Micronaut's):
+    `flyway:defaultSchema` is `defaultSchema`, else the first of `schemas` (a list, or a
+    comma-separated string); `flyway:user`; `flyway:database`, the database of the JDBC
+    `url`; `flyway:table`, else `flyway_schema_history`; `flyway:workingDirectory`. A
+    setting that is no string (unset, unresolved) gives no value: the placeholder keeps its
+    stand-in."""
+    first = schemas[0] if isinstance(schemas, (list, tuple)) and schemas and \
+        isinstance(schemas[0], str) else schemas.split(",")[0].strip() \
+        if isinstance(schemas, str) and schemas.strip() else None
+    match = _URL_DATABASE.match(url) if isinstance(url, str) else None
+    found = {"flyway:defaultschema": default_schema if isinstance(default_schema, str) and
+             default_schema else first,
+             "flyway:user": user if isinstance(user, str) else None,
+             "flyway:database": match.group(1) if match else None,
+             "flyway:table": table if isinstance(table, str) and table else _DEFAULT_TABLE,
+             "flyway:workingdirectory": str(working_directory)
+             if working_directory is not None else None}
+    return {name: text for name, text in found.items() if text}
+
+
 def placeholder_text(setting: Setting, name: str) -> str | None:
     """The value of placeholder `name` that a flyway.toml's `placeholders` table (`setting`)
     gives, as Flyway binds it to its map of strings (`FlywayModel.placeholders`, read by

@@ -387,6 +387,11 @@ def _note_unread(directory: Path, migrations: list[Migration], notes: list[str])
             notes.append(f"{directory}: {', '.join(go)} not linted: Go migrations goose runs "
                          f"in version order with the SQL ones; lockwise reads SQL only")
     elif layout == "flyway":
+        from lockwise.discover.spring_boot import turned_off_note
+
+        if (off := turned_off_note(directory, "flyway")) is not None:
+            notes.append(off)
+        notes.extend(_note_placeholder_lists(directory))
         # every location of the run, each file named from its own location
         walked: set = set()
         below = [(p.relative_to(location).as_posix() if location == directory else str(p), p,
@@ -860,10 +865,6 @@ def _nearest_flyway_settings(directory: Path, keys: tuple[str, ...]) -> dict[str
 _PLACEHOLDER_SETTINGS = ("placeholderReplacement", "placeholderPrefix", "placeholderSuffix",
                          "defaultSchema", "schemas", "user", "table", "url", "placeholders",
                          "placeholders.*")
-#: Flyway's schema history table when `table` is not set.
-_DEFAULT_TABLE = "flyway_schema_history"
-#: The database a JDBC url names: the path after the host (`jdbc:postgresql://h:5432/shop`).
-_URL_DATABASE = lazy_compile(r"jdbc:[^:/]+(?::[^:/]+)*://[^/]*/([^?;/]+)")
 
 
 def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
@@ -879,6 +880,7 @@ def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
     from lockwise.discover.flyway_config import (
         PLACEHOLDERS,
         Setting,
+        built_in_placeholders,
         has_config,
         placeholder_text,
         resolved,
@@ -917,23 +919,11 @@ def _flyway_tool(directory: Path) -> tuple[str, str, bool, dict[str, str]]:
     for key in sorted(found):
         if key.startswith(PLACEHOLDERS) and isinstance(item := value(key), str):
             values[key[len(PLACEHOLDERS):].lower()] = item
-    schemas = value("schemas")
-    first = schemas[0] if isinstance(schemas, list) and schemas else \
-        schemas.split(",")[0].strip() if isinstance(schemas, str) and schemas.strip() else None
-    default_schema = value("defaultSchema")
-    url = value("url")
-    match = _URL_DATABASE.match(url) if isinstance(url, str) else None
-    user, table = value("user"), value("table")
     where = next((folder for folder in (Path(os.path.abspath(directory)),
                                         *Path(os.path.abspath(directory)).parents)
                   if has_config(folder)), None)
-    built_in = {"flyway:defaultschema": default_schema if isinstance(default_schema, str)
-                else first,
-                "flyway:user": user if isinstance(user, str) else None,
-                "flyway:database": match.group(1) if match else None,
-                "flyway:table": table if isinstance(table, str) else _DEFAULT_TABLE,
-                "flyway:workingdirectory": str(where) if where is not None else None}
-    values |= {name: text for name, text in built_in.items() if text is not None}
+    values |= built_in_placeholders(value("defaultSchema"), value("schemas"), value("user"),
+                                    value("url"), value("table"), where)
     prefix, suffix = value("placeholderPrefix"), value("placeholderSuffix")
     return (prefix if isinstance(prefix, str) and prefix else "${",
             suffix if isinstance(suffix, str) and suffix else "}",
@@ -1038,6 +1028,18 @@ def flyway_locations(folder: Path) -> list[str] | None:
             return value
     setting = conf_settings(folder, ("flyway.locations",)).get("flyway.locations")
     return None if setting is None else str(resolved(setting, "flyway.locations")).split(",")
+
+
+def _note_placeholder_lists(directory: Path) -> list[str]:
+    """What to say of the lists given as placeholders' values in the application's run of
+    the location `directory` (`spring_boot.placeholder_lists`)."""
+    from lockwise.discover.spring_boot import placeholder_lists
+
+    try:
+        run = _flyway_run(directory)[0]
+        return placeholder_lists(run) if run is not None and run.config is None else []
+    except (InputError, OSError):  # (a file the framework refuses is said where it is read)
+        return []
 
 
 def _flyway_run(directory: Path) -> tuple[FlywayRun | None, list[Path]]:

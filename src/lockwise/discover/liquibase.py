@@ -667,22 +667,14 @@ def note_above(directory: Path) -> str | None:
 
 
 def note_turned_off(directory: Path) -> str | None:
-    """What to say of a Liquibase folder whose Spring Boot application turns Liquibase off
-    (`spring.liquibase.enabled=false`): the application applies none of these changesets,
-    so they are no history it runs. They are linted all the same (the Liquibase command line,
-    or another application, may run them)."""
-    from lockwise.discover.spring_boot import liquibase_turned_off
+    """What to say of a Liquibase folder whose application turns Liquibase off (Spring
+    Boot's `spring.liquibase.enabled=false`, Micronaut's
+    `liquibase.datasources.<name>.enabled: false`): the application applies none of these
+    changesets, so they are no history it runs. They are linted all the same (the Liquibase
+    command line, or another application, may run them)."""
+    from lockwise.discover.spring_boot import turned_off_note
 
-    try:
-        root = liquibase_turned_off(directory)
-    except (InputError, OSError):  # (a file the framework refuses is said where Flyway's is)
-        return None
-    if root is None:
-        return None
-    return (f"{directory}: spring.liquibase.enabled is false in the application files of "
-            f"{root}: Spring Boot runs no Liquibase, so it applies none of these changesets "
-            f"(linted all the same, as the Liquibase command line would run them; remove "
-            f"the property if the application should run them)")
+    return turned_off_note(directory, "liquibase")
 
 
 def read_liquibase(directory: Path) -> list[Migration]:

@@ -61,6 +61,15 @@ Read here as the frameworks read them:
   too), `placeholder-replacement`, `placeholder-prefix` and `placeholder-suffix`
   (`FlywayRun.placeholders`); a value that is a YAML number or boolean is its text as
   Spring binds it (fix-layouts25: `1`, `1.1` for `1.10`, `true` for `yes`).
+- fix-layouts26: Micronaut's environment variables over every file
+  (`_micronaut_environment_values`: `FLYWAY_ENABLED`, `FLYWAY_DATASOURCES_<NAME>_<SETTING>`,
+  `LIQUIBASE_DATASOURCES_<NAME>_CHANGE_LOG` / `_ENABLED`, `DATASOURCES_<NAME>_URL` /
+  `_USERNAME`; each `_` a `.` or a `-`, as Micronaut reads a variable); a list given as a
+  placeholder's value binds each item as its own key (`regions.0`, ...) and is noted at its
+  line (`placeholder_lists`); Flyway's built-in placeholders get their values from the
+  run's settings (`_built_ins`: `default-schema`, `schemas`, `table`, `url` and `user`
+  over the data source's); a run the files turn off is noted where (`flyway_turned_off`,
+  `liquibase_turned_off`).
 
 Locations (`location_folders`): `classpath:` (or no prefix) names a folder below the
 classpath root, `filesystem:` one relative to the project's folder (the one that holds `src/`,
@@ -144,7 +153,8 @@ _NOT_IN_PROFILE_DOCUMENTS = (_ACTIVE_PROFILES, _INCLUDE_PROFILES, _DEFAULT_PROFI
 #: the legacy name Spring's SystemEnvironmentPropertyMapper also looks for.
 _DASHED = {"executeintransaction": "execute_in_transaction", "initsqls": "init_sqls",
            "changelog": "change_log", _REPLACEMENT: "placeholder_replacement",
-           _PREFIX: "placeholder_prefix", _SUFFIX: "placeholder_suffix"}
+           _PREFIX: "placeholder_prefix", _SUFFIX: "placeholder_suffix",
+           "defaultschema": "default_schema"}
 #: Spring Boot's `spring.liquibase.change-log` as relaxed binding reads it, and its default.
 _CHANGE_LOG: Name = ("spring", "liquibase", "changelog")
 #: Micronaut's master changelog of each data source (`liquibase.datasources.<name>.change-log`).
@@ -157,17 +167,42 @@ _LIQUIBASE_ENABLED: Name = ("spring", "liquibase", "enabled")
 _DATASOURCE_URL: Name = ("spring", "datasource", "url")
 _TOOL_URLS: dict[str, Name] = {"flyway": _SPRING + ("url",),
                                "liquibase": ("spring", "liquibase", "url")}
+#: A run's settings that Flyway's built-in placeholders read (fix-layouts26), below its
+#: prefix: `default-schema`, `schemas`, `table`, and its own connection's `url` and `user`.
+_BUILT_IN_SETTINGS = ("defaultschema", "schemas", "table", "url", "user")
+#: The data source a run connects with when it sets no url or user of its own: Spring
+#: Boot's `spring.datasource.*`, Micronaut's `datasources.<name>.*` (Micronaut Flyway runs
+#: on the data source of its name).
+_DATASOURCE_USER: Name = ("spring", "datasource", "username")
+_MICRONAUT_DATASOURCES: Name = ("datasources",)
+#: Micronaut's settings read from its environment variables (fix-layouts26), by the words of
+#: a variable's name after the data source's: a data source's Flyway run's
+#: (`FLYWAY_DATASOURCES_DEFAULT_EXECUTE_IN_TRANSACTION`), its Liquibase run's, its own.
+_MICRONAUT_VARIABLES: dict[Name, dict[tuple[str, ...], str]] = {
+    _MICRONAUT: {("locations",): _LOCATIONS, ("enabled",): "enabled", ("mixed",): "mixed",
+                 ("execute", "in", "transaction"): "executeintransaction",
+                 ("init", "sql"): _MICRONAUT_INIT_SQL,
+                 ("placeholder", "replacement"): _REPLACEMENT,
+                 ("placeholder", "prefix"): _PREFIX, ("placeholder", "suffix"): _SUFFIX,
+                 **{tuple(words.split("_")): key for key, words in (
+                     ("defaultschema", "default_schema"), ("schemas", "schemas"),
+                     ("table", "table"), ("url", "url"), ("user", "user"))}},
+    _MICRONAUT_LIQUIBASE: {("change", "log"): "changelog", ("enabled",): "enabled"},
+    _MICRONAUT_DATASOURCES: {("url",): "url", ("username",): "username"},
+}
 
 
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
     *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS,
-                                  _REPLACEMENT, _PREFIX, _SUFFIX)
+                                  _REPLACEMENT, _PREFIX, _SUFFIX, *_BUILT_IN_SETTINGS)
       for prefix in (_SPRING, _SPRING_1)),
     *(name + ("*",) for name in _MAPS),
     # any property of a data source's says Micronaut runs Flyway for it
     _MICRONAUT + ("*", "*"), _MICRONAUT_ENABLED, *_CONDITIONS, _CHANGE_LOG,
-    _MICRONAUT_LIQUIBASE + ("*", "changelog"), _LIQUIBASE_ENABLED, _ACTIVE_PROFILES,
+    _MICRONAUT_LIQUIBASE + ("*", "changelog"), _MICRONAUT_LIQUIBASE + ("*", "enabled"),
+    _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DATASOURCE_USER,
+    *(_MICRONAUT_DATASOURCES + ("*", key) for key in ("url", "username")),
     _DEFAULT_PROFILES, _INCLUDE_PROFILES,
     _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values())
 
@@ -246,6 +281,7 @@ def application_runs(folder: Path) -> list[FlywayRun] | None:
                 for source in sources]
     for run in runs:
         run.root = folder
+        run.placeholders[3].update(_built_ins(values, run, folder))
     return runs
 
 
@@ -273,7 +309,8 @@ def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path | None, i
     if not files and not profiled:
         return None
     values: dict[Name, tuple[Value, Path | None, int]] = {
-        name: (value, None, 0) for name, value in _environment_values().items()}
+        name: (value, None, 0) for name, value in
+        (_environment_values() | _micronaut_environment_values()).items()}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
         for name, (value, document) in _active_values(documents, active, path,
@@ -299,9 +336,7 @@ def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | N
     for name in (_TOOL_URLS[tool], _DATASOURCE_URL):
         if name not in found or not isinstance(url := found[name][0], str):
             continue
-        path, document = found[name][1], found[name][2]
-        where = f"the environment variable {_given_variable(name)}" if path is None else \
-            f"{'.'.join(name)} at {path}:{_property_line(path, document, name)}"
+        where = _setting_place(found, name)
         database = url_database(url)
         return None if database is None else (database, where)
     return None
@@ -395,6 +430,97 @@ def _environment_values() -> dict[Name, Value]:
             items.append(item)
         if items:
             out[name] = tuple(items)
+    return out
+
+
+def _micronaut_environment_values() -> dict[Name, Value]:
+    """The Micronaut properties read here that the environment lockwise runs in sets
+    (fix-layouts26), over every application file, as Micronaut's environment property
+    source reads a variable (its guide's "Property Value Binding"): the name in lower case,
+    each `_` a `.` or a `-`. `FLYWAY_ENABLED`, and a data source's settings
+    (`FLYWAY_DATASOURCES_<NAME>_<SETTING>`, `LIQUIBASE_DATASOURCES_<NAME>_CHANGE_LOG` or
+    `_ENABLED`, `DATASOURCES_<NAME>_URL` or `_USERNAME`): the data source's name is the
+    words before the first that spell a setting (joined as relaxed binding compares
+    names). A placeholder's (`FLYWAY_DATASOURCES_DEFAULT_PLACEHOLDERS_MY_SCHEMA`) sets each
+    key its words may spell (`my.schema`, `my-schema`). A list (`locations`) is a
+    comma-separated value. Set them for lint as for the application."""
+    out: dict[Name, Value] = {}
+    for variable, given in os.environ.items():
+        words = variable.lower().split("_")
+        if "" in words:
+            continue
+        if words == ["flyway", "enabled"]:
+            out[_MICRONAUT_ENABLED] = given
+            continue
+        for head, settings in _MICRONAUT_VARIABLES.items():
+            if tuple(words[:len(head)]) == head:
+                out |= dict.fromkeys(_micronaut_names(head, words[len(head):], settings),
+                                     given)
+                break
+    return out
+
+
+def _micronaut_names(head: Name, words: list[str], settings: dict[tuple[str, ...], str]
+                     ) -> list[Name]:
+    """The properties below `head` that a Micronaut variable whose name's other words are
+    `words` sets (`_micronaut_environment_values`): none when they spell no setting read."""
+    for at in range(1, len(words)):
+        source, rest = "".join(words[:at]), tuple(words[at:])
+        if rest in settings:
+            return [head + (source, settings[rest])]
+        if head == _MICRONAUT and rest[0] == _PLACEHOLDERS and 1 < len(rest) <= 8:
+            # each `_` of the key a `.` or a `-`, as Micronaut generates them
+            keys: list[Name] = [(rest[1],)]
+            for word in rest[2:]:
+                keys = [option for key in keys for option in (
+                    key + (word,), key[:-1] + (f"{key[-1]}-{word}",))]
+            return [head + (source, _PLACEHOLDERS) + key for key in keys]
+    return []
+
+
+def _setting_place(found: dict[Name, tuple[Value, Path | None, int]], name: Name,
+                   said: str = "") -> str:
+    """Where the property `name` of `found` (`_application_sources`) is set, as a message
+    says it: `<name>[ <said>] at <file>:<line>`, or `the environment variable <variable>[
+    <said>]`."""
+    _, path, document = found[name]
+    said = f" {said}" if said else ""
+    if path is not None:
+        return f"{'.'.join(name)}{said} at {path}:{_property_line(path, document, name)}"
+    variable = _given_variable(name) if name[0] == "spring" else "_".join(name).upper()
+    return f"the environment variable {variable}{said}"
+
+
+def placeholder_lists(run: FlywayRun) -> list[str]:
+    """What to say of each list the application files give as a placeholder's value in the
+    application's `run` (fix-layouts26: `placeholders: {regions: [eu, us]}`, or
+    `placeholders.regions[0]=eu`): Spring Boot binds a map of strings from its items, each
+    its own key (`regions.0`, `regions.1`), and `${regions}` has no value (Flyway stops at
+    it). Said at the file and line of the list's key; Micronaut's run is read the same way
+    (how Micronaut binds a list to a map of strings is not checked)."""
+    found = _application_sources(run.root) if run.root is not None else None
+    if not found:
+        return []
+    start = (*run.name.split("."), _PLACEHOLDERS)
+    lists: dict[Name, list[Name]] = {}
+    for name in found:
+        if len(name) > len(start) + 1 and name[:len(start)] == start and \
+                name[-1].isdecimal() and name[:-1] not in found and found[name][1] is not None:
+            lists.setdefault(name[:-1], []).append(name)
+    out = []
+    for key, items in lists.items():
+        _, path, document = found[items[0]]
+        assert path is not None
+        shown = ".".join(key[len(start):])
+        keys = ", ".join("${" + ".".join(name[len(start):]) + "}"
+                         for name in sorted(items, key=lambda n: int(n[-1]))[:3])
+        binds = "Spring Boot binds each item as a placeholder of its own" if \
+            start[:2] != _MICRONAUT else "lockwise reads each item as a placeholder of its " \
+            "own, as Spring Boot binds them (Micronaut's binding of it is not checked)"
+        out.append(f"{path}:{_property_line(path, document, key)}: {'.'.join(key)} is a list: "
+                   f"{binds} ({keys}), and ${{{shown}}} has no value (Flyway stops at it): "
+                   f"give it one string (items joined with commas, if the migration wants "
+                   f"them so)")
     return out
 
 
@@ -542,14 +668,82 @@ def _resource_path(named: str, candidate: Path) -> Path | None:
     return None
 
 
-def liquibase_turned_off(directory: Path) -> Path | None:
-    """The classpath root nearest above `directory` (itself included) whose application
-    files set `spring.liquibase.enabled` to false: Spring Boot then runs no Liquibase for
-    that application, whatever its changelogs hold. None where they leave it on."""
-    found = _nearest_application(directory)
-    if found is None or _boolean(found[1].get(_LIQUIBASE_ENABLED)) is not False:
+def liquibase_turned_off(directory: Path) -> str | None:
+    """Where the application files of the classpath root nearest above `directory` (itself
+    included) turn Liquibase off, as a message says it (`_setting_place`): Spring Boot's
+    `spring.liquibase.enabled` false, or (fix-layouts26) Micronaut's
+    `liquibase.datasources.<name>.enabled` false for every data source it names (its
+    environment's variables too): the application then runs none of its changelogs. None
+    where they leave it on."""
+    found = _nearest_sources(directory)
+    if found is None:
         return None
-    return found[0]
+    values = found[1]
+    sources = sorted({name[2] for name in values
+                      if len(name) == 4 and name[:2] == _MICRONAUT_LIQUIBASE})
+    off = [_MICRONAUT_LIQUIBASE + (source, "enabled") for source in sources]
+    if sources and all(_boolean(values.get(name, (None,))[0]) is False for name in off):
+        return "; ".join(_setting_place(values, name, "is false") for name in off)
+    if not sources and _boolean(values.get(_LIQUIBASE_ENABLED, (None,))[0]) is False:
+        return _setting_place(values, _LIQUIBASE_ENABLED, "is false")
+    return None
+
+
+def flyway_turned_off(directory: Path) -> str | None:
+    """Where the application whose Flyway run would read the location `directory` turns
+    that run off (fix-layouts26), as a message says it (`_setting_place`): Spring Boot's
+    `spring.flyway.enabled` false, Micronaut's `flyway.datasources.<name>.enabled` or
+    `flyway.enabled` false. The nearest classpath root above `directory` decides, as
+    `application_run` reads it; None when its enabled runs read `directory`, when none of
+    its runs would, or when Flyway's own config files are met first."""
+    folder = Path(os.path.abspath(directory))
+    for candidate in folder.parents:
+        runs = application_runs(candidate)
+        if runs is not None:
+            if _claim(runs, candidate, directory, fallback=True) is not None:
+                return None
+            off = [run for run in runs if not run.enabled]
+            for run in off:
+                run.enabled = True  # (as it would run: these runs are this call's own)
+            claim = _claim(off, candidate, directory, fallback=True)
+            found = _application_sources(candidate)
+            if claim is None or found is None:
+                return None
+            prefix = tuple(claim[0].name.split("."))
+            named = prefix + ("enabled",)
+            if _boolean(found.get(named, (None,))[0]) is not False:
+                named = _MICRONAUT_ENABLED
+            return _setting_place(found, named, "is false")
+        if has_config(candidate):
+            return None
+    return None
+
+
+#: What a note says of a turned-off tool's folder: what the application then leaves unrun,
+#: and who may run it instead (with what settings).
+_TURNED_OFF = {
+    "flyway": ("Flyway at start-up", "migrations", "with Flyway's own settings, as its "
+               "command line or build plugin would run them"),
+    "liquibase": ("Liquibase", "changesets", "as the Liquibase command line would run them"),
+}
+
+
+def turned_off_note(directory: Path, tool: str) -> str | None:
+    """What to say of the folder `directory` of `tool` (`flyway`, `liquibase`) when its
+    application turns that tool off (`flyway_turned_off`, `liquibase_turned_off`): the
+    application applies none of it, and it is linted all the same, as another runner may
+    run it (fix-layouts26). None when the application runs it, or none is found; a file the
+    framework refuses is said where it is read, not here."""
+    try:
+        where = (flyway_turned_off if tool == "flyway" else liquibase_turned_off)(directory)
+    except (InputError, OSError):
+        return None
+    if where is None:
+        return None
+    runs, items, instead = _TURNED_OFF[tool]
+    return (f"{directory}: {where}: the application runs no {runs}, so it applies none of "
+            f"these {items} (linted all the same, {instead}; remove the setting if the "
+            f"application should run them)")
 
 
 def nearest_classpath_root(directory: Path) -> Path | None:
@@ -562,11 +756,19 @@ def nearest_classpath_root(directory: Path) -> Path | None:
 def _nearest_application(directory: Path) -> tuple[Path, dict[Name, Value]] | None:
     """The first folder from `directory` up that holds application files (the classpath root
     of the application whose resources `directory` is among), and what they set."""
+    found = _nearest_sources(directory)
+    return None if found is None else \
+        (found[0], {name: value for name, (value, _, _) in found[1].items()})
+
+
+def _nearest_sources(directory: Path
+                     ) -> tuple[Path, dict[Name, tuple[Value, Path | None, int]]] | None:
+    """`_nearest_application`, each value with where it is set (`_application_sources`)."""
     folder = Path(os.path.abspath(directory))
     for candidate in (folder, *folder.parents):
-        values = _application_values(candidate)
-        if values is not None:
-            return candidate, values
+        found = _application_sources(candidate)
+        if found is not None:
+            return candidate, found
     return None
 
 
@@ -587,6 +789,30 @@ def _run(values: dict[Name, Value], prefix: Name, init_sql: str, enabled: bool) 
         item for item in _list(locations) if item), settings, on)
     run.placeholders = _placeholders(values, prefix)
     return run
+
+
+def _built_ins(values: dict[Name, Value], run: FlywayRun, root: Path) -> dict[str, str]:
+    """The values of Flyway's built-in placeholders lint can tell for the application's
+    `run` (fix-layouts26), read from its own settings as Flyway's are
+    (`flyway_config.built_in_placeholders`): its `default-schema` and `schemas`, its
+    `table`, its own `url` and `user` over its data source's (`spring.datasource.url` and
+    `.username`; Micronaut's `datasources.<name>.url` and `.username`), and the folder the
+    application runs in (`_project_folder` of the classpath `root`) as the working
+    directory."""
+    from lockwise.discover.flyway_config import built_in_placeholders
+
+    prefix = tuple(run.name.split("."))
+    if prefix[:2] == _MICRONAUT:
+        url_name, user_name = (_MICRONAUT_DATASOURCES + prefix[2:] + (key,)
+                               for key in ("url", "username"))
+    else:
+        url_name, user_name = _DATASOURCE_URL, _DATASOURCE_USER
+    schemas = values.get(prefix + ("schemas",))
+    return built_in_placeholders(
+        values.get(prefix + ("defaultschema",)), _list(schemas) if schemas else None,
+        values.get(prefix + ("user",), values.get(user_name)),
+        values.get(prefix + ("url",), values.get(url_name)),
+        values.get(prefix + ("table",)), _project_folder(root))
 
 
 def _placeholders(values: dict[Name, Value], prefix: Name
@@ -822,6 +1048,12 @@ def _yaml_entries(node: yaml.Node | None, prefix: Name) -> Iterator[tuple[Name, 
                 # only towards a name read here, each key a step (no alias loops)
                 if len(name) > len(prefix) and (_towards(name) or _read(name)):
                     yield from _yaml_entries(value, name)
+    elif isinstance(node, yaml.SequenceNode) and _in_map(prefix[:-1]):
+        # a list as a map's value: Spring Boot's loader flattens it to `key[0]`, `key[1]`,
+        # ... and binding a map of strings makes each its own key, `key.0`, `key.1`
+        # (MapBinder's key name joins the name's elements with `.`): no value for `key`
+        for index, item in enumerate(node.value):
+            yield from _yaml_entries(item, prefix + (str(index),))
     elif isinstance(node, yaml.SequenceNode) and _read(prefix):
         for index, item in enumerate(node.value):
             yield prefix + (f"[{index}]",), _yaml_scalar(item)
