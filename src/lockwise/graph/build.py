@@ -106,6 +106,10 @@ _T = TypeVar("_T")
 _down = bound_on_use(globals(), "_down", "lockwise.graph.down")
 _reach = bound_on_use(globals(), "_reach", "lockwise.catalog.reach")
 _postgres = bound_on_use(globals(), "_postgres", "lockwise.effects.postgres")
+# (and those of what each statement of the history may be checked for: what a drop leaves
+# behind, the functions PostgreSQL has)
+_dependents = bound_on_use(globals(), "_dependents", "lockwise.effects.dependents")
+_volatility = bound_on_use(globals(), "_volatility", "lockwise.effects.volatility")
 
 #: What a DROP ... CASCADE takes along, as `_Builder._cascaded_uses` tells it: what it is,
 #: what becomes of what holds it, its key, where it was made, whether it is back, and how to
@@ -543,9 +547,7 @@ def _may_drop_anything(tree: dict, effect: Effect) -> bool:
     if kind in _DROPS_ANYTHING or kind == "DropStmt" and body.get("removeType") in _DROPS_WITH \
             or any(a.kind == "other" for a in effect.actions):
         return True
-    from lockwise.effects.volatility import builtin_functions
-
-    builtin = builtin_functions()
+    builtin = _volatility.builtin_functions()
     for node_kind, node in walk(tree):
         if node.get("behavior") == "DROP_CASCADE":
             return True
@@ -1343,7 +1345,7 @@ class _Builder:
         kind, _, name = target.partition(":")
         if kind != "column":
             return []
-        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
+        ROUTINE_DEPENDENT_KINDS = _dependents.ROUTINE_DEPENDENT_KINDS
 
         table, column = name.rsplit(".", 1)
         # (filed as `{kind}:{call}`, which `_drop_first_sql` drops by name)
@@ -1481,7 +1483,7 @@ class _Builder:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
         data (`kind`: what they are called); `views_first`: each one's step drops the views
         reading it first (`views_first_sql`), as a refused drop's steps must."""
-        from lockwise.effects.dependents import drop_first_sql, views_first_sql
+        drop_first_sql, views_first_sql = _dependents.drop_first_sql, _dependents.views_first_sql
 
         at = self.created_at.get
         return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
@@ -1601,7 +1603,7 @@ class _Builder:
         what it drops (each case checked on the server: tests/graph/test_graph_build.py), with
         the statement that drops each user by name first where there is one (checked too:
         tests/graph/test_cascade_drops_graph.py)."""
-        from lockwise.effects.dependents import drop_first_step
+        drop_first_step = _dependents.drop_first_step
 
         kind, body = unwrap(tree)
         if kind != "DropStmt":
@@ -1633,7 +1635,8 @@ class _Builder:
         """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`), other
         than the relations the statement drops too (`dropped`), each with the statement that
         drops it by name first where there is one."""
-        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+        ROUTINE_DEPENDENT_KINDS = _dependents.ROUTINE_DEPENDENT_KINDS
+        drop_first_sql = _dependents.drop_first_sql
 
         catalog, at = self.catalog, self.created_at.get
 
@@ -1839,7 +1842,7 @@ class _Builder:
         server refuses to drop it without CASCADE while they exist (checked on 18.6)."""
         catalog, at = self.catalog, self.created_at.get
         gone = relations | dropped
-        from lockwise.effects.dependents import drop_first_sql
+        drop_first_sql = _dependents.drop_first_sql
 
         users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
                        "still names it", at(f"rule:{t.name}.{rule}") or at(f"table:{t.name}"),
@@ -2316,7 +2319,8 @@ class _Builder:
             self.downs_of is None or named_in(m, self.downs_of))
 
     def _check_down(self, key: str, m: Migration, check: _DownCheck) -> None:
-        from lockwise.graph.down import differences, fork, scope, signature
+        differences, fork, scope, signature = \
+            _down.differences, _down.fork, _down.scope, _down.signature
 
         self.graph.downs_checked += 1
         parsed, names, removed = check.parsed, check.names, check.removed
@@ -2358,11 +2362,9 @@ class _Builder:
         session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
-        from lockwise.catalog import reach
-
         read_later = [session is not None] * len(trees)
         for i in range(len(trees) - 2, -1, -1):
-            read_later[i] = read_later[i + 1] or reach.reads_view_reads(trees[i + 1])
+            read_later[i] = read_later[i + 1] or _reach.reads_view_reads(trees[i + 1])
         refused = False
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
