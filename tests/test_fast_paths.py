@@ -242,6 +242,73 @@ def test_a_table_taken_out_of_a_fork_and_put_back_is_copied() -> None:
     assert original.columns and catalog.tables["public.c"] is original
 
 
+def test_a_fork_with_no_table_pending_reads_as_a_dict() -> None:
+    """Once no table of a fork is pending (each cloned, popped or replaced), its reads are
+    the dict's own, no call of a Python method: a down's replay and its judged effects ask
+    the fork for tables some 27,000 times on lemmy+documenso. What it holds and copies
+    stays as before: a table popped while pending and put back is still copied."""
+    from lockwise.graph.down import ForkedTables
+
+    catalog = _catalog(WIDE)
+    rolled = fork(catalog, {"public.b", "public.c"}, {"b", "c"}, renames=False)
+    tables = rolled.tables
+    assert isinstance(tables, ForkedTables) and type(tables).get is not dict.get
+    with tables.read_only():  # read by an effect: shared, still pending
+        assert tables["public.b"] is catalog.tables["public.b"]
+    assert type(tables).__getitem__ is not dict.__getitem__
+    assert tables.get("public.b") is not catalog.tables["public.b"]  # cloned: owned
+    assert type(tables).get is not dict.get  # public.c still pending
+    taken = tables.pop("public.c")
+    assert taken is catalog.tables["public.c"]
+    assert isinstance(tables, ForkedTables)
+    for read in ("__getitem__", "get", "setdefault", "pop"):
+        assert getattr(type(tables), read) is getattr(dict, read), read
+    tables["public.c"] = taken  # put back: copied all the same
+    assert tables["public.c"] == taken and tables["public.c"] is not taken
+    assert tables.owned == {"public.b", "public.c"}
+    # A fork with nothing pending from the start reads as a dict at once.
+    assert type(fork(catalog, set(), set(), renames=False).tables).get is dict.get
+
+
+def _imports_in_graph(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modules the graph's own code (graph/build.py, graph/down.py) imports from now on
+    by an import statement (`__import__`): one that runs in a function runs at each call."""
+    import builtins
+
+    real, names = builtins.__import__, []
+
+    def counted(name: str, globals: dict | None = None, *args: object,  # noqa: A002
+                **kwargs: object) -> object:
+        if (globals or {}).get("__name__") in ("lockwise.graph.build", "lockwise.graph.down"):
+            names.append(name)
+        return real(name, globals, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", counted)
+    return names
+
+
+def test_a_down_check_imports_nothing_per_statement(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The statements of a down, each judged for a refusal (a DROP) and replayed, run no
+    import statement of the graph's: a down of 12 statements imports what a down of one
+    does (main imported five or six modules for each: the effect model, `graph.down`,
+    `catalog.reach`, `lint` for the rules, the refusal facts)."""
+    from lockwise.graph.build import build_graph
+
+    counts = []
+    for n in (1, 12):
+        up = "".join(f"CREATE TABLE t{i} (id bigint);\n" for i in range(n))
+        down = "".join(f"DROP TABLE t{i};\n" for i in range(n))
+        migrations = _history(tmp_path / str(n), up, down)
+        build_graph(migrations, downs_of=["2_change"])  # (what is imported once, imported)
+        imports = _imports_in_graph(monkeypatch)
+        graph = build_graph(migrations, downs_of=["2_change"])
+        assert [c.kind for c in graph.conflicts] == []
+        counts.append(len(imports))
+        monkeypatch.undo()
+    assert counts[0] == counts[1]
+
+
 #: (a down run right after its up, the tables its check copies, the conflict it gets): the
 #: down's statements judged for a refusal read the fork (its effect) without copying a table;
 #: only the replay's changes copy one.

@@ -47,6 +47,7 @@ from lockwise.catalog.replay import (
     schema_callers,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
+from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement, ToolPlaceholders
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
@@ -73,7 +74,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.effects.refused import refusal
+from lockwise.effects.refused import refusal, statement_refusal
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, gone_routines
 from lockwise.graph.model import (
@@ -97,6 +98,18 @@ from lockwise.parse.quoting import object_key_sql as _shown
 from lockwise.parse.quoting import object_sql, quote_ident, quote_qualified
 
 _T = TypeVar("_T")
+
+# Imported at the first name read of each (`bound_on_use`), not by an import statement in the
+# functions that use them: those run for each statement a down check judges or replays (an
+# import statement there was about 1% of the graph's side on lemmy+documenso), and a history
+# without downs needs neither `down` nor `reach`.
+_down = bound_on_use(globals(), "_down", "lockwise.graph.down")
+_reach = bound_on_use(globals(), "_reach", "lockwise.catalog.reach")
+_postgres = bound_on_use(globals(), "_postgres", "lockwise.effects.postgres")
+# (and those of what each statement of the history may be checked for: what a drop leaves
+# behind, the functions PostgreSQL has)
+_dependents = bound_on_use(globals(), "_dependents", "lockwise.effects.dependents")
+_volatility = bound_on_use(globals(), "_volatility", "lockwise.effects.volatility")
 
 #: What a DROP ... CASCADE takes along, as `_Builder._cascaded_uses` tells it: what it is,
 #: what becomes of what holds it, its key, where it was made, whether it is back, and how to
@@ -534,9 +547,7 @@ def _may_drop_anything(tree: dict, effect: Effect) -> bool:
     if kind in _DROPS_ANYTHING or kind == "DropStmt" and body.get("removeType") in _DROPS_WITH \
             or any(a.kind == "other" for a in effect.actions):
         return True
-    from lockwise.effects.volatility import builtin_functions
-
-    builtin = builtin_functions()
+    builtin = _volatility.builtin_functions()
     for node_kind, node in walk(tree):
         if node.get("behavior") == "DROP_CASCADE":
             return True
@@ -1334,7 +1345,7 @@ class _Builder:
         kind, _, name = target.partition(":")
         if kind != "column":
             return []
-        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS
+        ROUTINE_DEPENDENT_KINDS = _dependents.ROUTINE_DEPENDENT_KINDS
 
         table, column = name.rsplit(".", 1)
         # (filed as `{kind}:{call}`, which `_drop_first_sql` drops by name)
@@ -1472,7 +1483,7 @@ class _Builder:
         """What `_cascaded_uses` says of the (table, column) pairs a CASCADE drops with their
         data (`kind`: what they are called); `views_first`: each one's step drops the views
         reading it first (`views_first_sql`), as a refused drop's steps must."""
-        from lockwise.effects.dependents import drop_first_sql, views_first_sql
+        drop_first_sql, views_first_sql = _dependents.drop_first_sql, _dependents.views_first_sql
 
         at = self.created_at.get
         return [(f"{kind} {object_sql('column', f'{t}.{c}')} and its data", "",
@@ -1592,7 +1603,7 @@ class _Builder:
         what it drops (each case checked on the server: tests/graph/test_graph_build.py), with
         the statement that drops each user by name first where there is one (checked too:
         tests/graph/test_cascade_drops_graph.py)."""
-        from lockwise.effects.dependents import drop_first_step
+        drop_first_step = _dependents.drop_first_step
 
         kind, body = unwrap(tree)
         if kind != "DropStmt":
@@ -1624,7 +1635,8 @@ class _Builder:
         """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`), other
         than the relations the statement drops too (`dropped`), each with the statement that
         drops it by name first where there is one."""
-        from lockwise.effects.dependents import ROUTINE_DEPENDENT_KINDS, drop_first_sql
+        ROUTINE_DEPENDENT_KINDS = _dependents.ROUTINE_DEPENDENT_KINDS
+        drop_first_sql = _dependents.drop_first_sql
 
         catalog, at = self.catalog, self.created_at.get
 
@@ -1830,7 +1842,7 @@ class _Builder:
         server refuses to drop it without CASCADE while they exist (checked on 18.6)."""
         catalog, at = self.catalog, self.created_at.get
         gone = relations | dropped
-        from lockwise.effects.dependents import drop_first_sql
+        drop_first_sql = _dependents.drop_first_sql
 
         users = [_User(f"rule {quote_ident(rule)} on {quote_qualified(t.name)}",
                        "still names it", at(f"rule:{t.name}.{rule}") or at(f"table:{t.name}"),
@@ -2307,7 +2319,8 @@ class _Builder:
             self.downs_of is None or named_in(m, self.downs_of))
 
     def _check_down(self, key: str, m: Migration, check: _DownCheck) -> None:
-        from lockwise.graph.down import differences, fork, scope, signature
+        differences, fork, scope, signature = \
+            _down.differences, _down.fork, _down.scope, _down.signature
 
         self.graph.downs_checked += 1
         parsed, names, removed = check.parsed, check.names, check.removed
@@ -2349,11 +2362,9 @@ class _Builder:
         session = _replay_session(m, m.down_sql or "", parsed.statements)
         # What a view reads is worth finding (a walk of its query) only for a later statement
         # that reads it; the signatures compared do not, nor does anything once the check ends.
-        from lockwise.catalog import reach
-
         read_later = [session is not None] * len(trees)
         for i in range(len(trees) - 2, -1, -1):
-            read_later[i] = read_later[i + 1] or reach.reads_view_reads(trees[i + 1])
+            read_later[i] = read_later[i + 1] or _reach.reads_view_reads(trees[i + 1])
         refused = False
         with PathInForce(rolled) as path:
             for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
@@ -2421,13 +2432,10 @@ class _Builder:
         right after the up (`effect`: computed against the catalog as the down finds it):
         reported, at the statement in the down, with the rules that report the refusal of an
         up statement (`refusals_judged`), each a conflict of the rule's id."""
-        from lockwise.effects.refused import refusal, statement_refusal
-        from lockwise.graph.down import refusals_judged
-
         said = bool(statement_refusal(effect))
         if not said and refusal(effect):
             return False  # (a DO block's statement alone: it may sit in a branch not run)
-        found = refusals_judged(effect, m, self.pg_version, said)
+        found = _down.refusals_judged(effect, m, self.pg_version, said)
         at = Location(key, down_path, stmt.span.line, stmt.span.column)
         for rule, message in found:
             self.conflict(rule, [up_loc, at], f"migration:{m.id}",
@@ -2483,8 +2491,6 @@ class _Builder:
         up (`rolled`: the catalog as the down finds it), a table the statement does not drop
         too: PostgreSQL refuses it (2BP01). Reported as `dependency-dropped`, as such a drop
         in an up is. Only a key of a table the replay knows whole (no DO block since)."""
-        from lockwise.effects.dependents import drop_first_sql, drop_first_step
-
         dropping = {canon(o) for o in effect.drops}
         for action in effect.actions:
             facts = action.facts
@@ -2496,6 +2502,8 @@ class _Builder:
                 if other == table or f"table:{other}" in dropping or \
                         not rolled.sure_of(other):
                     continue
+                from lockwise.effects.dependents import drop_first_sql, drop_first_step
+
                 at = Location(key, down_path, stmt.span.line, stmt.span.column)
                 shown = quote_qualified(other)
                 self.conflict("dependency-dropped", [up_loc, at], f"table:{table}",
@@ -2515,15 +2523,12 @@ class _Builder:
                    migration_id: str, copied: set[str], complete: set[str],
                    view_reads: bool = True) -> None:
         """Replay one statement of a down migration into `rolled`."""
-        from lockwise.catalog.reach import tables_reached
-        from lockwise.graph.down import clone
-
         # What the statement changes without naming it is copied too, or the replay would
         # change the history's own catalog, which goes on to later migrations.
-        for table in tables_reached(rolled, stmt.tree):
+        for table in _reach.tables_reached(rolled, stmt.tree):
             if table.name not in copied:
                 copied.add(table.name)
-                rolled.tables[table.name] = clone(table)
+                rolled.tables[table.name] = _down.clone(table)
         _replay_with_cascade(rolled, views, stmt.tree, migration_id, view_reads, stmt.sql)
         kind, body = unwrap(stmt.tree)
         if kind == "CreateTableAsStmt":
@@ -2942,21 +2947,17 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int,
     read (those of a down's refusal, reported with its rule's message). `refusals_only`:
     the effect is read for its refusals only, not followed by a session: without the locks
     and the advice facts no refusal rule reads (`down.refusal_context`)."""
-    from lockwise.effects.postgres import compute_effect
-
     ctx = Context(catalog=catalog, pg_version=pg_version, migration_id=m.id,
                   rule_text=rule_text,
                   fix_facts=False, statement_sql=stmt.sql, default_collation=default_collation)
     if refusals_only:
-        from lockwise.graph.down import refusal_context
-
-        ctx.advice_facts, ctx.locks_read = refusal_context()
+        ctx.advice_facts, ctx.locks_read = _down.refusal_context()
     if session is not None:
         ctx.in_transaction = session.in_transaction
         ctx.savepoints = session.open_savepoints
         ctx.check_function_bodies = session.check_function_bodies is not False
         ctx.prepared = session.prepared
-    return compute_effect(stmt.tree, ctx)
+    return _postgres.compute_effect(stmt.tree, ctx)
 
 
 def build_graph(migrations: Sequence[Migration], *,
