@@ -23,6 +23,8 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
+from json.encoder import INFINITY
+from json.encoder import encode_basestring_ascii as _string
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
@@ -76,10 +78,9 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 class _Encoded(list):
-    """A list the JSON encoder reads one element at a time: each statement's dict is built
-    as it is encoded and dropped after, never the whole report's at once (a data dump of
-    500,000 statements). Only for `json.JSONEncoder(indent=...)`, whose pure-Python encoder
-    iterates it; the C encoder (indent None) reads a list's storage, which is empty here."""
+    """A list `_indented` reads one element at a time: each statement's dict is built as it
+    is encoded and dropped after, never the whole report's at once (a data dump of 500,000
+    statements). (json's C encoder reads a list's storage, which is empty here.)"""
 
     def __init__(self, items: Sequence, build: Callable[[object], dict]) -> None:
         super().__init__()
@@ -93,6 +94,65 @@ class _Encoded(list):
 
     def __iter__(self) -> Iterator[dict]:  # type: ignore[override]
         return map(self.build, self.items)
+
+
+def _indented(value: object, indent: str) -> str:
+    """`value` as `json.dumps(value, indent=2)` writes it, nested where each of its lines
+    starts with `indent` (a newline and the spaces of its level). json's own encoder runs
+    in pure Python when it indents, a generator per container and a piece per token: for
+    lemmy and documenso a quarter of a second after lint, on the critical path of `lint -f
+    json` (docs/performance.md, ninety-second round). The same text from one call per
+    container, the strings escaped by json's C function."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _number(value)
+    inner = indent + "  "
+    # (strings, most of the leaves, and keys escaped here: a call less for each)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return f"[{inner}" + (',' + inner).join(
+            [_string(v) if v.__class__ is str else _indented(v, inner) for v in value]) + \
+            f"{indent}]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return f"{{{inner}" + (',' + inner).join(
+            [f"{_string(k) if k.__class__ is str else _key(k)}: "
+             f"{_string(v) if v.__class__ is str else _indented(v, inner)}"
+             for k, v in value.items()]) + f"{indent}}}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _number(value: float) -> str:
+    """A float as json writes it (its repr; NaN and the infinities as JavaScript names)."""
+    if value != value:
+        return "NaN"
+    if value in (INFINITY, -INFINITY):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: object) -> str:
+    """A dict's key as json writes it: a string, or a scalar turned into one."""
+    if isinstance(key, str):
+        return _string(key)
+    if isinstance(key, float):
+        return _string(_number(key))
+    if key is True or key is False or key is None:
+        return f'"{json.dumps(key)}"'
+    if isinstance(key, int):
+        return _string(int.__repr__(key))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 def migration_dict(r: MigrationReport, *, streamed: bool = False) -> dict:
@@ -129,8 +189,8 @@ def target_fields(options: LintOptions) -> dict:
 
 def json_before_conflicts(reports: Sequence[MigrationReport], *, options: LintOptions) -> str:
     """The document up to its last member, `conflicts`: lint renders it while the conflict
-    graph is still being built beside it (json.dumps with an indent runs in pure Python: a
-    quarter of a second for lemmy and documenso)."""
+    graph is still being built beside it (`_indented`: the text json.dumps with indent=2
+    gives)."""
     safety = max((r.safety for r in reports), default=Safety.SAFE)
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -139,17 +199,18 @@ def json_before_conflicts(reports: Sequence[MigrationReport], *, options: LintOp
         "migrations": _Encoded(reports, lambda r: migration_dict(r, streamed=True)),
         "findings_count": sum(len(r.all_findings) for r in reports),
     }
-    # Encoded member by member, piece by piece, into one buffer: neither the document's
-    # dicts nor json.dumps's list of its pieces are ever whole, and the text is never cut
-    # (a copy). Each member's pieces indented one level deeper are json.dumps's own: no
-    # string holds a raw newline.
-    encoder = json.JSONEncoder(indent=2)
+    # Encoded member by member, each migration apart, into one buffer: the document's
+    # dicts are never whole, and the text is never cut (a copy).
     out = io.StringIO()
     out.write("{")
     for i, (key, value) in enumerate(doc.items()):
-        out.write(f'{"," if i else ""}\n  {json.dumps(key)}: ')
-        for piece in encoder.iterencode(value):
-            out.write(piece.replace("\n", "\n  "))
+        out.write(f'{"," if i else ""}\n  {_string(key)}: ')
+        if isinstance(value, _Encoded) and value:  # the migrations, one at a time
+            for j, item in enumerate(value):
+                out.write(f'{"," if j else "["}\n    {_indented(item, chr(10) + "    ")}')
+            out.write("\n  ]")
+        else:
+            out.write(_indented(value, "\n  "))
     return out.getvalue()
 
 
