@@ -1,12 +1,12 @@
 """What a DROP ... CASCADE takes along, as rule cascade-drops-dependents' message lists it,
 compared line by line with the server's NOTICE "drop cascades to ..." (fix-pg86, checked on
 18.6): the views over a dropped view right after it, foreign keys, policies, triggers and
-routines, in the server's order when the migration made them in the usual order (tables and
-views, then foreign keys, policies, triggers, routines: the catalog does not keep the order
-objects were made in, which the server follows among objects that do not depend on each
-other); a long list capped. And a policy reading a column: DROP COLUMN without CASCADE is
-refused with the server's 2BP01 and DETAIL, and advice that drops the column drops the
-policy first."""
+routines, in the order the migration made them (fix-pg91: the server lists them in the order
+of their pg_depend rows; the replay numbers each as it makes it, `Catalog.made_order`), in the
+kinds' order (tables and views, foreign keys, policies, triggers, routines) where one has no
+number (renamed, or not made by the migrations); a long list capped. And a policy reading a
+column: DROP COLUMN without CASCADE is refused with the server's 2BP01 and DETAIL, and advice
+that drops the column drops the policy first."""
 
 from __future__ import annotations
 
@@ -75,6 +75,35 @@ CASES = {
                "CREATE POLICY zp ON z USING ((SELECT count(*) FROM app.base) > 0);",
                "DROP SCHEMA app CASCADE;",
                ["view v", "constraint o_b_fkey on table o", "policy zp on table z"]),
+    "made_routine_first": ("CREATE TABLE t (id int PRIMARY KEY, a int);\n"
+                           "CREATE TABLE z (q int);\n"
+                           "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                           "RETURN (SELECT count(*) FROM t);\n"
+                           "CREATE POLICY zp ON z USING ((SELECT count(*) FROM t) > 0);\n"
+                           "CREATE TABLE o (id int, t_id int REFERENCES t);\n"
+                           "CREATE VIEW v AS SELECT id FROM t;\nCREATE VIEW w AS SELECT id FROM v;",
+                           "DROP TABLE t CASCADE;",
+                           ["function f()", "policy zp on table z",
+                            "constraint o_t_id_fkey on table o", "view v", "view w"]),
+    "made_view_policy_routine_key": ("CREATE TABLE t (id int PRIMARY KEY, a int);\n"
+                                     "CREATE TABLE z (q int);\n"
+                                     "CREATE VIEW v AS SELECT id FROM t;\n"
+                                     "CREATE POLICY zp ON z USING ((SELECT count(*) FROM t) > 0);\n"
+                                     "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql "
+                                     "RETURN (SELECT count(*) FROM t);\n"
+                                     "CREATE TABLE o (id int, t_id int REFERENCES t);",
+                                     "DROP TABLE t CASCADE;",
+                                     ["view v", "policy zp on table z", "function f()",
+                                      "constraint o_t_id_fkey on table o"]),
+    "column_trigger_before_view": ("CREATE TABLE t (id int PRIMARY KEY, a int);\n"
+                                   "CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS "
+                                   "'BEGIN RETURN NEW; END';\n"
+                                   "CREATE TRIGGER tt BEFORE UPDATE OF a ON t FOR EACH ROW "
+                                   "EXECUTE FUNCTION trg();\n" + POLICY_T +
+                                   "CREATE POLICY own ON t USING (a > 0);\n"
+                                   "CREATE VIEW v AS SELECT id, a FROM t;",
+                                   "ALTER TABLE t DROP COLUMN a CASCADE;",
+                                   ["trigger tt on table t", "policy own on table t", "view v"]),
 }
 
 #: How the message names a dependent (after "the "), and how the server's NOTICE does.
@@ -184,8 +213,9 @@ def test_the_server_refuses_it_so(pg_db: str) -> None:
 def test_a_cascade_with_a_view_names_the_policy_too() -> None:
     setup = POLICY_COLUMN + "CREATE VIEW app.av AS SELECT id, a FROM app.t;\n"
     facts = effect_after(setup, "ALTER TABLE app.t DROP COLUMN a CASCADE;").actions[0].facts
+    # (the view made last comes last, as on the server: fix-pg91)
     assert facts["callers_dropped_text"] == \
-        "the view app.av, the policy own on app.t, the policy zp on public.z"
+        "the policy own on app.t, the policy zp on public.z, the view app.av"
     assert facts["callers_dropped_sql"].splitlines() == [
         "DROP POLICY own ON app.t;", "DROP POLICY zp ON public.z;", "DROP VIEW app.av;"]
 

@@ -43,6 +43,8 @@ def create_policy(catalog: Catalog, stmt: dict) -> None:
     qual, check = stmt.get("qual"), stmt.get("with_check")
     from lockwise.catalog.objects import Policy  # loaded with the first policy (see there)
 
+    catalog.made_now(f"policy:{table.name}.{stmt.get('policy_name', '')}")
+
     table.policies[stmt.get("policy_name", "")] = Policy(
         command=stmt.get("cmd_name") or "all", using_reads=_reads(qual),
         check_reads=_reads(check), using_calls=_calls(qual), check_calls=_calls(check),

@@ -2297,6 +2297,8 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     function = (names or [""])[-1].lower()
     if table is not None and function:  # also OR REPLACE: its new level and function
         instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
+        if stmt.get("trigname", "") not in table.triggers:  # (OR REPLACE keeps its place)
+            catalog.made_now(f"trigger:{table.name}.{stmt.get('trigname', '')}")
         table.triggers[stmt.get("trigname", "")] = _objects.Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES

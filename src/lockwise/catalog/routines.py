@@ -87,6 +87,8 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     """CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql` (None when the caller
     has no text: its body is then not followed)."""
     routine = created_routine(catalog, stmt, sql)
+    if routine.name not in catalog.kept_routines:  # (OR REPLACE keeps its place)
+        catalog.made_now(f"routine:{routine.name}")
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[routine.name] = (*overloads_beside(catalog, routine), routine)
     catalog.kept_routines = kept

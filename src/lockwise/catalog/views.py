@@ -30,6 +30,8 @@ from lockwise.effects.nodes import (
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                  views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = view_var(stmt)
+    if name not in catalog.tables:  # (OR REPLACE keeps the view, and its place)
+        catalog.made_now(f"relation:{name}")
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     catalog.filed(name)
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.
@@ -89,6 +91,8 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     if stmt.get("if_not_exists") and name in catalog.tables:
         return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
+    if name not in catalog.tables:
+        catalog.made_now(f"relation:{name}")
     table = catalog.tables.setdefault(name, Table(
         name, kind=kind, created_by=migration_id,
         tablespace=into.get("tableSpaceName") or catalog.default_tablespace))

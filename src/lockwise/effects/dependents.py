@@ -67,6 +67,31 @@ def dependents_text(named: Iterable[str]) -> str:
         f"{', '.join(named[:SHOWN_DEPENDENTS])} and {more} more"
 
 
+def made_first(catalog: Catalog, view: str, views: Iterable[str]) -> int | None:
+    """When the first of `view` and those of `views` it reads (however deep) was made
+    (`Catalog.made_order`): a view over another goes with it, right after it, in the server's
+    NOTICE; None when one of them has no number (renamed, or not made by the migrations)."""
+    wanted, seen, todo = set(views), {view}, [view]
+    while todo:
+        known = catalog.tables.get(todo.pop())
+        for source in known.sources if known is not None else ():
+            if source in wanted and source not in seen:
+                seen.add(source)
+                todo.append(source)
+    made = [catalog.made_order.get(f"relation:{v}") for v in seen]
+    return None if None in made else min(made)  # type: ignore[type-var]
+
+
+def in_made_order(named: list[str], when: dict[str, int | None]) -> list[str]:
+    """`named` (what a DROP ... CASCADE takes along, in the kinds' order) in the order they
+    were made (`when`: each one's number, or that of what it goes with), as the server's
+    NOTICE lists them (checked on 18.6, fix-pg91); as they are when one has no number."""
+    made = [when.get(name) for name in named]
+    if None in made:
+        return named
+    return [name for _, name in sorted(zip(made, named, strict=True), key=lambda pair: pair[0])]
+
+
 def views_depth_first(catalog: Catalog, views: Iterable[str]) -> list[str]:
     """`views` with those over each right after it, however deep (each once, where it first
     comes), as the server's NOTICE "drop cascades to ..." lists them (checked on 18.6:

@@ -482,6 +482,8 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
         ROUTINE_DEPENDENT_KINDS,
         dependents_text,
         drop_first_sql,
+        in_made_order,
+        made_first,
         views_depth_first,
         views_first_sql,
         views_reading_columns,
@@ -549,12 +551,13 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     # uses the dropped object before what uses that (a view over t, the routine reading the
     # view, the view calling the routine: checked on 18.6), so the routines' blocks come
     # before what calls them. Objects that do not depend on each other come in the order
-    # they were made, which the catalog does not keep: first what does not call a routine
-    # that goes (a table's defaults and constraints, then its indexes, the views, the rules
-    # of others, foreign keys, children), then the policies and triggers (a migration
-    # usually makes them after what they read), then the routines and what calls them
-    # (fix-pg86: the server's NOTICE for DROP TABLE / COLUMN ... CASCADE with views, a
-    # foreign key, a policy, a trigger and a routine).
+    # they were made (`Catalog.made_order`, fix-pg91); where one has no number (a default,
+    # an index, one renamed or not made by the migrations), in the kinds' order: first what
+    # does not call a routine that goes (a table's defaults and constraints, then its
+    # indexes, the views, the rules of others, foreign keys, children), then the policies
+    # and triggers (a migration usually makes them after what they read), then the routines
+    # and what calls them (fix-pg86: the server's NOTICE for DROP TABLE / COLUMN ...
+    # CASCADE with views, a foreign key, a policy, a trigger and a routine).
     tied = _calling_routines(catalog, routines, rel, kinds) | set(first) | set(last)
     plain = [name for i in (2, 3, 4, 5, 7, 8, 9, 1, 10, 11) for name in blocks[i][0]
              if not any(name.endswith(f" {r}") for r in tied)]
@@ -564,10 +567,27 @@ def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool,
     policies_named = blocks[0][0]
     # (each once: a policy reading a generated column that goes is among `policies` too)
     sql = list(dict.fromkeys(line for _names, lines in blocks for line in lines))
+    made = catalog.made_order
+    when = {
+        **{f"the policy {quote_ident(p)} on {rel(t)}": made.get(f"policy:{t}.{p}")
+           for t, p in policies},
+        **{f"the constraint {n} on {rel(t)}": made.get(f"constraint:{t}.{n}")
+           for t, n in found.constraints},
+        **{f"the foreign key {quote_ident(n)} on {rel(t)}": made.get(f"constraint:{t}.{n}")
+           for t, n in keys},
+        **{f"the trigger {quote_ident(n)} on {rel(t)}": made.get(f"trigger:{t}.{n}")
+           for t, n in triggers},
+        **{f"the {kinds[v]} {rel(v)}": made_first(catalog, v, found.views)
+           for v in found.views},
+        **{f"the {ROUTINE_DEPENDENT_KINDS[r.procedure]} {rel(r.name)}({', '.join(r.args)})":
+           made.get(f"routine:{r.name}") for r in routines}}
+    # (a routine and what calls it go together, where the first of them was made)
+    chain = [when.get(name) for name in chained]
+    when.update(dict.fromkeys(chained, None if None in chain else min(chain, default=0)))
     return {"callers_dropped": (*plain, *later, *chained),
             "callers_dropped_policies": tuple(policies_named),
-            "callers_dropped_text": dependents_text([*plain, *policies_named, *later,
-                                                     *chained]),
+            "callers_dropped_text": dependents_text(in_made_order(
+                [*plain, *policies_named, *later, *chained], when)),
             "callers_dropped_sql": "\n".join(sql)}
 
 

@@ -91,6 +91,9 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     facts = {**base, "constraint": name, "constraint_type": kind,
              "constraint_kind_text": _CONSTRAINT_KIND_TEXT.get(kind, "constraint"),
              "not_valid": not_valid,
+             # a temporal key (PostgreSQL 18): its index is GiST, which is never unique, so
+             # no index built CONCURRENTLY can be attached (checked on 18.6)
+             "without_overlaps": bool(con.get("without_overlaps")),
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
              **refused_facts([]), "partitioned_table":
