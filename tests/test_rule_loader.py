@@ -290,3 +290,32 @@ def test_the_rules_fingerprint_joins_no_path(rules_dir: Path,
     shipped = sorted(builtin_rules_dir().glob("*.toml"))
     assert [entry.rsplit(":", 2)[0] for entry in listed[:-1]] == [str(p) for p in shipped]
     assert listed[-1].startswith(f"{rules_dir}{os.sep}team-no-truncate.toml:")
+
+
+def test_a_catalog_stored_by_code_whose_rules_had_a_field_less_is_parsed_again(
+        rules_dir: Path) -> None:
+    # A development checkout adds a field with a default to `Rule` and keeps its version: the
+    # catalog the code before stored holds a value less per rule, which read by position would
+    # give each later field its neighbour's value (and fail only when a rule is judged).
+    from lockwise.cache import load_marshalled, store_marshalled
+
+    parsed = load_rules((rules_dir,), examples=False)
+    (stored,) = (rules_dir.parent / "cache").glob("rules-*")
+    names = [f.name for f in dataclasses.fields(parsed[0])]
+    dropped = names.index("instead_mysql")  # one with a default, as new fields are
+    older = tuple(values[:dropped] + values[dropped + 1:]
+                  for values in load_marshalled(stored.name))
+    store_marshalled(stored.name, older)
+    load_rules.cache_clear()
+    assert load_rules((rules_dir,), examples=False) == parsed
+
+
+def test_the_catalog_is_stored_under_a_name_its_rule_shape_is_part_of(
+        rules_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.rules import loader
+
+    load_rules((rules_dir,), examples=False)
+    monkeypatch.setattr(loader, "_rule_shape", lambda: "path,id,a_field_moved")
+    load_rules.cache_clear()
+    load_rules((rules_dir,), examples=False)
+    assert len(list((rules_dir.parent / "cache").glob("rules-*"))) == 2

@@ -293,7 +293,8 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
 
 #: Changes when a stored `Rule` changes shape (2: its path a string; 3: marshalled as
 #: `_stored_rule` writes it; 4: with `reads_on_demand`), so that a catalog another version
-#: stored is not read back. Not
+#: stored is not read back. `_rule_shape`, in the key too, does the same by itself for a field
+#: added, removed or moved (a development checkout keeps its version). Not
 #: `cache.FORMAT`: the code stores of two versions sharing a cache folder would then push each
 #: other out at every run.
 _STORED_SHAPE = 4
@@ -310,6 +311,17 @@ def _stored_rule(rule: Rule) -> tuple:
     return tuple(values.values())
 
 
+def _rule_shape() -> str:
+    """`Rule`'s field names in order: the values `_stored_rule` writes by position mean
+    nothing to a `Rule` of another shape (a field with a default added among the others would
+    take its neighbour's value, and fail only when a rule is judged)."""
+    from dataclasses import fields
+
+    from lockwise.rules.model import Rule
+
+    return ",".join(f.name for f in fields(Rule))
+
+
 def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
     """The rules `_stored_rule` wrote, or None for anything else (a damaged file)."""
     from dataclasses import fields
@@ -324,6 +336,8 @@ def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
     try:
         for values in stored:
             values = list(values)
+            if len(values) != len(names):
+                return None
             values[safety_at] = Safety(values[safety_at])
             if values[strategy_at] is not None:
                 values[strategy_at] = Strategy(values[strategy_at])
@@ -357,7 +371,8 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     # what is stored, and of the time a one-file lint took to read it. The rules themselves
     # are marshalled: lint then needs no unpickler (see `cache.load_marshalled`).
     files, fingerprint = _rule_files(directories)
-    digest = blake2b(f"{_STORED_SHAPE}\0{fingerprint}".encode(), digest_size=16).hexdigest()
+    digest = blake2b(f"{_STORED_SHAPE}\0{_rule_shape()}\0{fingerprint}".encode(),
+                     digest_size=16).hexdigest()
     cached = _stored_rules(load_marshalled(f"rules-{digest}"))
     if cached is not None:
         bare: tuple[Rule, ...] = cached
