@@ -882,6 +882,10 @@ class Catalog:
     #: or renamed away: one of them `tables` does not hold (made again since) is certainly not
     #: there, and a DROP TABLE of it fails (error 1051). Replaced whole, never changed in place.
     mysql_dropped_tables: frozenset[str] = frozenset()
+    #: MySQL / MariaDB: the tables (named as `mysql_dropped_tables` names them) whose CREATE
+    #: TABLE the server refused while the replay did not have them: never made, so an ALTER
+    #: or DROP of one fails as of a dropped one (error 1146 / 1051). Replaced whole.
+    mysql_refused_tables: frozenset[str] = frozenset()
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

@@ -3536,11 +3536,29 @@ def dropped_name(key: str, database: str | None) -> str:
 
 def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) -> set[str]:
     """The tables of a DROP TABLE's list (catalog keys) that are certainly not there: ones
-    the replay dropped or renamed away (or whose database it dropped) and that no statement
-    made again (a TEMPORARY table of the session is there)."""
+    the replay dropped or renamed away (or whose database it dropped), or whose CREATE TABLE
+    the server refused, and that no statement made again (a TEMPORARY table of the session is
+    there)."""
+    gone = catalog.mysql_dropped_tables | catalog.mysql_refused_tables
     return {t for t in tables
-            if dropped_name(t, session.database) in catalog.mysql_dropped_tables and
+            if dropped_name(t, session.database) in gone and
             t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
+
+
+def refused_create(catalog: Catalog, tree: dict, session: MySQLSession) -> None:
+    """Move the catalog past a CREATE TABLE the server refused: it made no table, so one the
+    replay did not have is certainly not there afterwards (an ALTER of it is error 1146, a
+    DROP 1051; checked on MariaDB 10.11, fix-mysql61). A table the replay has stays (the
+    server answers 1050 for it first, or nothing with IF NOT EXISTS)."""
+    from sqlglot import exp
+
+    expr = tree["sqlglot"]["expr"]
+    if not isinstance(expr, exp.Create) or (expr.args.get("kind") or "").upper() != "TABLE" \
+            or expr.find(exp.TemporaryProperty) is not None:
+        return
+    name, _ = _created_key(_table_name(expr.this), session)
+    if name not in catalog.tables and name.split(".")[-1] not in session.temporary_tables:
+        catalog.mysql_refused_tables |= {dropped_name(name, session.database)}
 
 
 def _drop_outcome(catalog: Catalog, session: MySQLSession, tables: list[str],
@@ -3620,6 +3638,13 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
 
     absent = [t for t in tables if t in missing]
     names = [b.table_facts(t)["table"] for t in absent]
+    never_made = all(dropped_name(t, b.session.database) in b.catalog.mysql_refused_tables
+                     and dropped_name(t, b.session.database) not in
+                     b.catalog.mysql_dropped_tables for t in absent)
+    it = "it" if len(names) == 1 else "them"
+    gone = f"the server refused {'its' if len(names) == 1 else 'their'} CREATE TABLE " \
+        "earlier (no table was made)" if never_made else \
+        f"an earlier statement dropped or renamed {it} away"
     kept = [b.table_facts(t)["table"] for t in tables if t not in missing]
     mariadb = b.session.flavour == "mariadb"
     drops = [b.table_facts(t)["table"] for t in dropped] if mariadb else []
@@ -3634,7 +3659,7 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     fix = f"DROP TABLE {listed};" if listed else "-- (nothing is left to drop)"
     facts = {**b.table_facts(absent[0]), "statement_text": statement,
              "missing_tables_text": ", ".join(names),
-             "missing_it_text": "it" if len(names) == 1 else "them", "outcome_text": outcome,
+             "missing_it_text": it, "gone_text": gone, "outcome_text": outcome,
              "error_code": 1051,
              "server_error": f"Unknown table '{','.join(qualified(t) for t in absent)}'",
              "fix_sql": f"-- leave out {', '.join(names)}, which the server does not have, or "
@@ -3643,7 +3668,9 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     if statement == "ALTER TABLE":
         facts.update(error_code=1146, outcome_text="fails",
                      server_error=f"Table '{qualified(absent[0])}' doesn't exist",
-                     fix_sql=f"-- create {names[0]} again first, or leave this ALTER out: the "
+                     fix_sql=f"-- create {names[0]} first (a CREATE TABLE the server takes), "
+                             "or leave this ALTER out: the table is not there" if never_made else
+                     f"-- create {names[0]} again first, or leave this ALTER out: the "
                              "table is gone")
     elif statement == "RENAME TABLE":  # (renames none of its pairs: checked on MariaDB 10.11)
         facts.update(error_code=1146, outcome_text="renames none of its tables and fails",
@@ -4431,6 +4458,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             catalog.tables[name], tree["sqlglot"]["sql"], session.flavour == "mariadb"
             and session.compression_default and catalog.tables[name].engine in ("", "innodb"))
         session.new_tables.add(name)
+        catalog.mysql_refused_tables -= {dropped_name(name, session.database)}
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
         else:

@@ -90,7 +90,7 @@ FACT_NAMES = frozenset({
     'foreign', 'foreign_key', 'foreign_key_checks', 'foreign_key_sql', 'foreign_keys',
     'foreign_keys_text', 'freed', 'from_tablespace', 'frozen', 'full', 'fulltext_note', 'funcname',
     'function', 'functions', 'fval', 'gbk', 'generated', 'generated_column', 'generated_stored',
-    'generation_expression_sql', 'grants_copied_sql', 'h', 'has_check', 'has_default',
+    'generation_expression_sql', 'gone_text', 'grants_copied_sql', 'h', 'has_check', 'has_default',
     'has_default_partition', 'has_reason', 'has_where', 'heap', 'held_exclusive_since',
     'held_exclusive_statements', 'held_exclusive_waits', 'hold', 'hold_extended_briefly',
     'holds_exclusive_from_earlier', 'hours', 'how', 'identity', 'identity_generated_sql',
