@@ -2960,9 +2960,10 @@ def _created_engine(expr, written: str, catalog: Catalog, session: MySQLSession)
 
 def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
     """The columns CREATE TABLE ... AS SELECT `query` adds whose nullability is known: a
-    literal (NOT NULL) or a column of the one known table it reads without a join (NULL or
-    NOT NULL as that column is, without its AUTO_INCREMENT; MariaDB 10.11 made each so).
-    Others are left out (fix-mysql60)."""
+    literal (NOT NULL, its type not said) or a column of the one known table it reads without
+    a join (of that column's type, NULL or NOT NULL as it is, without its AUTO_INCREMENT, and
+    stored even when that one is generated; MariaDB 10.11 made each so). Others are left out
+    (fix-mysql60, fix-mysql61)."""
     from sqlglot import exp
 
     if not isinstance(query, exp.Select) or query.args.get("joins") or not isinstance(
@@ -2974,9 +2975,12 @@ def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
         value = projection.this if isinstance(projection, exp.Alias) else projection
         column = known.columns.get(value.name.lower()) if isinstance(value, exp.Column) \
             and known is not None else None
-        if column is not None or isinstance(value, exp.Literal):
-            name = projection.alias_or_name
-            found[name.lower()] = Column(name, "", not_null=column is None or column.not_null)
+        name = projection.alias_or_name
+        if column is not None:
+            found[name.lower()] = replace(column, name=name, auto_increment=False,
+                                          generated=False, virtual=False, reads=())
+        elif isinstance(value, exp.Literal):
+            found[name.lower()] = Column(name, "", not_null=True)
     return found
 
 
@@ -4138,6 +4142,35 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     return table
 
 
+def like_copy(source: Table, name: str, migration_id: str, flavour: str) -> Table:
+    """The table `CREATE TABLE name LIKE source` makes: the source's columns, primary key,
+    indexes (a foreign key's own index too), FULLTEXT indexes, CHECK constraints,
+    partitioning, engine and options, but no foreign key and no row (checked on MariaDB
+    10.11; MySQL's manual, "CREATE TABLE ... LIKE Statement": it "does not preserve ... any
+    foreign key definitions"). MySQL generates every copied CHECK's name (the manual), which
+    lockwise names `<name>_chk_<n>` in order without having seen it: such a copy's constraint
+    names are not judged (`created_by` None), as a copy of a table whose definition the
+    replay does not know."""
+    from copy import deepcopy
+
+    copy = deepcopy(source)
+    copy.name = name
+    copy.constraints = {key: c for key, c in copy.constraints.items() if c.kind != "foreign"}
+    checks = [c for c in copy.constraints.values() if c.kind == "check"]
+    renamed = flavour == "mysql" and bool(checks)
+    if renamed:
+        bare = name.split(".")[-1]
+        others = {k: c for k, c in copy.constraints.items() if c.kind != "check"}
+        for n, check in enumerate(checks, 1):
+            check.name = f"{bare}_chk_{n}"
+            others[check.name] = check
+        copy.constraints = others
+    copy.created_by = migration_id if source.created_by is not None and not renamed else None
+    copy.known_from_use = False
+    copy.row_versions, copy.row_versions_from_start = 0, True
+    return copy
+
+
 def _engine(properties) -> str:
     """The storage engine table options `properties` name, lower case ("" when none)."""
     return next((option.name.lower() for option in
@@ -4446,14 +4479,24 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
                 name.split(".")[-1] not in session.temporary_tables:
             session.shadowing_tables.add(name.split(".")[-1])
-        catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
+        like = expr.find(exp.LikeProperty)
+        source = catalog.tables.get(_table_name(like.this)) if like is not None else None
+        catalog.tables[name] = _created_table(expr, migration_id, session.flavour) \
+            if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
+        for selected, column in _selected_columns(expr.expression, catalog).items():
+            # AS SELECT: its columns whose type is known, no key; not a string column, which
+            # keeps its charset when the table's default may be another (a MODIFY that
+            # writes none takes the table's: MariaDB 10.11 copied such a VARCHAR widening)
+            if column.type_name and not column.charset:
+                catalog.tables[name].columns.setdefault(selected, column)
         catalog.tables[name].engine = _created_engine(expr, catalog.tables[name].engine,
                                                       catalog, session)
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
-        catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
-            _WITH_VERSIONING.search(code_only(tree["sqlglot"]["sql"])) is not None
+        catalog.tables[name].system_versioned = session.flavour == "mariadb" and (
+            _WITH_VERSIONING.search(code_only(tree["sqlglot"]["sql"])) is not None or
+            source is not None and source.system_versioned)
         page_compression.apply_options(
             catalog.tables[name], tree["sqlglot"]["sql"], session.flavour == "mariadb"
             and session.compression_default and catalog.tables[name].engine in ("", "innodb"))
