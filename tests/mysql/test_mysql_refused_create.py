@@ -64,3 +64,58 @@ def test_the_server_agrees(mariadb, change: str, rule: str, error: int) -> None:
         assert f"ERROR {error} " in ran.stderr, ran.stderr
     else:
         assert ran.returncode == 0, ran.stderr
+
+
+# --- a definition that contradicts itself (mysql-table-definition-refused) -------------------
+
+#: (CREATE TABLE, the error MariaDB 10.11 answers, or 0 when it runs it; mixed: more than one
+#: of them, whose order only MariaDB's answer shows)
+DEFINITIONS = [
+    ("CREATE TABLE d (id INT, id INT)", 1060, False),
+    ("CREATE TABLE d (a INT, A INT)", 1060, False),
+    ("CREATE TABLE d (id INT, KEY (nope))", 1072, False),
+    ("CREATE TABLE d (a INT, b INT, KEY (a, nope))", 1072, False),
+    ("CREATE TABLE d (id INT, FOREIGN KEY (zz) REFERENCES kept (id))", 1072, False),
+    ("CREATE TABLE d (id INT, b TEXT, FULLTEXT KEY (nope))", 1072, False),
+    ("CREATE TABLE d (a INT, b INT, CONSTRAINT u UNIQUE (a), KEY U (b))", 1061, False),
+    ("CREATE TABLE d (a INT, b INT, KEY i (a), UNIQUE KEY I (b))", 1061, False),
+    ("CREATE TABLE d (a INT PRIMARY KEY, b INT, CONSTRAINT x PRIMARY KEY (b))", 1068, False),
+    ("CREATE TABLE d (a INT, PRIMARY KEY (a), PRIMARY KEY (a))", 1068, False),
+    ("CREATE TABLE d (id INT, id INT, KEY (nope))", 1060, True),
+    ("CREATE TABLE d (a INT, b INT, KEY i (a), KEY i (b), KEY j (nope))", 1072, True),
+    ("CREATE TABLE d (a INT PRIMARY KEY, b INT, KEY i (a), KEY i (b), PRIMARY KEY (b))", 1061,
+     True),
+    ("CREATE TABLE d (a INT NOT NULL, b INT NOT NULL, KEY (nope)) ENGINE=CSV", 1072, False),
+    ("CREATE TABLE d (a INT, b VARCHAR(9), KEY (a), KEY (a), KEY (b(2)))", 0, False),
+    ("CREATE TABLE d (a INT, KEY (A))", 0, False),
+    ("CREATE TABLE d (KEY (id)) AS SELECT id FROM kept", 0, False),
+    ("CREATE TABLE d (id INT, v INT, UNIQUE (id), PRIMARY KEY (v))", 0, False),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("create", "error", "mixed"), DEFINITIONS)
+def test_a_definition_the_server_refuses(lint_change, dialect: str, create: str, error: int,
+                                         mixed: bool) -> None:
+    found = [f for f in lint_change(create + ";\nALTER TABLE d ADD COLUMN z INT;", dialect)
+             .all_findings]
+    refused = [f for f in found if f.rule == "mysql-table-definition-refused"]
+    if error and not (mixed and dialect == "mysql"):
+        (finding,) = refused
+        assert f"(error {error}:" in finding.message and finding.statement_index == 0
+        assert [f.rule for f in found if f.statement_index == 0] == [refused[0].rule]
+    else:
+        assert not refused
+    # a table whose CREATE lockwise says refused is not there afterwards
+    assert any(f.rule == "mysql-unknown-table" for f in found) is bool(refused)
+
+
+@pytest.mark.parametrize(("create", "error", "mixed"), DEFINITIONS)
+def test_the_server_refuses_the_same_definitions(mariadb, create: str, error: int,
+                                                 mixed: bool) -> None:
+    mariadb.fresh("refused", SETUP)
+    ran = mariadb.run(create, "refused")
+    if error:
+        assert f"ERROR {error} " in ran.stderr, ran.stderr
+    else:
+        assert ran.returncode == 0, ran.stderr

@@ -48,6 +48,7 @@ from lockwise.effects.mysql_ddl import (
     max_row_versions,
     plan,
 )
+from lockwise.effects.mysql_definition import definition_refusal
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.mysql_prepared import Held
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
@@ -694,6 +695,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_partition_operation_refused", "mysql_engine_refused",
+                       "mysql_table_definition_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -2893,6 +2895,10 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    if refusal := definition_refusal(expr, b.session.flavour):
+        # answered before an invalid default or the engine's limits (MariaDB 10.11)
+        b.act("mysql_table_definition_refused", {**base, **refusal})
+        return
     _invalid_defaults(b, expr, table)
     created = _created_table(expr, "", b.session.flavour)
     created.name = base["table"]
