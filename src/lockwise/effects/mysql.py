@@ -1468,7 +1468,8 @@ class _Builder:
         own, referenced = keys.foreign_key_sides(self.catalog.tables,
                                                  self.catalog.tables.get(table))
         tool, tools = _online_schema_change(base, clauses, own or any(
-            op.startswith("add_foreign_key") for op, _ in operations), referenced)
+            op.startswith("add_foreign_key") for op, _ in operations), referenced,
+            keys.without_unique_key(self.catalog.tables.get(table), operations))
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
         optimize = _optimize_partition_instead(base, clauses, flavour) or _order_by_instead(
             base, clauses, self.catalog.tables.get(table))
@@ -1881,17 +1882,27 @@ def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 
 
 def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
-                          referenced: bool) -> tuple[str, str]:
+                          referenced: bool, keyless: str = "") -> tuple[str, str]:
     """The online schema change tool's command line that runs the ALTER, and the text that
     offers every tool that does (gh-ost, or else pt-online-schema-change). gh-ost supports
     no foreign keys: it bails out on a table that has one or that another table's references
     (its docs/requirements-and-limitations.md, "Foreign keys not supported";
     go/logic/inspect.go). pt-online-schema-change copies the table's own, and exits on a
     referenced table unless told how to repoint the references (--alter-foreign-keys-method;
-    `auto` picks rebuild_constraints or drop_swap)."""
+    `auto` picks rebuild_constraints or drop_swap). Both walk and follow the rows by a
+    PRIMARY KEY or UNIQUE key (`keyless`: the table has none, keys.without_unique_key):
+    gh-ost bails out without one on the table as it is ("No PRIMARY nor UNIQUE key found in
+    table", go/logic/inspect.go), pt-online-schema-change needs one for its DELETE trigger,
+    and takes one the ALTER adds from existing columns (its --alter documentation)."""
     alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
     method = " --alter-foreign-keys-method=auto" if referenced else ""
     pt_osc = f"pt-online-schema-change --alter {alter}{method} D=<db>,t={table} --execute"
+    if keyless == "none":
+        why = (f"-- neither gh-ost nor pt-online-schema-change runs on {base['table']}: each "
+               "needs a PRIMARY KEY or UNIQUE key\n-- to follow the rows (add one first)")
+        return why, why
+    if keyless == "added":
+        return pt_osc, f"# gh-ost needs a PRIMARY KEY or UNIQUE key on the table as it is\n{pt_osc}"
     if foreign_keys or referenced:
         return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
     gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
