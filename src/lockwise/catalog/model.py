@@ -114,6 +114,9 @@ class Column:
     #: MySQL: the column's character set (bytes per character decide VARCHAR length bytes).
     charset: str | None = None
     auto_increment: bool = False
+    #: MySQL: its DEFAULT when a constant string (its text) or integer, None otherwise: each
+    #: later ALTER of the table checks it again against the session's sql_mode (fix-mysql61).
+    mysql_default: str | int | None = None
     #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
     #: or renaming one copies the table).
     members: tuple[str, ...] = ()

@@ -2875,26 +2875,110 @@ def _page_compression_refused(b: _Builder, base: dict, refusal: dict) -> None:
           else "mariadb_page_compression_level", {**base, **refusal})
 
 
-def _invalid_defaults(b: _Builder, expr, table: str) -> None:
-    """Each column the CREATE or ALTER TABLE `expr` defines whose DEFAULT the server refuses
-    under the session's sql_mode (error 1067; effects/mysql_sql_mode.py)."""
+def _constant(value) -> str | int | None:
+    """A DEFAULT's value (a sqlglot node) as sql_mode's checks read it: a string constant's
+    text, an integer, None for anything else."""
     from sqlglot import exp
 
-    for coldef in expr.find_all(exp.ColumnDef):
-        default = _column_default(coldef)
-        value = default.this if default is not None else None
-        text = value.this if isinstance(value, exp.Literal) and value.is_string else \
-            int(value.this) if isinstance(value, exp.Literal) and value.this.isdigit() else None
-        type_name, mods, _ = _column_type(coldef)
-        why = sql_modes.invalid_default(type_name, mods[0] if mods else None, text,
+    if not isinstance(value, exp.Literal):
+        return None
+    return value.this if value.is_string else int(value.this) if value.this.isdigit() else None
+
+
+def _invalid_defaults(b: _Builder, expr, table: str, sql: str = "") -> None:
+    """The first column the CREATE or ALTER TABLE `expr` defines (or whose DEFAULT an ALTER
+    ... SET DEFAULT sets) whose DEFAULT the server refuses under the session's sql_mode
+    (error 1067; effects/mysql_sql_mode.py), or, of an ALTER, a column that still has one
+    (`_stored_invalid_default`): the server names the first in the table's order."""
+    refusal = _written_invalid_default(b, expr, table)
+    if type(expr).__name__ == "Alter":
+        stored = _stored_invalid_default(b, table, expr, sql)
+        if stored is not None and (refusal is None or stored[0] < refusal[0]):
+            refusal = stored
+    if refusal is not None:
+        b.act("mysql_invalid_default", refusal[1])
+
+
+def _written_invalid_default(b: _Builder, expr, table: str) -> tuple[int, dict] | None:
+    """The first column the statement `expr` writes a DEFAULT for that the session's mode
+    refuses: its place in the table (an added column's: the end) and the facts."""
+    from sqlglot import exp
+
+    known = b.catalog.tables.get(table)
+    for node in expr.find_all(exp.ColumnDef, exp.AlterColumn):
+        if isinstance(node, exp.ColumnDef):
+            default = _column_default(node)
+            value = default.this if default is not None else None
+            type_name, mods, _ = _column_type(node)
+            length = mods[0] if mods else None
+        else:  # ALTER c SET DEFAULT: of the column as the replay knows it
+            column = known.columns.get(node.name.lower()) if known is not None else None
+            value = node.args.get("default")
+            if column is None or value is None:
+                continue
+            type_name, length = column.type_name, column.typmods[0] if column.typmods else None
+        why = sql_modes.invalid_default(type_name, length, _constant(value),
                                         b.session.sql_mode, b.session.flavour)
         if why:
-            column = b.written.get(coldef.name.lower(), coldef.name)
-            b.act("mysql_invalid_default", {
-                **b.table_facts(table), "column": column, "default_sql": value.sql("mysql"),
-                "invalid_default_text": why,
-                "server_error": f"Invalid default value for '{column}'"})
-            return  # (the server stops at the first)
+            name = b.written.get(node.name.lower(), node.name)
+            order = list(known.columns) if known is not None else []
+            return order.index(node.name.lower()) if node.name.lower() in order else \
+                len(order), {
+                    **b.table_facts(table), "column": name, "default_sql": value.sql("mysql"),
+                    "default_verb_text": "gets", "invalid_default_text": why,
+                    "server_error": f"Invalid default value for '{name}'"}
+    return None
+
+
+#: An ALTER that is a rename alone, without ALGORITHM= / LOCK=: MariaDB renames the table
+#: without checking its columns again (10.11: `RENAME TO` ran beside a stored zero date,
+#: `RENAME TO ..., ALGORITHM=COPY` was 1067).
+_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\s*=", re.I)
+
+
+def _stored_invalid_default(b: _Builder, table: str, expr=None, sql: str = ""
+                            ) -> tuple[int, dict] | None:
+    """ALTER TABLE (`expr`; CREATE / DROP INDEX without one) of a table whose column keeps
+    a DEFAULT the session's sql_mode now refuses, a zero date stored under another mode: the
+    server checks every column's DEFAULT again, so it refuses the ALTER, error 1067 naming
+    the first such column, unless the ALTER changes or drops that column's default or the
+    column (checked on MariaDB 10.11: ADD COLUMN, DROP / CREATE INDEX, COMMENT=, another
+    column's SET DEFAULT, RENAME COLUMN of it, ENGINE=, FORCE each 1067). MySQL: as the
+    DEFAULT's own check (NO_ZERO_DATE / NO_ZERO_IN_DATE with a strict mode), from users'
+    reports of its ALTERs, not observed."""
+    from sqlglot import exp
+
+    known = b.catalog.tables.get(table)
+    if known is None or b.session.sql_mode is None:
+        return None
+    actions = expr.args.get("actions") or [] if expr is not None else []
+    if actions and all(isinstance(a, exp.AlterRename) for a in actions) and \
+            not _CLAUSE.search(sql):
+        return None
+    touched, renamed = set(), {}
+    for action in actions:
+        if isinstance(action, exp.ModifyColumn):
+            touched.add(_name(action.args.get("rename_from")) or action.this.name.lower())
+        elif isinstance(action, exp.AlterColumn):
+            touched.add(action.name.lower())
+        elif isinstance(action, exp.RenameColumn):
+            renamed[_name(action.this)] = _name(action.args.get("to"))
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == \
+                "COLUMN":
+            touched.add(_name((action.args.get("tables") or [None])[0]))
+    for place, (name, column) in enumerate(known.columns.items()):
+        why = None if name in touched else sql_modes.invalid_date_default(
+            column.type_name, column.mysql_default, b.session.sql_mode, b.session.flavour)
+        if why:
+            shown = renamed.get(name) or b.written.get(name, name)
+            default = column.mysql_default
+            return place, {
+                **b.table_facts(table), "column": shown,
+                "default_sql": quote_literal(default) if isinstance(default, str) else
+                str(default), "invalid_default_text": why,
+                "default_verb_text": "still has (each ALTER of the table checks it again)",
+                "server_error": f"Invalid default value for '{shown}'"}
+    return None
 
 
 def _create_table(b: _Builder, expr, sql: str) -> None:
@@ -3852,7 +3936,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
             return
-        _invalid_defaults(b, expr, table)
+        _invalid_defaults(b, expr, table, sql)
         b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
@@ -3868,6 +3952,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             params = index.args.get("params")
             op = _functional_index(op, params.args.get("columns") or () if params else (),
                                    bool(expr.args.get("unique")))
+            if stored := _stored_invalid_default(b, table):
+                b.act("mysql_invalid_default", stored[1])
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
             b.act(f"create_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}", {})
@@ -3910,6 +3996,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (b.key(_clean(match.group(1))) if match else "")
+            if stored := _stored_invalid_default(b, table):
+                b.act("mysql_invalid_default", stored[1])
             b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0]),
                                             "keyword": "INDEX",
                                             "if_exists": bool(expr.args.get("exists"))})], sql)
@@ -4093,6 +4181,8 @@ def _column(coldef) -> Column:
                   not_null=bool({"NotNullColumnConstraint", "PrimaryKeyColumnConstraint",
                                  "AutoIncrementColumnConstraint"} & kinds),
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
+                  mysql_default=_constant(default.this) if (
+                      default := _column_default(coldef)) is not None else None,
                   collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),
                   virtual=generated == "virtual", compressed=bool(coldef.meta.get("compressed")))
@@ -4764,6 +4854,11 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
             keys.rename_column(table, old, column.name)
+        elif isinstance(action, exp.AlterColumn) and \
+                (altered := table.columns.get(action.name.lower())) is not None and \
+                (action.args.get("drop") or action.args.get("default") is not None):
+            altered.mysql_default = None if action.args.get("drop") else \
+                _constant(action.args["default"])
         elif isinstance(action, exp.RenameColumn):
             old, new = _name(action.this), _name(action.args.get("to"))
             col = table.columns.pop(old, None)
