@@ -331,6 +331,10 @@ class Table:
     #: MySQL / MariaDB: the names of a partitioned table's partitions, lower case (the
     #: server matches them so), in order; None when the replay does not know every one.
     partition_names: tuple[str, ...] | None = None
+    #: MySQL / MariaDB: partitioned with sub-partitions (SUBPARTITION BY): `partition_names`
+    #: are the partitions', which partition operations name (a sub-partition's name is
+    #: refused: REBUILD / DROP 1507, TRUNCATE 1567; checked on MariaDB 10.11).
+    subpartitioned: bool = False
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
     #: Row-level security policy name -> what the catalog knows of it (replaced whole). Of a

@@ -4201,7 +4201,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
 
-    from lockwise.parse.mysql import partition_names
+    from lockwise.parse.mysql import partition_names, subpartitioned
 
     copied = expr.args.get("expression") is not None or expr.find(exp.LikeProperty) is not None
     table = Table(_table_name(expr.this),
@@ -4212,7 +4212,8 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or (),
                   partition_names=partition_names(expr.meta["partitioning"])
-                  if expr.meta.get("partitioning") else None)
+                  if expr.meta.get("partitioning") else None,
+                  subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
@@ -4688,13 +4689,20 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND, partition_key, partition_names
+            from lockwise.parse.mysql import (
+                PARTITION_KIND,
+                partition_key,
+                partition_names,
+                subpartitioned,
+            )
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
             partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
             partitioned.partition_names = None if m.group("remove") else partition_names(
+                code_only(tree["sqlglot"]["sql"]))
+            partitioned.subpartitioned = not m.group("remove") and subpartitioned(
                 code_only(tree["sqlglot"]["sql"]))
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = key(m.group("table")), _clean(m.group("name"))
