@@ -101,9 +101,9 @@ def definition_refusal(expr, flavour: str) -> dict | None:
         refusals.append((1060, f"Duplicate column name '{twice}'",
                          f"it defines the column {twice} twice"))
     written = {c.lower() for c in found.columns}
-    implicit = expr.expression is not None or "SYSTEM VERSIONING" in expr.sql("mysql").upper()
     missing = next((c for c in found.key_columns if c.lower() not in written), "")
-    if missing and not implicit:
+    if missing and expr.expression is None and \
+            "SYSTEM VERSIONING" not in expr.sql("mysql").upper():  # (columns not written)
         refusals.append((1072, f"Key column '{missing}' doesn't exist in table",
                          f"a key names the column {missing}, which the table does not have"))
     if twice := _first_twice(found.index_names):
