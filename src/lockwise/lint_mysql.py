@@ -30,6 +30,7 @@ from lockwise.effects.mysql import (
     locked_tables_text,
     parse_server_version,
     refused,
+    refused_create,
 )
 from lockwise.effects.mysql_prepared import Held, executed, span_in_file, statement_of
 from lockwise.lint import (
@@ -76,6 +77,8 @@ def _run(stmt: Statement, catalog: Catalog, session: MySQLSession, migration: Mi
     # (but MariaDB's refused DROP TABLE drops the rest of its list)
     if accepted or drops_in_part(effect.actions, session.flavour):
         apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+    else:
+        refused_create(catalog, stmt.tree, session)
     return effect, findings, accepted
 
 

@@ -55,3 +55,42 @@ def test_a_referenced_table_gets_pt_osc_with_a_foreign_keys_method(lint_change, 
     assert "gh-ost --" not in text
     assert "pt-online-schema-change --alter 'MODIFY n BIGINT' " \
         "--alter-foreign-keys-method=auto D=<db>,t=users --execute" in text
+
+
+# --- fix-mysql61: a table without a PRIMARY KEY or UNIQUE key --------------------------------
+# gh-ost bails out ("No PRIMARY nor UNIQUE key found in table! Bailing out", go/logic/
+# inspect.go); pt-online-schema-change needs one for its DELETE trigger ("does not have a
+# PRIMARY KEY or a unique index which is required for the DELETE trigger"), and uses one the
+# ALTER adds from existing columns (its --alter documentation).
+
+KEYLESS = "CREATE TABLE logs (id INT NOT NULL, n INT, body TEXT);\n"
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_table_without_a_key_gets_neither_tool(lint_change, dialect: str) -> None:
+    text = instead(lint_change("ALTER TABLE logs MODIFY n BIGINT;", dialect, setup=KEYLESS),
+                   "mysql-table-copy")
+    assert "gh-ost --" not in text and "pt-online-schema-change --" not in text
+    assert "needs a PRIMARY KEY or UNIQUE key" in text
+
+
+@pytest.mark.parametrize("added", ["ADD PRIMARY KEY (id)", "ADD UNIQUE KEY logs_id (id)"])
+def test_an_alter_adding_the_key_gets_pt_osc(lint_change, added: str) -> None:
+    text = instead(lint_change(f"ALTER TABLE logs MODIFY n BIGINT, {added};", "mariadb",
+                               setup=KEYLESS), "mysql-table-copy")
+    assert "gh-ost --" not in text
+    assert f"pt-online-schema-change --alter 'MODIFY n BIGINT, {added}'" in text
+
+
+@pytest.mark.parametrize("key", ["UNIQUE KEY logs_id (id)", "PRIMARY KEY (id)"])
+def test_a_unique_key_is_enough(lint_change, key: str) -> None:
+    setup = f"CREATE TABLE logs (id INT NOT NULL, n INT, {key});\n"
+    text = instead(lint_change("ALTER TABLE logs MODIFY n BIGINT;", "mariadb", setup=setup),
+                   "mysql-table-copy")
+    assert "gh-ost --" in text and "pt-online-schema-change --" in text
+
+
+def test_a_table_the_replay_does_not_know_keeps_both_tools(lint_change) -> None:
+    text = instead(lint_change("ALTER TABLE elsewhere MODIFY n BIGINT;", "mariadb",
+                               setup="SELECT 1;"), "mysql-table-copy")
+    assert "gh-ost --" in text and "pt-online-schema-change --" in text

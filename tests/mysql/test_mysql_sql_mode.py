@@ -189,3 +189,76 @@ def test_a_zero_date_default_on_mysql(mode: str, refused: bool) -> None:
                       dialect="mysql")
     assert bool([f for f in report.all_findings if f.rule == "mysql-invalid-default"]) == \
         refused
+
+
+# --- fix-mysql61: NO_ZERO_IN_DATE, and a zero DEFAULT stored under an older mode --------------
+
+ZERO_KEPT = ("SET sql_mode = '';\nCREATE TABLE zd (id INT, d DATETIME NOT NULL DEFAULT "
+             "'0000-00-00 00:00:00', e DATE, KEY ie (e));")
+STRICT_NO_ZERO = "SET sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_DATE';\n"
+
+#: (the change after ZERO_KEPT, the column MariaDB 10.11's 1067 names, or "" when it runs)
+_STORED_CASES = [
+    (STRICT_NO_ZERO + "ALTER TABLE zd ADD COLUMN x INT", "d"),
+    ("SET sql_mode = 'NO_ZERO_DATE';\nALTER TABLE zd ADD COLUMN x INT", "d"),
+    (STRICT_NO_ZERO + "ALTER TABLE zd COMMENT = 'x'", "d"),
+    (STRICT_NO_ZERO + "ALTER TABLE zd ALTER e SET DEFAULT NULL", "d"),
+    (STRICT_NO_ZERO + "ALTER TABLE zd RENAME COLUMN d TO d3", "d3"),
+    (STRICT_NO_ZERO + "ALTER TABLE zd RENAME TO zq, ALGORITHM=COPY", "d"),
+    (STRICT_NO_ZERO + "CREATE INDEX i2 ON zd (id)", "d"),
+    (STRICT_NO_ZERO + "DROP INDEX ie ON zd", "d"),
+    (STRICT_NO_ZERO + "ALTER TABLE zd ALTER d DROP DEFAULT, ADD COLUMN x INT", ""),
+    (STRICT_NO_ZERO + "ALTER TABLE zd ALTER d SET DEFAULT '2000-01-01'", ""),
+    (STRICT_NO_ZERO + "ALTER TABLE zd MODIFY d DATETIME NULL", ""),
+    (STRICT_NO_ZERO + "ALTER TABLE zd DROP COLUMN d", ""),
+    (STRICT_NO_ZERO + "ALTER TABLE zd RENAME TO zq", ""),
+    (STRICT_NO_ZERO + "TRUNCATE TABLE zd", ""),
+    ("SET sql_mode = 'STRICT_TRANS_TABLES';\nALTER TABLE zd ADD COLUMN x INT", ""),
+    ("ALTER TABLE zd ADD COLUMN x INT", ""),  # MariaDB's default mode has no NO_ZERO_DATE
+    (STRICT_NO_ZERO + "ALTER TABLE zd ALTER e SET DEFAULT 0", "d"),
+    # NO_ZERO_IN_DATE: a DEFAULT with a zero month or day, strict or not
+    ("SET sql_mode = 'NO_ZERO_IN_DATE';\nCREATE TABLE z (d DATE DEFAULT '2020-00-10')", "d"),
+    ("SET sql_mode = 'NO_ZERO_IN_DATE,STRICT_TRANS_TABLES';\n"
+     "CREATE TABLE z (d DATE DEFAULT '2020-01-00')", "d"),
+    ("SET sql_mode = 'NO_ZERO_IN_DATE,STRICT_TRANS_TABLES';\n"
+     "CREATE TABLE z (d DATE DEFAULT '0000-00-00')", ""),
+    ("CREATE TABLE z (d DATE DEFAULT '2020-00-10')", ""),
+]
+
+
+def _zero_kept(change: str, dialect: str) -> list:
+    reports = lint_migrations([migration_from_text(ZERO_KEPT, "1_setup.sql"),
+                               migration_from_text(change + ";", "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return [f for f in reports[1].all_findings if f.rule == "mysql-invalid-default"]
+
+
+@pytest.mark.parametrize(("change", "column"), _STORED_CASES)
+def test_a_stored_zero_default_is_checked_again_on_mariadb(change: str, column: str) -> None:
+    found = _zero_kept(change, "mariadb")
+    if column:
+        (finding,) = found
+        assert f"Invalid default value for '{column}'" in finding.message
+        assert finding.statement_index == change.count(";")
+    else:
+        assert not found
+
+
+@pytest.mark.parametrize(("change", "column"), _STORED_CASES)
+def test_the_server_checks_a_stored_default_again(mariadb, change: str, column: str) -> None:
+    mariadb.fresh("sqlmode", ZERO_KEPT)
+    ran = mariadb.run(change, "sqlmode")  # (the SET and the statement in one session)
+    if column:
+        assert "ERROR 1067 " in ran.stderr and f"for '{column}'" in ran.stderr, ran.stderr
+    else:
+        assert ran.returncode == 0, ran.stderr
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("ALTER TABLE zd ADD COLUMN x INT", True),  # MySQL 8's default mode
+    ("SET sql_mode = 'NO_ZERO_DATE';\nALTER TABLE zd ADD COLUMN x INT", False),  # not strict
+    ("ALTER TABLE zd ALTER d DROP DEFAULT, ADD COLUMN x INT", False),
+    ("SET sql_mode = @saved;\nALTER TABLE zd ADD COLUMN x INT", False),  # not known
+])
+def test_a_stored_zero_default_on_mysql(change: str, said: bool) -> None:
+    assert bool(_zero_kept(change, "mysql")) is said

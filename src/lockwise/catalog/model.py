@@ -114,6 +114,9 @@ class Column:
     #: MySQL: the column's character set (bytes per character decide VARCHAR length bytes).
     charset: str | None = None
     auto_increment: bool = False
+    #: MySQL: its DEFAULT when a constant string (its text) or integer, None otherwise: each
+    #: later ALTER of the table checks it again against the session's sql_mode (fix-mysql61).
+    mysql_default: str | int | None = None
     #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
     #: or renaming one copies the table).
     members: tuple[str, ...] = ()
@@ -328,6 +331,10 @@ class Table:
     #: MySQL / MariaDB: the names of a partitioned table's partitions, lower case (the
     #: server matches them so), in order; None when the replay does not know every one.
     partition_names: tuple[str, ...] | None = None
+    #: MySQL / MariaDB: partitioned with sub-partitions (SUBPARTITION BY): `partition_names`
+    #: are the partitions', which partition operations name (a sub-partition's name is
+    #: refused: REBUILD / DROP 1507, TRUNCATE 1567; checked on MariaDB 10.11).
+    subpartitioned: bool = False
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
     #: Row-level security policy name -> what the catalog knows of it (replaced whole). Of a
@@ -889,6 +896,10 @@ class Catalog:
     #: or renamed away: one of them `tables` does not hold (made again since) is certainly not
     #: there, and a DROP TABLE of it fails (error 1051). Replaced whole, never changed in place.
     mysql_dropped_tables: frozenset[str] = frozenset()
+    #: MySQL / MariaDB: the tables (named as `mysql_dropped_tables` names them) whose CREATE
+    #: TABLE the server refused while the replay did not have them: never made, so an ALTER
+    #: or DROP of one fails as of a dropped one (error 1146 / 1051). Replaced whole.
+    mysql_refused_tables: frozenset[str] = frozenset()
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

@@ -48,6 +48,7 @@ from lockwise.effects.mysql_ddl import (
     max_row_versions,
     plan,
 )
+from lockwise.effects.mysql_definition import definition_refusal
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.mysql_prepared import Held
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
@@ -694,6 +695,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_partition_operation_refused", "mysql_engine_refused",
+                       "mysql_table_definition_refused",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1466,7 +1468,8 @@ class _Builder:
         own, referenced = keys.foreign_key_sides(self.catalog.tables,
                                                  self.catalog.tables.get(table))
         tool, tools = _online_schema_change(base, clauses, own or any(
-            op.startswith("add_foreign_key") for op, _ in operations), referenced)
+            op.startswith("add_foreign_key") for op, _ in operations), referenced,
+            keys.without_unique_key(self.catalog.tables.get(table), operations))
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
         optimize = _optimize_partition_instead(base, clauses, flavour) or _order_by_instead(
             base, clauses, self.catalog.tables.get(table))
@@ -1879,17 +1882,27 @@ def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 
 
 def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
-                          referenced: bool) -> tuple[str, str]:
+                          referenced: bool, keyless: str = "") -> tuple[str, str]:
     """The online schema change tool's command line that runs the ALTER, and the text that
     offers every tool that does (gh-ost, or else pt-online-schema-change). gh-ost supports
     no foreign keys: it bails out on a table that has one or that another table's references
     (its docs/requirements-and-limitations.md, "Foreign keys not supported";
     go/logic/inspect.go). pt-online-schema-change copies the table's own, and exits on a
     referenced table unless told how to repoint the references (--alter-foreign-keys-method;
-    `auto` picks rebuild_constraints or drop_swap)."""
+    `auto` picks rebuild_constraints or drop_swap). Both walk and follow the rows by a
+    PRIMARY KEY or UNIQUE key (`keyless`: the table has none, keys.without_unique_key):
+    gh-ost bails out without one on the table as it is ("No PRIMARY nor UNIQUE key found in
+    table", go/logic/inspect.go), pt-online-schema-change needs one for its DELETE trigger,
+    and takes one the ALTER adds from existing columns (its --alter documentation)."""
     alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
     method = " --alter-foreign-keys-method=auto" if referenced else ""
     pt_osc = f"pt-online-schema-change --alter {alter}{method} D=<db>,t={table} --execute"
+    if keyless == "none":
+        why = (f"-- neither gh-ost nor pt-online-schema-change runs on {base['table']}: each "
+               "needs a PRIMARY KEY or UNIQUE key\n-- to follow the rows (add one first)")
+        return why, why
+    if keyless == "added":
+        return pt_osc, f"# gh-ost needs a PRIMARY KEY or UNIQUE key on the table as it is\n{pt_osc}"
     if foreign_keys or referenced:
         return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
     gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
@@ -2862,26 +2875,110 @@ def _page_compression_refused(b: _Builder, base: dict, refusal: dict) -> None:
           else "mariadb_page_compression_level", {**base, **refusal})
 
 
-def _invalid_defaults(b: _Builder, expr, table: str) -> None:
-    """Each column the CREATE or ALTER TABLE `expr` defines whose DEFAULT the server refuses
-    under the session's sql_mode (error 1067; effects/mysql_sql_mode.py)."""
+def _constant(value) -> str | int | None:
+    """A DEFAULT's value (a sqlglot node) as sql_mode's checks read it: a string constant's
+    text, an integer, None for anything else."""
     from sqlglot import exp
 
-    for coldef in expr.find_all(exp.ColumnDef):
-        default = _column_default(coldef)
-        value = default.this if default is not None else None
-        text = value.this if isinstance(value, exp.Literal) and value.is_string else \
-            int(value.this) if isinstance(value, exp.Literal) and value.this.isdigit() else None
-        type_name, mods, _ = _column_type(coldef)
-        why = sql_modes.invalid_default(type_name, mods[0] if mods else None, text,
+    if not isinstance(value, exp.Literal):
+        return None
+    return value.this if value.is_string else int(value.this) if value.this.isdigit() else None
+
+
+def _invalid_defaults(b: _Builder, expr, table: str, sql: str = "") -> None:
+    """The first column the CREATE or ALTER TABLE `expr` defines (or whose DEFAULT an ALTER
+    ... SET DEFAULT sets) whose DEFAULT the server refuses under the session's sql_mode
+    (error 1067; effects/mysql_sql_mode.py), or, of an ALTER, a column that still has one
+    (`_stored_invalid_default`): the server names the first in the table's order."""
+    refusal = _written_invalid_default(b, expr, table)
+    if type(expr).__name__ == "Alter":
+        stored = _stored_invalid_default(b, table, expr, sql)
+        if stored is not None and (refusal is None or stored[0] < refusal[0]):
+            refusal = stored
+    if refusal is not None:
+        b.act("mysql_invalid_default", refusal[1])
+
+
+def _written_invalid_default(b: _Builder, expr, table: str) -> tuple[int, dict] | None:
+    """The first column the statement `expr` writes a DEFAULT for that the session's mode
+    refuses: its place in the table (an added column's: the end) and the facts."""
+    from sqlglot import exp
+
+    known = b.catalog.tables.get(table)
+    for node in expr.find_all(exp.ColumnDef, exp.AlterColumn):
+        if isinstance(node, exp.ColumnDef):
+            default = _column_default(node)
+            value = default.this if default is not None else None
+            type_name, mods, _ = _column_type(node)
+            length = mods[0] if mods else None
+        else:  # ALTER c SET DEFAULT: of the column as the replay knows it
+            column = known.columns.get(node.name.lower()) if known is not None else None
+            value = node.args.get("default")
+            if column is None or value is None:
+                continue
+            type_name, length = column.type_name, column.typmods[0] if column.typmods else None
+        why = sql_modes.invalid_default(type_name, length, _constant(value),
                                         b.session.sql_mode, b.session.flavour)
         if why:
-            column = b.written.get(coldef.name.lower(), coldef.name)
-            b.act("mysql_invalid_default", {
-                **b.table_facts(table), "column": column, "default_sql": value.sql("mysql"),
-                "invalid_default_text": why,
-                "server_error": f"Invalid default value for '{column}'"})
-            return  # (the server stops at the first)
+            name = b.written.get(node.name.lower(), node.name)
+            order = list(known.columns) if known is not None else []
+            return order.index(node.name.lower()) if node.name.lower() in order else \
+                len(order), {
+                    **b.table_facts(table), "column": name, "default_sql": value.sql("mysql"),
+                    "default_verb_text": "gets", "invalid_default_text": why,
+                    "server_error": f"Invalid default value for '{name}'"}
+    return None
+
+
+#: An ALTER that is a rename alone, without ALGORITHM= / LOCK=: MariaDB renames the table
+#: without checking its columns again (10.11: `RENAME TO` ran beside a stored zero date,
+#: `RENAME TO ..., ALGORITHM=COPY` was 1067).
+_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\s*=", re.I)
+
+
+def _stored_invalid_default(b: _Builder, table: str, expr=None, sql: str = ""
+                            ) -> tuple[int, dict] | None:
+    """ALTER TABLE (`expr`; CREATE / DROP INDEX without one) of a table whose column keeps
+    a DEFAULT the session's sql_mode now refuses, a zero date stored under another mode: the
+    server checks every column's DEFAULT again, so it refuses the ALTER, error 1067 naming
+    the first such column, unless the ALTER changes or drops that column's default or the
+    column (checked on MariaDB 10.11: ADD COLUMN, DROP / CREATE INDEX, COMMENT=, another
+    column's SET DEFAULT, RENAME COLUMN of it, ENGINE=, FORCE each 1067). MySQL: as the
+    DEFAULT's own check (NO_ZERO_DATE / NO_ZERO_IN_DATE with a strict mode), from users'
+    reports of its ALTERs, not observed."""
+    from sqlglot import exp
+
+    known = b.catalog.tables.get(table)
+    if known is None or b.session.sql_mode is None:
+        return None
+    actions = expr.args.get("actions") or [] if expr is not None else []
+    if actions and all(isinstance(a, exp.AlterRename) for a in actions) and \
+            not _CLAUSE.search(sql):
+        return None
+    touched, renamed = set(), {}
+    for action in actions:
+        if isinstance(action, exp.ModifyColumn):
+            touched.add(_name(action.args.get("rename_from")) or action.this.name.lower())
+        elif isinstance(action, exp.AlterColumn):
+            touched.add(action.name.lower())
+        elif isinstance(action, exp.RenameColumn):
+            renamed[_name(action.this)] = _name(action.args.get("to"))
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == \
+                "COLUMN":
+            touched.add(_name((action.args.get("tables") or [None])[0]))
+    for place, (name, column) in enumerate(known.columns.items()):
+        why = None if name in touched else sql_modes.invalid_date_default(
+            column.type_name, column.mysql_default, b.session.sql_mode, b.session.flavour)
+        if why:
+            shown = renamed.get(name) or b.written.get(name, name)
+            default = column.mysql_default
+            return place, {
+                **b.table_facts(table), "column": shown,
+                "default_sql": quote_literal(default) if isinstance(default, str) else
+                str(default), "invalid_default_text": why,
+                "default_verb_text": "still has (each ALTER of the table checks it again)",
+                "server_error": f"Invalid default value for '{shown}'"}
+    return None
 
 
 def _create_table(b: _Builder, expr, sql: str) -> None:
@@ -2893,6 +2990,10 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    if refusal := definition_refusal(expr, b.session.flavour):
+        # answered before an invalid default or the engine's limits (MariaDB 10.11)
+        b.act("mysql_table_definition_refused", {**base, **refusal})
+        return
     _invalid_defaults(b, expr, table)
     created = _created_table(expr, "", b.session.flavour)
     created.name = base["table"]
@@ -2960,9 +3061,10 @@ def _created_engine(expr, written: str, catalog: Catalog, session: MySQLSession)
 
 def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
     """The columns CREATE TABLE ... AS SELECT `query` adds whose nullability is known: a
-    literal (NOT NULL) or a column of the one known table it reads without a join (NULL or
-    NOT NULL as that column is, without its AUTO_INCREMENT; MariaDB 10.11 made each so).
-    Others are left out (fix-mysql60)."""
+    literal (NOT NULL, its type not said) or a column of the one known table it reads without
+    a join (of that column's type, NULL or NOT NULL as it is, without its AUTO_INCREMENT, and
+    stored even when that one is generated; MariaDB 10.11 made each so). Others are left out
+    (fix-mysql60, fix-mysql61)."""
     from sqlglot import exp
 
     if not isinstance(query, exp.Select) or query.args.get("joins") or not isinstance(
@@ -2974,9 +3076,12 @@ def _selected_columns(query, catalog: Catalog) -> dict[str, Column]:
         value = projection.this if isinstance(projection, exp.Alias) else projection
         column = known.columns.get(value.name.lower()) if isinstance(value, exp.Column) \
             and known is not None else None
-        if column is not None or isinstance(value, exp.Literal):
-            name = projection.alias_or_name
-            found[name.lower()] = Column(name, "", not_null=column is None or column.not_null)
+        name = projection.alias_or_name
+        if column is not None:
+            found[name.lower()] = replace(column, name=name, auto_increment=False,
+                                          generated=False, virtual=False, reads=())
+        elif isinstance(value, exp.Literal):
+            found[name.lower()] = Column(name, "", not_null=True)
     return found
 
 
@@ -3536,11 +3641,29 @@ def dropped_name(key: str, database: str | None) -> str:
 
 def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) -> set[str]:
     """The tables of a DROP TABLE's list (catalog keys) that are certainly not there: ones
-    the replay dropped or renamed away (or whose database it dropped) and that no statement
-    made again (a TEMPORARY table of the session is there)."""
+    the replay dropped or renamed away (or whose database it dropped), or whose CREATE TABLE
+    the server refused, and that no statement made again (a TEMPORARY table of the session is
+    there)."""
+    gone = catalog.mysql_dropped_tables | catalog.mysql_refused_tables
     return {t for t in tables
-            if dropped_name(t, session.database) in catalog.mysql_dropped_tables and
+            if dropped_name(t, session.database) in gone and
             t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
+
+
+def refused_create(catalog: Catalog, tree: dict, session: MySQLSession) -> None:
+    """Move the catalog past a CREATE TABLE the server refused: it made no table, so one the
+    replay did not have is certainly not there afterwards (an ALTER of it is error 1146, a
+    DROP 1051; checked on MariaDB 10.11, fix-mysql61). A table the replay has stays (the
+    server answers 1050 for it first, or nothing with IF NOT EXISTS)."""
+    from sqlglot import exp
+
+    expr = tree["sqlglot"]["expr"]
+    if not isinstance(expr, exp.Create) or (expr.args.get("kind") or "").upper() != "TABLE" \
+            or expr.find(exp.TemporaryProperty) is not None:
+        return
+    name, _ = _created_key(_table_name(expr.this), session)
+    if name not in catalog.tables and name.split(".")[-1] not in session.temporary_tables:
+        catalog.mysql_refused_tables |= {dropped_name(name, session.database)}
 
 
 def _drop_outcome(catalog: Catalog, session: MySQLSession, tables: list[str],
@@ -3620,6 +3743,13 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
 
     absent = [t for t in tables if t in missing]
     names = [b.table_facts(t)["table"] for t in absent]
+    never_made = all(dropped_name(t, b.session.database) in b.catalog.mysql_refused_tables
+                     and dropped_name(t, b.session.database) not in
+                     b.catalog.mysql_dropped_tables for t in absent)
+    it = "it" if len(names) == 1 else "them"
+    gone = f"the server refused {'its' if len(names) == 1 else 'their'} CREATE TABLE " \
+        "earlier (no table was made)" if never_made else \
+        f"an earlier statement dropped or renamed {it} away"
     kept = [b.table_facts(t)["table"] for t in tables if t not in missing]
     mariadb = b.session.flavour == "mariadb"
     drops = [b.table_facts(t)["table"] for t in dropped] if mariadb else []
@@ -3634,7 +3764,7 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     fix = f"DROP TABLE {listed};" if listed else "-- (nothing is left to drop)"
     facts = {**b.table_facts(absent[0]), "statement_text": statement,
              "missing_tables_text": ", ".join(names),
-             "missing_it_text": "it" if len(names) == 1 else "them", "outcome_text": outcome,
+             "missing_it_text": it, "gone_text": gone, "outcome_text": outcome,
              "error_code": 1051,
              "server_error": f"Unknown table '{','.join(qualified(t) for t in absent)}'",
              "fix_sql": f"-- leave out {', '.join(names)}, which the server does not have, or "
@@ -3643,7 +3773,9 @@ def _unknown_tables(b: _Builder, tables: list[str], missing: set[str],
     if statement == "ALTER TABLE":
         facts.update(error_code=1146, outcome_text="fails",
                      server_error=f"Table '{qualified(absent[0])}' doesn't exist",
-                     fix_sql=f"-- create {names[0]} again first, or leave this ALTER out: the "
+                     fix_sql=f"-- create {names[0]} first (a CREATE TABLE the server takes), "
+                             "or leave this ALTER out: the table is not there" if never_made else
+                     f"-- create {names[0]} again first, or leave this ALTER out: the "
                              "table is gone")
     elif statement == "RENAME TABLE":  # (renames none of its pairs: checked on MariaDB 10.11)
         facts.update(error_code=1146, outcome_text="renames none of its tables and fails",
@@ -3804,7 +3936,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 _missing_tables(b.catalog, session, [table]):
             _unknown_tables(b, [table], {table}, [], "ALTER TABLE")
             return
-        _invalid_defaults(b, expr, table)
+        _invalid_defaults(b, expr, table, sql)
         b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
@@ -3820,6 +3952,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             params = index.args.get("params")
             op = _functional_index(op, params.args.get("columns") or () if params else (),
                                    bool(expr.args.get("unique")))
+            if stored := _stored_invalid_default(b, table):
+                b.act("mysql_invalid_default", stored[1])
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
             b.act(f"create_{_ROUTINE_KINDS.get(kind) or kind.lower() or 'other'}", {})
@@ -3862,6 +3996,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (b.key(_clean(match.group(1))) if match else "")
+            if stored := _stored_invalid_default(b, table):
+                b.act("mysql_invalid_default", stored[1])
             b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0]),
                                             "keyword": "INDEX",
                                             "if_exists": bool(expr.args.get("exists"))})], sql)
@@ -4045,6 +4181,8 @@ def _column(coldef) -> Column:
                   not_null=bool({"NotNullColumnConstraint", "PrimaryKeyColumnConstraint",
                                  "AutoIncrementColumnConstraint"} & kinds),
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
+                  mysql_default=_constant(default.this) if (
+                      default := _column_default(coldef)) is not None else None,
                   collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),
                   virtual=generated == "virtual", compressed=bool(coldef.meta.get("compressed")))
@@ -4063,7 +4201,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
 
-    from lockwise.parse.mysql import partition_names
+    from lockwise.parse.mysql import partition_names, subpartitioned
 
     copied = expr.args.get("expression") is not None or expr.find(exp.LikeProperty) is not None
     table = Table(_table_name(expr.this),
@@ -4074,7 +4212,8 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or (),
                   partition_names=partition_names(expr.meta["partitioning"])
-                  if expr.meta.get("partitioning") else None)
+                  if expr.meta.get("partitioning") else None,
+                  subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
@@ -4109,6 +4248,35 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     _record_checks(table, schema.expressions if schema is not None else (), flavour,
                    creating=True)
     return table
+
+
+def like_copy(source: Table, name: str, migration_id: str, flavour: str) -> Table:
+    """The table `CREATE TABLE name LIKE source` makes: the source's columns, primary key,
+    indexes (a foreign key's own index too), FULLTEXT indexes, CHECK constraints,
+    partitioning, engine and options, but no foreign key and no row (checked on MariaDB
+    10.11; MySQL's manual, "CREATE TABLE ... LIKE Statement": it "does not preserve ... any
+    foreign key definitions"). MySQL generates every copied CHECK's name (the manual), which
+    lockwise names `<name>_chk_<n>` in order without having seen it: such a copy's constraint
+    names are not judged (`created_by` None), as a copy of a table whose definition the
+    replay does not know."""
+    from copy import deepcopy
+
+    copy = deepcopy(source)
+    copy.name = name
+    copy.constraints = {key: c for key, c in copy.constraints.items() if c.kind != "foreign"}
+    checks = [c for c in copy.constraints.values() if c.kind == "check"]
+    renamed = flavour == "mysql" and bool(checks)
+    if renamed:
+        bare = name.split(".")[-1]
+        others = {k: c for k, c in copy.constraints.items() if c.kind != "check"}
+        for n, check in enumerate(checks, 1):
+            check.name = f"{bare}_chk_{n}"
+            others[check.name] = check
+        copy.constraints = others
+    copy.created_by = migration_id if source.created_by is not None and not renamed else None
+    copy.known_from_use = False
+    copy.row_versions, copy.row_versions_from_start = 0, True
+    return copy
 
 
 def _engine(properties) -> str:
@@ -4419,18 +4587,29 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
                 name.split(".")[-1] not in session.temporary_tables:
             session.shadowing_tables.add(name.split(".")[-1])
-        catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
+        like = expr.find(exp.LikeProperty)
+        source = catalog.tables.get(_table_name(like.this)) if like is not None else None
+        catalog.tables[name] = _created_table(expr, migration_id, session.flavour) \
+            if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
+        for selected, column in _selected_columns(expr.expression, catalog).items():
+            # AS SELECT: its columns whose type is known, no key; not a string column, which
+            # keeps its charset when the table's default may be another (a MODIFY that
+            # writes none takes the table's: MariaDB 10.11 copied such a VARCHAR widening)
+            if column.type_name and not column.charset:
+                catalog.tables[name].columns.setdefault(selected, column)
         catalog.tables[name].engine = _created_engine(expr, catalog.tables[name].engine,
                                                       catalog, session)
         # the database DROP DATABASE drops it with, and USE keys it by (_tables_seen_from)
         catalog.tables[name].database = database
-        catalog.tables[name].system_versioned = session.flavour == "mariadb" and \
-            _WITH_VERSIONING.search(code_only(tree["sqlglot"]["sql"])) is not None
+        catalog.tables[name].system_versioned = session.flavour == "mariadb" and (
+            _WITH_VERSIONING.search(code_only(tree["sqlglot"]["sql"])) is not None or
+            source is not None and source.system_versioned)
         page_compression.apply_options(
             catalog.tables[name], tree["sqlglot"]["sql"], session.flavour == "mariadb"
             and session.compression_default and catalog.tables[name].engine in ("", "innodb"))
         session.new_tables.add(name)
+        catalog.mysql_refused_tables -= {dropped_name(name, session.database)}
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
         else:
@@ -4510,13 +4689,20 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(key(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND, partition_key, partition_names
+            from lockwise.parse.mysql import (
+                PARTITION_KIND,
+                partition_key,
+                partition_names,
+                subpartitioned,
+            )
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
             partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
             partitioned.partition_names = None if m.group("remove") else partition_names(
+                code_only(tree["sqlglot"]["sql"]))
+            partitioned.subpartitioned = not m.group("remove") and subpartitioned(
                 code_only(tree["sqlglot"]["sql"]))
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = key(m.group("table")), _clean(m.group("name"))
@@ -4676,6 +4862,11 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
             keys.rename_column(table, old, column.name)
+        elif isinstance(action, exp.AlterColumn) and \
+                (altered := table.columns.get(action.name.lower())) is not None and \
+                (action.args.get("drop") or action.args.get("default") is not None):
+            altered.mysql_default = None if action.args.get("drop") else \
+                _constant(action.args["default"])
         elif isinstance(action, exp.RenameColumn):
             old, new = _name(action.this), _name(action.args.get("to"))
             col = table.columns.pop(old, None)

@@ -284,6 +284,18 @@ def implicit_primary_key(table: Table) -> str:
                      for column in columns)), "")
 
 
+def without_unique_key(table: Table | None, operations: list[tuple[str, dict]]) -> str:
+    """Whether `table`, whose definition the replay knows, has no PRIMARY KEY and no UNIQUE
+    index, which an online schema change tool needs to follow its rows: "none", or "added"
+    when the ALTER's `operations` add one; "" when it has one or is not known."""
+    if table is None or table.created_by is None or "PRIMARY" in table.constraints or any(
+            unique for _, unique in table.keys.values()):
+        return ""
+    adds = any(op in ("add_primary_key", "add_functional_unique_index") or (
+        op == "add_index" and extra.get("unique")) for op, extra in operations)
+    return "added" if adds else "none"
+
+
 def invisible(node) -> bool:
     """Whether an index definition (a sqlglot node, a CONSTRAINT wrapper's too) says
     INVISIBLE."""

@@ -132,8 +132,34 @@ def strict(modes: frozenset[str] | None) -> bool | None:
 
 #: A zero date written as a string: '0000-00-00', with a zero time and fraction or not.
 _ZERO_DATE = re.compile(r"0{4}-0{2}-0{2}(?:[ T]0{2}:0{2}:0{2}(?:\.0*)?)?")
+#: A date whose month or day is zero, its year (group 1) not: NO_ZERO_IN_DATE's.
+_ZERO_IN_DATE = re.compile(r"(\d{4})-(?:00-\d{2}|\d{2}-00)(?:[ T][\d:.]*)?")
 _DATE_TYPES = frozenset({"date", "datetime", "timestamp", "timestamptz"})  # (sqlglot: TIMESTAMPTZ)
 _CHAR_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar"})
+
+
+def invalid_date_default(type_name: str, default: str | int | None,
+                         modes: frozenset[str] | None, flavour: str) -> str | None:
+    """Why the server refuses DEFAULT `default` (a string constant's text, an integer) for a
+    DATE / DATETIME / TIMESTAMP column under `modes` (error 1067), None when it takes it or
+    the mode is not known. A zero date (a string of zeros or the number 0) where NO_ZERO_DATE
+    is set, a date with a zero month or day ('2020-00-10') where NO_ZERO_IN_DATE is: refused
+    on MariaDB 10.11 strict or not (checked); MySQL 8's manual ("Server SQL Modes",
+    NO_ZERO_DATE, NO_ZERO_IN_DATE: "If this mode and strict mode are enabled, ... not
+    permitted") with a strict mode too, as its default mode has. The same holds for a
+    default stored earlier, at each later ALTER of its table (`stored_default_refused`)."""
+    if modes is None or default is None or type_name not in _DATE_TYPES or not (
+            flavour == "mariadb" or strict(modes)):
+        return None
+    tail = ")" if flavour == "mariadb" else " with a strict mode)"
+    if "NO_ZERO_DATE" in modes and (
+            default == 0 or isinstance(default, str) and _ZERO_DATE.fullmatch(default)):
+        return "a zero date, which the session's sql_mode refuses (NO_ZERO_DATE" + tail
+    if "NO_ZERO_IN_DATE" in modes and isinstance(default, str) and \
+            (m := _ZERO_IN_DATE.fullmatch(default)) and m.group(1) != "0000":
+        return "a date with a zero month or day, which the session's sql_mode refuses " \
+            "(NO_ZERO_IN_DATE" + tail
+    return None
 
 
 def invalid_default(type_name: str, length: int | None, default: str | int | None,
@@ -141,21 +167,13 @@ def invalid_default(type_name: str, length: int | None, default: str | int | Non
     """Why the server refuses a column of `type_name` (`length` characters for a CHAR or
     VARCHAR) with DEFAULT `default` (a string constant's text, an integer, None for another
     default) under `modes` (error 1067, "Invalid default value"): None when it takes it, or
-    when the mode is not known.
-
-    A zero date (a string of zeros or the number 0) where NO_ZERO_DATE is set: refused on
-    MariaDB 10.11 strict or not (checked); MySQL 8's manual ("Server SQL Modes", NO_ZERO_DATE:
-    "If this mode and strict mode are enabled, '0000-00-00' is not permitted") with a strict
-    mode too, as its default mode has. A string longer than a CHAR / VARCHAR's length:
-    refused on MariaDB in any mode (checked), on MySQL in a strict mode (its manual's strict
-    mode; not checked)."""
+    when the mode is not known. A date the mode refuses (`invalid_date_default`); a string
+    longer than a CHAR / VARCHAR's length: refused on MariaDB in any mode (checked), on MySQL
+    in a strict mode (its manual's strict mode; not checked)."""
     if modes is None or default is None:
         return None
-    if type_name in _DATE_TYPES and "NO_ZERO_DATE" in modes and (
-            default == 0 or isinstance(default, str) and _ZERO_DATE.fullmatch(default)) and (
-            flavour == "mariadb" or strict(modes)):
-        return "a zero date, which the session's sql_mode refuses (NO_ZERO_DATE" + (
-            ")" if flavour == "mariadb" else " with a strict mode)")
+    if why := invalid_date_default(type_name, default, modes, flavour):
+        return why
     if type_name in _CHAR_TYPES and length is not None and isinstance(default, str) and \
             len(default) > length and (flavour == "mariadb" or strict(modes)):
         return f"{len(default)} characters, longer than the column's {length}"

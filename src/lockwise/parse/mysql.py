@@ -2197,19 +2197,39 @@ _PARTITION_DEFINITION = re.compile(r"\s*PARTITION\s+(`(?:[^`]|``)+`|[\w$]+)", re
 _PARTITION_COUNT = re.compile(r"\bPARTITIONS\s+(\d+)", re.IGNORECASE)
 
 
+#: A SUBPARTITION BY clause up to its expression's opening parenthesis.
+_SUBPARTITION_BY = re.compile(r"\s*SUBPARTITION\s+BY\s+(?:LINEAR\s+)?(?:HASH|KEY)"
+                              r"(?:\s+ALGORITHM\s*=\s*\d+)?\s*\(", re.IGNORECASE)
+
+
+def _past_parentheses(text: str, end: int) -> int:
+    """Where the parenthesised text opened just before `end` closes (after its `)`)."""
+    depth = 1
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    return end
+
+
+def subpartitioned(text: str) -> bool:
+    """Whether the partitioning clause `text` sub-partitions its partitions."""
+    return re.search(r"\bSUBPARTITION\s+BY\b", text, re.IGNORECASE) is not None
+
+
 def partition_names(text: str) -> tuple[str, ...] | None:
     """The names, lower case and in order, of the partitions the partitioning clause `text`
     (`PARTITION BY ... [PARTITIONS n] [(PARTITION p ..., ...)]`) defines: those its list
     names, else p0 .. p<n-1> (the server's names for HASH / KEY `PARTITIONS n`, one when no
-    count is written; checked on MariaDB 10.11). None when it cannot tell: sub-partitions,
-    a list it does not read."""
+    count is written; checked on MariaDB 10.11). A sub-partitioned table's are its
+    partitions' (its list's), not the sub-partitions' (fix-mysql61). None when it cannot
+    tell: a list it does not read."""
     found = _PARTITION_BY.search(text)
-    if found is None or re.search(r"\bSUBPARTITION", text, re.IGNORECASE):
+    if found is None:
         return None
-    depth, end = 1, found.end()  # past the partitioning expression's parentheses
-    while end < len(text) and depth:
-        depth += {"(": 1, ")": -1}.get(text[end], 0)
-        end += 1
+    end = _past_parentheses(text, found.end())  # past the partitioning expression
+    if sub := _SUBPARTITION_BY.match(text, end):
+        end = _past_parentheses(text, sub.end())
+        return partition_list_names(text[end:]) if "(" in text[end:] else None
     rest = text[end:]
     if "(" not in rest:
         count = _PARTITION_COUNT.search(rest)
