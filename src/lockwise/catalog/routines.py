@@ -115,7 +115,17 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
         strict=bool(_strict_set(stmt.get("options"))),
         cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
-        bound_path=path_in_force() if stmt.get("sql_body") else None)
+        bound_path=path_in_force() if stmt.get("sql_body") else None,
+        operators=_body_operators(catalog, stmt.get("sql_body")))
+
+
+def _body_operators(catalog: Catalog, body: object) -> tuple:
+    """The operators of the migrations SQL-standard body `body` surely runs."""
+    if not body or not catalog.operators:
+        return ()
+    from lockwise.catalog.operators import operators_in
+
+    return tuple(operators_in(catalog, body, None))
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
