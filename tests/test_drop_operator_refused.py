@@ -4,9 +4,12 @@ objects depend on it"), its DETAIL naming each dependent ("default value for col
 table t depends on operator ...", "column g of table t depends on operator ...", and a
 view reading such a column). Another operator's COMMUTATOR does not stand in the way.
 Lint says the refusal (rule drop-operator-refused) for a DEFAULT or a generated column that
-surely runs it, and its steps run on the server; of an index, CHECK or view it says
-nothing (not tied yet). DROP FUNCTION of the operator's function: its steps drop the
-operator's users before the operator."""
+surely runs it, and (fix-pg90) an index expression or WHERE ("index t_x depends on ..."), a
+CHECK ("constraint t_c on table t ..."), a view ("view v ...") and a SQL-standard body
+("function h(integer) ..."); its steps run on the server. A body written as a string
+records no dependency (the DROP runs); of an index using it through an operator class it
+says nothing. DROP FUNCTION of the operator's function: its steps drop the operator's
+users before the operator."""
 
 from __future__ import annotations
 
@@ -34,12 +37,30 @@ REFUSED = {
         "CREATE VIEW v AS SELECT g FROM t;\n",
         {"column g of table t depends on operator ~~~(integer,integer)",
          "view v depends on column g of table t"}),
+    # (fix-pg90) the users the catalog keeps an expression of, or binds at CREATE
+    "index": (OP + "CREATE TABLE t (id int);\nCREATE INDEX t_x ON t ((id ~~~ 1));\n",
+              {"index t_x depends on operator ~~~(integer,integer)"}),
+    "index_where": (OP + "CREATE TABLE t (id int);\nCREATE INDEX t_w ON t (id) "
+                    "WHERE id ~~~ 1;\n", {"index t_w depends on operator ~~~(integer,integer)"}),
+    "check": (OP + "CREATE TABLE t (id int, n int, CONSTRAINT t_c CHECK (id ~~~ n));\n",
+              {"constraint t_c on table t depends on operator ~~~(integer,integer)"}),
+    "view": (OP + "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id ~~~ 1 AS x FROM t;\n",
+             {"view v depends on operator ~~~(integer,integer)"}),
+    "begin_atomic_body": (
+        OP + "CREATE FUNCTION h(x int) RETURNS boolean LANGUAGE sql "
+        "BEGIN ATOMIC SELECT x ~~~ 1; END;\n",
+        {"function h(integer) depends on operator ~~~(integer,integer)"}),
+    "return_body": (
+        OP + "CREATE FUNCTION h2(x int) RETURNS boolean LANGUAGE sql RETURN x ~~~ 1;\n",
+        {"function h2(integer) depends on operator ~~~(integer,integer)"}),
 }
 
 #: Refused by the server too, but the catalog does not tie these users: nothing said.
 UNSAID = {
-    "index": OP + "CREATE TABLE t (id int);\nCREATE INDEX t_x ON t ((id ~~~ 1));\n",
-    "view": OP + "CREATE TABLE t (id int);\nCREATE VIEW v AS SELECT id ~~~ 1 AS x FROM t;\n",
+    "an_operator_class": (
+        OP + "CREATE OPERATOR CLASS oc FOR TYPE int USING hash AS OPERATOR 1 ~~~, "
+        "FUNCTION 1 hashint4(int);\nCREATE TABLE t (id int);\n"
+        "CREATE INDEX t_h ON t USING hash (id oc);\n"),
 }
 
 #: The DROP runs.
@@ -48,6 +69,13 @@ TAKEN = {
                   "COMMUTATOR = ~~~);\n",
     "nothing_uses_it": OP + "CREATE TABLE t (id int, g boolean GENERATED ALWAYS AS "
                        "(id = 1) STORED);\n",
+    # a body written as a string records no dependency (fix-pg90)
+    "a_string_sql_body": OP + "CREATE FUNCTION h3(x int) RETURNS boolean LANGUAGE sql "
+                         "AS 'SELECT x ~~~ 1';\n",
+    "a_plpgsql_body": OP + "CREATE FUNCTION h4(x int) RETURNS boolean LANGUAGE plpgsql "
+                      "AS $$BEGIN RETURN x ~~~ 1; END$$;\n",
+    "an_index_of_a_built_in_operator": OP + "CREATE TABLE t (id int);\n"
+                                       "CREATE INDEX t_x ON t ((id = 1));\n",
 }
 
 RESET = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"

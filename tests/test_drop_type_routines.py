@@ -34,6 +34,10 @@ CASCADES = {
         "CREATE FUNCTION f(m dm) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
         "CREATE FUNCTION h(x int) RETURNS int LANGUAGE sql RETURN f('a');\n",
         "DROP TYPE mood CASCADE;", ["type dm", "function f(dm)", "function h(integer)"]),
+    "renamed_type": (
+        MOOD + "CREATE FUNCTION f(m mood) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "ALTER TYPE mood RENAME TO feeling;\n", "DROP TYPE feeling CASCADE;",
+        ["function f(feeling)"]),
     "result_of_a_domain": (
         "CREATE DOMAIN d AS int;\nCREATE FUNCTION g() RETURNS d LANGUAGE sql AS 'SELECT 1';\n",
         "DROP DOMAIN d CASCADE;", ["function g()"]),
@@ -56,6 +60,18 @@ REFUSED = {
         "DROP TYPE mood;", ["function f(integer) depends on type mood"]),
     "procedure": (MOOD + "CREATE PROCEDURE p(m mood) LANGUAGE sql AS 'SELECT 1';\n",
                   "DROP TYPE mood;", ["function p(mood) depends on type mood"]),
+    # the server names the type by oid: renamed, the function takes the new name (fix-pg90)
+    "renamed_type": (MOOD + "CREATE FUNCTION f(m mood) RETURNS int LANGUAGE sql "
+                     "AS 'SELECT 1';\nALTER TYPE mood RENAME TO feeling;\n",
+                     "DROP TYPE feeling;", ["function f(feeling) depends on type feeling"]),
+    "renamed_array_argument": (
+        MOOD + "CREATE FUNCTION f(m mood[]) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "ALTER TYPE public.mood RENAME TO feeling;\n",
+        "DROP TYPE feeling;", ["function f(feeling[]) depends on type feeling[]"]),
+    "renamed_result": (
+        MOOD + "CREATE FUNCTION f(x int) RETURNS mood LANGUAGE sql AS $$SELECT 'a'::mood$$;\n"
+        "ALTER TYPE mood RENAME TO feeling;\n",
+        "DROP TYPE feeling;", ["function f(integer) depends on type feeling"]),
 }
 
 #: The DROP runs: nothing the server records depends on the type.
@@ -63,6 +79,10 @@ TAKEN = {
     "a_variable_in_the_body": (
         MOOD + "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpgsql "
         "AS $$DECLARE m mood; BEGIN RETURN 1; END$$;\n", "DROP TYPE mood;"),
+    "the_function_dropped_by_its_renamed_type": (
+        MOOD + "CREATE FUNCTION f(m mood) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "ALTER TYPE mood RENAME TO feeling;\nDROP FUNCTION f(feeling);\n",
+        "DROP TYPE feeling;"),
     "another_type": (MOOD + "CREATE TYPE other AS ENUM ('b');\n"
                      "CREATE FUNCTION f(m other) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
                      "DROP TYPE mood;"),
@@ -132,6 +152,17 @@ def test_the_replay_forgets_the_function_so_a_later_call_is_missing() -> None:
     gone = catalog_after(MOOD + "CREATE FUNCTION f(m mood) RETURNS int LANGUAGE sql "
                          "AS 'SELECT 1';\nDROP TYPE mood CASCADE;\n")
     assert "public.f" not in gone.kept_routines
+
+
+def test_a_renamed_type_s_functions_take_its_new_name() -> None:
+    """ALTER TYPE ... RENAME TO: the functions taking or returning it name the new one, so
+    DROP FUNCTION of the new signature finds the overload (the old name is no type now)."""
+    setup = MOOD + "CREATE FUNCTION f(m mood[]) RETURNS mood LANGUAGE sql " \
+        "AS $$SELECT 'a'::mood$$;\nALTER TYPE mood RENAME TO feeling;\n"
+    (routine,) = catalog_after(setup).kept_routines["public.f"]
+    assert (routine.args, routine.returns, routine.relations) == \
+        (("feeling[]",), "feeling", ("public.feeling",))
+    assert "public.f" not in catalog_after(setup + "DROP FUNCTION f(feeling[]);\n").kept_routines
 
 
 @pytest.mark.postgres

@@ -242,6 +242,13 @@ _SAME = {
         _CASCADED.format(action="ON DELETE CASCADE")
         + _trigger("INSERT INTO log VALUES ('gone', OLD.id);", on="c"),
         "DELETE FROM t WHERE score = 1", ("t", "c", "log")),
+    "a NOT ENFORCED key's SET NULL (PG18: the server fires nothing)": (
+        _TREE.format(action="ON DELETE SET NULL NOT ENFORCED"),
+        "DELETE FROM t WHERE parent_id IS NULL", ("t",)),
+    "a NOT ENFORCED key's cascade, of another table": (
+        _CHILD.format(action="ON DELETE CASCADE NOT ENFORCED", rows=900, unowned=0),
+        "DELETE FROM t WHERE id NOT IN (SELECT owner FROM c WHERE owner IS NOT NULL)",
+        ("t", "c")),
     "a view over the table a cascade deletes from, not read": (
         _CASCADED.format(action="ON DELETE CASCADE") + "CREATE VIEW cv AS SELECT * FROM c;\n",
         "DELETE FROM t WHERE score = 1", ("t", "c")),

@@ -2245,13 +2245,21 @@ GONE_ROUTINE_USES = [
 ]
 
 
+#: A dropped function as the explanation names it: with the signature its DROP named.
+_SIGNED = {"function:public.touch": "function public.touch()",
+           "function:public.label": "function public.label(text)",
+           "function:public.Odd-Name": 'function public."Odd-Name"()',
+           "function:public.MixedCase": 'function public."MixedCase"()'}
+
+
 @pytest.mark.parametrize(("dropped", "use", "obj"), GONE_ROUTINE_USES)
 def test_uses_of_a_dropped_type_function_or_sequence_are_missing_objects(
         tmp_path: Path, dropped: str, use: str, obj: str) -> None:
     graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
                                 ("2_drop.sql", _DROPS[dropped]), ("3_use.sql", use + "\n")))
     assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
-    assert graph.conflicts[0].explanation.startswith(f"3_use uses {object_key_sql(obj)}, which "
+    shown = _SIGNED.get(obj) or object_key_sql(obj)
+    assert graph.conflicts[0].explanation.startswith(f"3_use uses {shown}, which "
                                                      "was dropped "
                                                      "in 2_drop")
 
@@ -2279,9 +2287,7 @@ def test_uses_of_a_dropped_routine_are_found_among_many_dropped_names(
                                 ("4_use.sql", use + "\n")))
     assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
     # the explanation quotes a name that needs it; the object key stays as the facts hold it
-    shown = {"function:public.Odd-Name": 'function public."Odd-Name"',
-             "function:public.MixedCase": 'function public."MixedCase"'}.get(
-                 obj, object_key_sql(obj))
+    shown = _SIGNED.get(obj) or object_key_sql(obj)
     assert graph.conflicts[0].explanation.startswith(f"4_use uses {shown}, which was dropped "
                                                      "in 3_drop")
 
@@ -2308,7 +2314,8 @@ def test_routines_dropped_as_a_migration_goes_on_are_found_in_it(
                                               "SELECT label('x');\n")))
     found = [(c.kind, c.object, c.explanation.split(",")[0]) for c in graph.conflicts]
     assert found == [
-        ("missing-object", "function:public.Odd-Name", '2_m uses function public."Odd-Name"'),
+        ("missing-object", "function:public.Odd-Name",
+         '2_m uses function public."Odd-Name"()'),
         ("missing-object", "sequence:public.item_seq", "2_m uses sequence public.item_seq"),
         ("missing-object", "type:public.mood", "2_m uses type public.mood"),
         ("missing-object", "sequence:public.item_seq", "3_use uses sequence public.item_seq")]

@@ -65,6 +65,16 @@ def resolved(fit: list[Routine], types: list[str]) -> Routine | None:
     return candidates[0][0] if len(candidates) == 1 else None
 
 
+def takes(routine: Routine, types: list[str]) -> bool | None:
+    """Whether `routine` (its argument count allowing the call) takes arguments of `types`
+    (each evident), exactly or by implicit casts; None when lockwise cannot tell (a type
+    whose casts it does not know)."""
+    try:
+        return all(map(_casts, types, _effective(routine, len(types))))
+    except Unresolved:
+        return None
+
+
 def known_type_assumed(candidates: list, types: list[str], takes) -> list:
     """The server's last tie-break (func_select_candidate's "last gasp", docs "Function Type
     Resolution" 4.f): when some of `types` are unknown and every known one is the same type,

@@ -374,6 +374,10 @@ class Table:
     #: For a view or materialized view: the relations its query names by regclass constants
     #: (as `Column.names`): DROP TABLE / SEQUENCE ... CASCADE of one drops the view.
     names: tuple[str, ...] = ()
+    #: For a view or materialized view: the operators of the migrations its query surely
+    #: runs (`operators.operators_in`, as CREATE bound them): DROP OPERATOR without CASCADE
+    #: is refused while it is there.
+    operators: tuple[Operator, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: the table's other indexes (B-tree, UNIQUE, SPATIAL; not the primary

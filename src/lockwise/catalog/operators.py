@@ -233,6 +233,62 @@ def named_operators(catalog: Catalog, stmt: dict) -> list[Operator]:
     return found
 
 
+def operators_in(catalog: Catalog, expression: object, scope: FromScope | None
+                 ) -> list[Operator]:
+    """The operators of the migrations `expression` surely runs (`operator_run`), each once,
+    in the order written."""
+    from lockwise.effects.nodes import walk
+
+    if not catalog.operators:
+        return []
+    found = (operator_run(catalog, body, scope) for kind, body in walk(expression)
+             if kind == "A_Expr")
+    return list(dict.fromkeys(o for o in found if o is not None))
+
+
+class OperatorUsers(NamedTuple):
+    """What else the server records as depending on an operator (`operator_other_users`):
+    (table, constraint) pairs, index and view names (qualified), routines."""
+
+    constraints: list[tuple[str, str]]
+    indexes: list[str]
+    views: list[str]
+    routines: list[Routine]
+
+
+def operator_other_users(catalog: Catalog, operator: Operator) -> OperatorUsers:
+    """The CHECK constraints, indexes (an expression, a WHERE), views and routines with a
+    SQL-standard body (BEGIN ATOMIC, RETURN) that surely run `operator` (`operator_run`:
+    the table's columns as a CHECK or index sees them; a view's query and a body with no
+    FROM list known): the server records each as depending on it, and DROP OPERATOR without
+    CASCADE is refused while one is there (2BP01, "constraint t_c on table t depends on
+    operator ~~~(integer,integer)", "index t_x ...", "view v ...", "function h(integer)
+    ..."; checked on 18.6, fix-pg90). A body written as a string records nothing (the DROP
+    runs); an index using it through an operator class is not known (nothing said)."""
+    from lockwise.effects.immutability import table_scope
+
+    users = OperatorUsers([], [], [], [])
+    for name in sorted(catalog.tables):
+        table = catalog.tables[name]
+        if table.kind in ("view", "matview"):
+            if operator in table.operators:
+                users.views.append(name)
+            continue
+        scope = None
+        for con in table.constraints.values():
+            if con.kind == "check" and con.expr is not None and not con.inherited:
+                scope = scope or table_scope(catalog, name)
+                if operator in operators_in(catalog, con.expr, scope):
+                    users.constraints.append((name, con.name))
+    for index in sorted(catalog.indexes.values(), key=lambda i: i.name):
+        if index.definition is not None and operator in operators_in(
+                catalog, index.definition, table_scope(catalog, index.table)):
+            users.indexes.append(index.name)
+    for name in sorted(catalog.kept_routines):
+        users.routines.extend(r for r in catalog.kept_routines[name] if operator in r.operators)
+    return users
+
+
 def operator_users(catalog: Catalog, operator: Operator
                    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The (table, column) pairs whose DEFAULT, and those whose generation expression,

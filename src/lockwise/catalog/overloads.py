@@ -68,6 +68,10 @@ class Routine(NamedTuple):
     #: at its CREATE: the server bound the body's names then, whatever path a call runs it
     #: under (checked on 18.6, fix-pg72); None for another body.
     bound_path: tuple[str, ...] | None = None
+    #: The operators of the migrations its SQL-standard body surely runs, as CREATE bound
+    #: them (`operators.operators_in`): DROP OPERATOR without CASCADE is refused while it is
+    #: there (a body written as a string records none).
+    operators: tuple = ()
 
     @property
     def followed(self) -> bool:

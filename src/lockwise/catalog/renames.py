@@ -30,7 +30,7 @@ from lockwise.catalog.replay import (
     not_null_name,
     renamed_index_definition,
 )
-from lockwise.catalog.routines import forget_routine, routine_named
+from lockwise.catalog.routines import forget_routine, retype_routines, routine_named
 from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
 from lockwise.effects.nodes import (
     calls_function,
@@ -414,6 +414,7 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
                 column.type_name = spellings[column.type_name]
         if table.of_type in spellings:  # a typed table names its type by oid too
             table.of_type = spellings[table.of_type]
+    retype_routines(catalog, spellings)
 
 
 def _type_spellings(stmt: dict) -> dict[str, str]:

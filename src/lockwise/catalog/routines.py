@@ -117,7 +117,17 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
         strict=bool(_strict_set(stmt.get("options"))),
         cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
-        bound_path=path_in_force() if stmt.get("sql_body") else None)
+        bound_path=path_in_force() if stmt.get("sql_body") else None,
+        operators=_body_operators(catalog, stmt.get("sql_body")))
+
+
+def _body_operators(catalog: Catalog, body: object) -> tuple:
+    """The operators of the migrations SQL-standard body `body` surely runs."""
+    if not body or not catalog.operators:
+        return ()
+    from lockwise.catalog.operators import operators_in
+
+    return tuple(operators_in(catalog, body, None))
 
 
 def built_on(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
@@ -320,6 +330,33 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
                             if all(r.args != m.args for m in moved)), *moved)
         catalog.filed(new_name)
     setattr(catalog, kept_as, {n: rs for n, rs in kept.items() if rs})
+
+
+def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
+    """A type renamed or moved (`spellings`: each way its old name is written -> its new
+    one): the routines and aggregates taking or returning it, or an array of it, and the
+    operators taking it, name it by its new name (the server ties them to it by oid:
+    after ALTER TYPE mood RENAME TO feeling, "function f(feeling) depends on type
+    feeling"; checked on 18.6, fix-pg90)."""
+    def follow(name: str) -> str:
+        bare = name.removesuffix("[]")
+        return spellings.get(bare, bare) + name[len(bare):]
+
+    keys = {type_key(old): type_key(new) for old, new in spellings.items()}
+
+    def retyped(r: Routine) -> Routine:
+        return r._replace(args=tuple(map(follow, r.args)), returns=follow(r.returns),
+                          relations=tuple(keys.get(n, n) for n in r.relations))
+
+    for kept_as in ("kept_routines", "aggregates"):
+        kept: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
+        if any(retyped(r) != r for rs in kept.values() for r in rs):
+            # (replaced whole: a fork shares it)
+            setattr(catalog, kept_as, {n: tuple(map(retyped, rs)) for n, rs in kept.items()})
+    if any(follow(t) != t for ops in catalog.operators.values() for o in ops
+           for t in (o.left, o.right)):
+        catalog.operators = {n: tuple(o._replace(left=follow(o.left), right=follow(o.right))
+                                      for o in ops) for n, ops in catalog.operators.items()}
 
 
 def forget_overloads(catalog: Catalog, gone: Iterable[Routine]) -> None:

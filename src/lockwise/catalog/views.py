@@ -52,10 +52,20 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                                     key=lambda rel: rel != through))
         view.uses = expression_uses(stmt.get("query"))
         view.names = _names(stmt.get("query"))
+        view.operators = _operators(catalog, stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
     view.columns = columns
     catalog.note_uses(name)
+
+
+def _operators(catalog: Catalog, query: object) -> tuple:
+    """The operators of the migrations `query` surely runs (`operators.operators_in`)."""
+    if not catalog.operators:
+        return ()
+    from lockwise.catalog.operators import operators_in
+
+    return tuple(operators_in(catalog, query, None))
 
 
 def _read_query(catalog: Catalog, view: Table, query: object,
@@ -108,6 +118,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         table.sources = tuple(relations_in(stmt.get("query")))
         table.uses = expression_uses(stmt.get("query"))
         table.names = _names(stmt.get("query"))
+        table.operators = _operators(catalog, stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
     if kind == "matview":

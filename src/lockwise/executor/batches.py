@@ -294,6 +294,8 @@ class ServerTables:
                    ) -> list[tuple[str, str, str, frozenset[str]]]:
         # as catalog/key_actions.py follows them: each write of a table once
         found: list[tuple[str, str, str, frozenset[str]]] = []
+        # (PG18's NOT ENFORCED keys have no triggers: they neither act nor look)
+        enforced = " AND k.conenforced" if self._conn.info.server_version >= 180000 else ""
         pending = [(table, kind, frozenset(columns))]
         seen = set(pending)
         while pending:
@@ -308,7 +310,7 @@ class ServerTables:
                     "a WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.confdelsetcols)) "
                     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN "
                     "pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f' AND "
-                    f"k.confrelid = {_RELATION}", (how, schema, name)):
+                    f"k.confrelid = {_RELATION}{enforced}", (how, schema, name)):
                 if how == "update" and changed.isdisjoint(referenced):
                     continue
                 if action not in "cnd":  # (NO ACTION, RESTRICT: they only look)

@@ -76,7 +76,14 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.refused import refusal, statement_refusal
 from lockwise.effects.session import Session
-from lockwise.graph.deps import gone_columns, gone_routines
+from lockwise.graph.deps import (
+    call_key,
+    gone_columns,
+    gone_routines,
+    missing_call_error,
+    none_takes,
+    routine_calls,
+)
 from lockwise.graph.model import (
     DUPLICATE_DOWN_STEP,
     Conflict,
@@ -671,6 +678,12 @@ class _Builder:
         #: `function:s.f` -> the argument types of each of its overloads created here: a
         #: DROP of one overload leaves the function for the others.
         self.overloads: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
+        #: `function:s.f` -> where a DROP of one of its overloads left others (a call that
+        #: none of them takes fails: `_calls_left_without_overload`).
+        self.partly_dropped: dict[str, Location] = {}
+        #: `function:s.f` -> the overload a DROP dropped, as `_named` shows it once the
+        #: replay keeps none (`function public.f(integer)`).
+        self.gone_signatures: dict[str, str] = {}
         #: The dropped routines' names the migration replayed has: most migrations name
         #: none, and their statements skip the search of their own text.
         self.routines_named: _RoutinesNamed | None = None
@@ -713,6 +726,8 @@ class _Builder:
             (routine,) = overloads
             text = f"{'procedure' if routine.procedure else 'function'} " \
                 f"{_routine_text(name, routine.args)}"
+        elif kind == "function" and not overloads:
+            text = self.gone_signatures.get(key, "")
         self.names[key] = text = text or _shown(key)
         return text
 
@@ -783,7 +798,7 @@ class _Builder:
         # overloads, the tables known whole, their operations for --base (`_rolled_back`).
         rollbacks = Rollbacks(m.up_sql if session is not None else "", keep=(
             self.created_at, self.users, self.ops, self.creator, self.dropped, self.views,
-            self.full_tables, self.overloads))
+            self.full_tables, self.overloads, self.partly_dropped, self.gone_signatures))
         with PathInForce(self.catalog) as path:
             for stmt, effect in _used_up(statements, pieces):
                 if session is not None:
@@ -960,6 +975,8 @@ class _Builder:
             uses.setdefault(obj, "writes")
         for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
+        if self.partly_dropped:
+            self._calls_left_without_overload(key, m, loc, stmt)
         stmt_kind, stmt_body = unwrap(stmt.tree)
         if not if_exists:
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
@@ -1143,6 +1160,39 @@ class _Builder:
         return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
                 if obj not in creates]
 
+    def _calls_left_without_overload(self, key: str, m: Migration, loc: Location,
+                                     stmt: Statement) -> None:
+        """A call of a function a DROP left other overloads of (`partly_dropped`) that, for
+        certain, none of them takes (`deps.none_takes`: by the count of its arguments or an
+        implicit cast an evident type lacks) fails (checked on 18.6, fix-pg90: after DROP
+        FUNCTION f(integer) with f(text) left, `SELECT f(1)` is refused, 42883 "function
+        f(integer) does not exist", while `f('a')` and `f(NULL)` run). Not of a bare name
+        a built-in function has, nor under a search_path of several schemas."""
+        from lockwise.effects.volatility import builtin_functions
+
+        text = stmt.sql.lower()
+        for names, call, procedure in routine_calls(stmt.tree):
+            obj = call_key(names)
+            where = self.partly_dropped.get(obj)
+            if where is None or names[-1].lower() not in text or len(names) == 1 and (
+                    names[0] in builtin_functions() or len(lookup_schemas() or ()) > 1):
+                continue
+            left = self.catalog.kept_routines.get(obj.partition(":")[2], ())
+            if not left or (all(r.args for r in left) if call is None else
+                            not none_takes(self.catalog, left, call, procedure)):
+                continue
+            by = "earlier in this migration" if where.migration == key else \
+                f"in {where.migration}"
+            error = missing_call_error(self.catalog, names, call, procedure)
+            said = f': PostgreSQL stops with "{error}"' if error else ""
+            kind = "procedure" if procedure else "function"
+            self.conflict(
+                "missing-object", [where, loc], obj,
+                f"{m.id} calls {kind} {quote_qualified(obj.partition(':')[2])}, whose "
+                f"{self.gone_signatures.get(obj, 'overload')} was dropped {by}: none of "
+                f"those left ({', '.join(_routine_text(r.name, r.args) for r in left)}) "
+                f"takes the call's arguments, so the statement fails{said}")
+
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
                       verb: str, tree: dict) -> None:
         kind, _, name = obj.partition(":")
@@ -1177,7 +1227,9 @@ class _Builder:
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
-            self._report_missing(key, m, loc, obj, verb)
+            self._report_missing(key, m, loc, obj, verb,
+                                 _call_error(self.catalog, tree, obj) if kind == "function"
+                                 else "")
         elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
                 len(lookup_schemas() or ()) < 2:
             # (A DROP or rename of an object made outside leaves its name free for a later
@@ -1289,13 +1341,14 @@ class _Builder:
                     f"{'partition' if known.partition_of else 'child'} ({instead})"))
 
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
-                        verb: str) -> None:
+                        verb: str, error: str = "") -> None:
         where, how = self.dropped[obj]
         by = "earlier in this migration" if where.migration == key else f"in {where.migration}"
+        said = f': PostgreSQL stops with "{error}"' if error else ""
         self.conflict("missing-object", [where, loc], obj,
                       f"{m.id} {_VERBS[verb]} {self._named(obj)}, which was {how} {by} and not "
                       f"created "
-                      f"again: the statement fails")
+                      f"again: the statement fails{said}")
 
     def _check_dependents(self, key: str, loc: Location, effect: Effect,
                           pending: list[_Pending]) -> None:
@@ -1921,10 +1974,15 @@ class _Builder:
         renamed = bool(kinds & {"rename_column", "rename_table", "set_schema", "rename_other"})
         alive = self._overloads_left(stmt.tree) if \
             kinds & {"create_function", "drop_function"} else _NONE_BELOW
+        if "drop_function" in kinds:
+            self.gone_signatures.update(_dropped_signatures(self.catalog, stmt.tree))
         for o in sorted(effect.drops):
             c = canon(o)
             if c in alive:
+                if c.startswith("function:"):
+                    self.partly_dropped[c] = loc
                 continue
+            self.partly_dropped.pop(c, None)
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
             self.creator.pop(c, None)
             self.users.pop(c, None)
@@ -2757,6 +2815,40 @@ _REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT
 
 #: DROP statements of functions, known by name and input argument types.
 _ROUTINE_DROPS = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
+
+
+def _dropped_signatures(catalog: Catalog, tree: dict) -> dict[str, str]:
+    """The overloads DROP FUNCTION / PROCEDURE / ROUTINE `tree` names, by their function's
+    key, as `_named` shows them (`function public.f(integer)`): by the argument types it
+    writes, or the one overload the catalog keeps of a name written alone."""
+    from lockwise.catalog.overloads import identity
+
+    kind, body = unwrap(tree)
+    found: dict[str, str] = {}
+    if kind != "DropStmt" or body.get("removeType") not in _ROUTINE_DROPS:
+        return found
+    for obj in body.get("objects") or ():
+        routine = unwrap(obj)[1]
+        name = object_name(strings(routine.get("objname")))
+        kept = catalog.kept_routines.get(name, ())
+        procedure = body.get("removeType") == "OBJECT_PROCEDURE" or \
+            bool(kept) and all(r.procedure for r in kept)
+        args = identity(catalog, routine, procedure)
+        if args is None and len(kept) == 1:
+            args = kept[0].args
+        if args is not None:
+            found[canon(f"function:{name}")] = \
+                f"{'procedure' if procedure else 'function'} {_routine_text(name, args)}"
+    return found
+
+
+def _call_error(catalog: Catalog, tree: dict, obj: str) -> str:
+    """What the server says of the first call in `tree` of function `obj` (its graph key),
+    which is gone (`deps.missing_call_error`); "" when not told."""
+    for names, call, procedure in routine_calls(tree):
+        if call_key(names) == obj:
+            return missing_call_error(catalog, names, call, procedure)
+    return ""
 
 
 def _argument_types(types: Iterable[dict | None]) -> tuple[tuple[str, bool], ...]:

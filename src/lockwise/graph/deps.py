@@ -7,6 +7,7 @@ means a conflict not reported, a wrong one would be a false alarm.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
@@ -20,6 +21,9 @@ from lockwise.effects.nodes import (
     strings,
     unwrap,
 )
+
+if TYPE_CHECKING:
+    from lockwise.catalog.overloads import Routine
 
 
 def _node(node: dict | None, kind: str) -> dict:
@@ -214,7 +218,7 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
                 names = strings(value.get("TypeName", value).get("names"))
                 if names and names[0] != "pg_catalog":
                     note(f"type:{object_name(names)}")
-            elif key == "FuncCall":
+            elif key in _CALL_KEYS:
                 names = strings(value.get("funcname"))
                 if not names:
                     continue
@@ -225,6 +229,88 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
                 if is_sequence_call(names) and (seq := sequence_argument(value)):
                     note(f"sequence:{seq}")
     return list(found)
+
+
+#: Keys under which a parse tree holds a call: a FuncCall, CALL's `funccall` (unwrapped).
+_CALL_KEYS = frozenset({"FuncCall", "funccall"})
+
+
+def routine_calls(tree: dict) -> list[tuple[list[str], dict | None, bool]]:
+    """The routines `tree` calls, in the order written: each one's name as written, its
+    FuncCall (None for the function CREATE TRIGGER executes, which takes no arguments) and
+    whether a procedure is called (CALL)."""
+    kind, body = unwrap(tree)
+    found: list[tuple[list[str], dict | None, bool]] = []
+    if kind == "CreateTrigStmt" and (names := strings(body.get("funcname"))):
+        found.append((names, None, False))
+    stack: list[object] = [tree]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(reversed(item))
+        elif type(item) is dict:
+            for key, value in reversed(item.items()):
+                if key in _CALL_KEYS and type(value) is dict and \
+                        (names := strings(value.get("funcname"))):
+                    found.append((names, value, key == "funccall"))
+                if type(value) in (dict, list):
+                    stack.append(value)
+    return found
+
+
+def call_key(names: list[str]) -> str:
+    """The function a call of `names` (as written) finds, as the graph keys it
+    (`function:s.f`): a bare name's in the first schema of the search_path."""
+    if len(names) > 1:
+        return f"function:{object_name(names)}"
+    schemas = lookup_schemas()
+    return f"function:{schemas[0]}.{names[0]}" if schemas else \
+        f"function:{object_name(names)}"
+
+
+def missing_call_error(catalog: Catalog, names: list[str], call: dict | None,
+                       procedure: bool) -> str:
+    """What the server says of a call of a function or procedure `names` no overload of
+    which takes its arguments (checked on 18.6, fix-pg90): 42883 "function f(integer) does
+    not exist" (the name as written, the arguments' types as format_type() prints them,
+    `unknown` for an untyped string constant or NULL; "procedure p() ..." for CALL; CREATE
+    TRIGGER's "function tf() does not exist"); "" when an argument's type is not evident, or
+    the call names its arguments or passes VARIADIC."""
+    from lockwise.catalog.overloads import value_type
+    from lockwise.effects.nodes import format_type
+
+    args = (call or {}).get("args") or ()
+    types = [value_type(catalog, a) for a in args]
+    if None in types or (call or {}).get("func_variadic") or \
+            any(unwrap(a)[0] == "NamedArgExpr" for a in args):
+        return ""
+    shown = ", ".join(format_type(t.removesuffix("[]"), (), t.endswith("[]"))
+                      for t in types if t is not None)
+    return f"{'procedure' if procedure else 'function'} {'.'.join(names)}({shown}) " \
+        "does not exist"
+
+
+def none_takes(catalog: Catalog, overloads: tuple[Routine, ...], call: dict,
+               procedure: bool) -> bool:
+    """Whether, for certain, no overload of `overloads` takes FuncCall `call`: by the count
+    of its arguments, or an argument of an evident type no implicit cast turns into the
+    parameter's (`call_resolution.takes`); False when that is not certain (a type whose
+    casts lockwise does not know, named arguments, VARIADIC)."""
+    from lockwise.catalog.call_resolution import takes
+    from lockwise.catalog.overloads import value_type
+
+    args = call.get("args") or ()
+    if call.get("func_variadic") or any(unwrap(a)[0] == "NamedArgExpr" for a in args):
+        return False
+    types = [value_type(catalog, a) for a in args]
+    for routine in overloads:
+        if routine.procedure != procedure or not (
+                routine.required <= len(args) and (len(args) <= len(routine.args) or
+                                                   routine.variadic)):
+            continue
+        if None in types or takes(routine, types) is not False:  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def _note_call(name: str, gone: Callable[[str], bool], note: Callable[[str], None]) -> None:

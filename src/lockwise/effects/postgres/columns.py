@@ -982,13 +982,23 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.ctx.session_timezone_utc and new in ("timestamp", "timestamptz"))
     # an index the type change would still build under its lock: the prose alone
     online = index_steps is not None
+    # The server's order (checked on 18.6, fix-pg90): a missing column (42703), USING of a
+    # generated column (42611), a VIRTUAL column's new type (0A000) and a cast it lacks
+    # (42804) are judged before ONLY with children (42P16), and that before the default's
+    # cast: each statement says only the first.
+    generated_using = old_col is not None and old_col.generated and using is not None
+    virtual_refusal = _virtual_retype_refusal(b, old_col, f"{new}[]" if new_array else new,
+                                              using is not None)
+    only = refused_with_only(b, table, base, f"changes the type of column {colname}") \
+        if old_col is not None and not (generated_using or refused
+                                            or virtual_refusal) else {}
     b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
           new_type_text=written_type(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why,
           needs_using=refused,
-          refused_default_cast=change.default_refused,
+          refused_default_cast=change.default_refused and not only,
           default_refused_text=_default_refused_text(
               colname, written_type(new, new_mods, new_array)) if refused and old_col is not None
           and old_col.default else "",
@@ -1029,15 +1039,13 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_policies_using(b, table, colname),
           **_routines_using(b, table, colname, bool(base.get("qualified"))),
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
-          **refused_with_only(b, table, base, f"changes the type of column {colname}"),
+          **only,
           **partition_column_refused(b, table, colname, "alter", base),
-          **_virtual_retype_refusal(b, old_col, f"{new}[]" if new_array else new,
-                                    using is not None),
+          **virtual_refusal,
           # USING for a generated column (STORED or VIRTUAL) is refused before anything else
           # is judged: 42611 "cannot specify USING when altering type of generated column",
           # even when the same ALTER TABLE drops its expression (checked on 18.6, fix-pg89)
-          refused_generated_using=old_col is not None and old_col.generated
-          and using is not None,
+          refused_generated_using=generated_using,
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)

@@ -334,26 +334,44 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
     """The server's DETAIL lines naming what uses `operators` (`operators.operator_users`:
     a DEFAULT, a generated column and the views reading it), and the statements that drop
     each first (`callers_facts`' order: the views before the column)."""
-    from lockwise.catalog.operators import operator_shown, operator_users
-
+    from lockwise.catalog.operators import (
+        OperatorUsers,
+        operator_other_users,
+        operator_shown,
+        operator_users,
+    )
     detail: list[str] = []
     defaults: list[tuple[str, str]] = []
     generated: list[tuple[str, str]] = []
+    others = OperatorUsers([], [], [], [])
     for operator in operators:
         on = f"operator {operator_shown(operator)}"
         uses, columns = operator_users(catalog, operator)
+        more = operator_other_users(catalog, operator)
         detail += [f"default value for column {c} of table {server_shown(t)} depends on {on}"
                    for t, c in uses]
         detail += [f"column {c} of table {server_shown(t)} depends on {on}" for t, c in columns]
         detail += [f"{_view_kind(catalog, v)} {server_shown(v)} depends on column {c} of "
                    f"table {server_shown(t)}"
                    for t, c in columns for v in catalog.views_using_column(t, c)]
+        detail += [f"constraint {c} on table {server_shown(t)} depends on {on}"
+                   for t, c in more.constraints]
+        detail += [f"index {server_shown(i)} depends on {on}" for i in more.indexes]
+        detail += [f"{_view_kind(catalog, v)} {server_shown(v)} depends on {on}"
+                   for v in more.views]
+        detail += [f"function {_routine_shown(r.name, r.args)} depends on {on}"
+                   for r in more.routines]
         defaults += uses
         generated += columns
+        for mine, theirs in zip(others, more, strict=True):
+            mine.extend(x for x in theirs if x not in mine)
     if not detail:
         return [], []
-    steps = callers_facts(catalog, Callers(defaults=tuple(defaults), generated=tuple(generated)),
-                          like, qualified)["callers_dropped_sql"].splitlines()
+    steps = callers_facts(catalog, Callers(
+        defaults=tuple(defaults), generated=tuple(generated),
+        constraints=tuple(others.constraints), indexes=tuple(others.indexes),
+        views=tuple(others.views)), like, qualified,
+        routines=tuple(others.routines))["callers_dropped_sql"].splitlines()
     return detail, steps
 
 
