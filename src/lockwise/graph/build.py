@@ -2312,7 +2312,8 @@ class _Builder:
             signature,
         )
 
-        parsed = self._parsed(m.down_sql)
+        # (a Flyway undo file gets the placeholder values its versioned file gets)
+        parsed = self._parsed(m.down_sql, tool=m.tool_placeholders)
         up_trees = replayed_trees([s.tree for s, _ in statements])
         down_trees = replayed_trees([s.tree for s in parsed.statements])
         down_names = names_in(down_trees)
