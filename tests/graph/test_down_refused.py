@@ -68,6 +68,42 @@ REFUSED = [
      "ALTER TABLE accounts ADD COLUMN team_id bigint REFERENCES teams;\n",
      "DROP TABLE teams;\nALTER TABLE accounts DROP COLUMN team_id;\n",
      "dependency-dropped", 1),
+    # a view the up made still reads the table, the view or the column the down drops
+    # first (2BP01, "view notes_v depends on table notes"; fix-pg92)
+    ("CREATE TABLE notes (id bigint);\nCREATE VIEW notes_v AS SELECT id FROM notes;\n",
+     "DROP TABLE notes;\nDROP VIEW notes_v;\n", "dependency-dropped", 1),
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n"
+     "CREATE VIEW moods AS SELECT mood FROM accounts;\n",
+     "ALTER TABLE accounts DROP COLUMN mood;\nDROP VIEW moods;\n", "dependency-dropped", 1),
+    ("CREATE VIEW v1 AS SELECT id FROM accounts;\nCREATE VIEW v2 AS SELECT id FROM v1;\n",
+     "DROP VIEW v1;\nDROP VIEW v2;\n", "dependency-dropped", 1),
+    # a function a view, a default or a trigger uses, a type a view uses (already said)
+    ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "CREATE VIEW fv AS SELECT f() AS x;\n", "DROP FUNCTION f();\nDROP VIEW fv;\n",
+     "drop-function-refused", 1),
+    ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER TABLE accounts ADD COLUMN k int DEFAULT f();\n",
+     "DROP FUNCTION f();\nALTER TABLE accounts DROP COLUMN k;\n", "drop-function-refused", 1),
+    ("CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+     "CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION trg();\n",
+     "DROP FUNCTION trg();\nDROP TRIGGER t ON accounts;\n", "drop-function-refused", 1),
+    ("CREATE TYPE mood AS ENUM ('a');\nCREATE VIEW mv AS SELECT 'a'::mood AS m;\n",
+     "DROP TYPE mood;\nDROP VIEW mv;\n", "drop-type-in-use", 1),
+    # a down that creates what is there already (42P07, 42710; fix-pg92)
+    ("DROP TABLE accounts;\n",
+     "CREATE TABLE accounts (id bigint);\nCREATE TABLE accounts (id bigint);\n",
+     "object-already-exists", 2),
+    ("CREATE INDEX ai ON accounts (email);\n", "CREATE INDEX ai ON accounts (email);\n",
+     "object-already-exists", 1),
+    ("CREATE VIEW ev AS SELECT email FROM accounts;\n",
+     "CREATE VIEW ev AS SELECT email FROM accounts;\n", "object-already-exists", 1),
+    ("CREATE TYPE mood AS ENUM ('a');\n", "CREATE TYPE mood AS ENUM ('a');\n",
+     "object-already-exists", 1),
+    ("CREATE SEQUENCE s;\n", "CREATE SEQUENCE s;\n", "object-already-exists", 1),
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n",
+     "ALTER TABLE accounts ADD COLUMN mood text;\n", "object-already-exists", 1),
+    ("ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0);\n",
+     "ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0);\n", "object-already-exists", 1),
     # only the first refusal: the down stops there
     ("ALTER TABLE accounts ADD COLUMN mood text;\n",
      "ALTER TABLE accounts DROP COLUMN moods;\nALTER TABLE accounts DROP COLUMN modo;\n",
@@ -115,6 +151,32 @@ RUNS = [
      "NOT VALID;\n",
      "ALTER TABLE accounts DROP COLUMN mood,\n"
      "    ADD CONSTRAINT one_of CHECK (num_nonnulls(email) = 1) NOT VALID;\n"),
+    # views dropped before what they read, or with CASCADE (fix-pg92)
+    ("CREATE TABLE notes (id bigint);\nCREATE VIEW notes_v AS SELECT id FROM notes;\n",
+     "DROP VIEW notes_v;\nDROP TABLE notes;\n"),
+    ("CREATE TABLE notes (id bigint);\nCREATE VIEW notes_v AS SELECT id FROM notes;\n",
+     "DROP TABLE notes CASCADE;\n"),
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n"
+     "CREATE VIEW moods AS SELECT mood FROM accounts;\n",
+     "DROP VIEW moods;\nALTER TABLE accounts DROP COLUMN mood;\n"),
+    ("CREATE VIEW v1 AS SELECT id FROM accounts;\nCREATE VIEW v2 AS SELECT id FROM v1;\n",
+     "DROP VIEW v2;\nDROP VIEW v1;\n"),
+    ("CREATE VIEW v1 AS SELECT id FROM accounts;\nCREATE VIEW v2 AS SELECT id FROM v1;\n",
+     "DROP VIEW v1, v2;\n"),
+    # a view that reads another column of the table
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n"
+     "CREATE VIEW nicks AS SELECT nick FROM accounts;\n",
+     "ALTER TABLE accounts DROP COLUMN mood;\nDROP VIEW nicks;\n"),
+    # creates of what the up dropped, or IF NOT EXISTS / OR REPLACE of what is there
+    ("DROP TABLE accounts;\n", "CREATE TABLE accounts (id bigint);\n"),
+    ("DROP TABLE accounts;\n", "CREATE TABLE IF NOT EXISTS accounts (id bigint);\n"
+     "CREATE TABLE IF NOT EXISTS accounts (id bigint);\n"),
+    ("CREATE INDEX ai ON accounts (email);\nDROP INDEX ai;\n",
+     "CREATE INDEX ai ON accounts (email);\n"),
+    ("CREATE VIEW ev AS SELECT email FROM accounts;\n",
+     "CREATE OR REPLACE VIEW ev AS SELECT email FROM accounts;\nDROP VIEW ev;\n"),
+    ("CREATE TYPE mood AS ENUM ('a');\n", "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('a');\n"
+     "DROP TYPE mood;\n"),
     # DROP DEFAULT runs before the type change whatever the order written (lemmy's
     # 2025-08-01-000057_multi-community)
     ("CREATE TYPE kind AS ENUM ('a', 'b');\nCREATE TYPE kind_tmp AS ENUM ('a');\n"
@@ -205,3 +267,37 @@ def test_a_refused_down_statement_is_left_out_with_its_rule(tmp_path: Path) -> N
         kinds.append([c["kind"] for c in json.loads(out.stdout)["conflicts"]])
     assert "object-missing" in kinds[0]
     assert "object-missing" not in kinds[1]
+
+
+def test_a_view_of_an_earlier_migration_is_in_the_down_s_way(tmp_path: Path,
+                                                              pg_db: str) -> None:
+    """The view `emails` an earlier migration made reads the column the up renamed: a down
+    that drops the column (and adds the old name back) instead of renaming it back is
+    refused ("view emails depends on column mail of table accounts", 2BP01). The advice
+    drops the view first, in the user's names, and runs on the server."""
+    import psycopg
+
+    view = "CREATE VIEW emails AS SELECT email FROM accounts;\n"
+    up = "ALTER TABLE accounts RENAME COLUMN email TO mail;\n"
+    down = ("ALTER TABLE accounts DROP COLUMN mail;\n"
+            "ALTER TABLE accounts ADD COLUMN email text;\n")
+    write(tmp_path, {"1_base.up.sql": BASE, "1_base.down.sql": "DROP TABLE accounts;\n",
+                     "2_view.up.sql": view, "2_view.down.sql": "DROP VIEW emails;\n",
+                     "3_rename.up.sql": up, "3_rename.down.sql": down})
+    (conflict,) = [c for c in build_graph(discover(tmp_path)).conflicts
+                   if c.kind != "down-mismatch"]
+    at = conflict.locations[-1]
+    assert (conflict.kind, Path(at.path).name, at.line) == (
+        "dependency-dropped", "3_rename.down.sql", 1)
+    assert "view public.emails still depends on it" in conflict.explanation
+    advice = conflict.step.split("(", 1)[1].split(")", 1)[0]
+    assert advice == "DROP VIEW public.emails;"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for sql in (BASE, view, up):
+            conn.execute(sql)
+        with pytest.raises(psycopg.errors.DependentObjectsStillExist) as refused:
+            conn.execute(parse_sql(down).statements[0].sql)
+        assert "view emails depends on column mail of table accounts" in str(refused.value)
+        conn.execute(advice)  # the advice, then the down runs
+        for stmt in parse_sql(down).statements:
+            conn.execute(stmt.sql)

@@ -164,3 +164,53 @@ def test_verify_stops_at_an_undo_placeholder_without_a_value(pg_db: str,
     result = CliRunner().invoke(app, ["verify", str(root / "db/migration"), "--dsn", pg_db])
     assert result.exit_code == 2, result.output
     assert "U2__index.sql:2:14: Flyway placeholder ${other} has no value" in result.stderr
+
+
+#: fix-pg92: the graph's down check parsed an undo file with `${schema}` left in (a stand-in
+#: identifier), so an undo that undoes its version read as one that does not
+#: (down-mismatch), and a refused undo statement was not seen. Each verdict is held against
+#: the server's, the values put in as Flyway puts them.
+_UNDO_ONE_SCHEMA = "DROP TABLE ${schema}.accounts;\nDROP SCHEMA ${schema};\n"
+
+
+def _graph_conflicts(root: Path, undo_index: str) -> list[tuple[str, str, int | None]]:
+    from lockwise.discover import discover
+    from lockwise.graph.build import build_graph
+
+    write(_project(root), {"db/migration/U1__schema.sql": _UNDO_ONE_SCHEMA,
+                           "db/migration/U2__index.sql": undo_index})
+    graph = build_graph(discover(root / "db/migration"))
+    return [(c.kind, Path(c.locations[-1].path).name, c.locations[-1].line)
+            for c in graph.conflicts]
+
+
+def _first_refused_undo_line(dsn: str, undo: str) -> int | None:
+    """The line of the undo's first statement the server refuses after both versioned
+    files ran, the values put in; None when it runs (then the first undo runs too)."""
+    from lockwise.parse.postgres import parse_sql
+
+    def put_in(sql: str) -> str:
+        return sql.replace("${schema}", "billing").replace("${Schema}", "billing")
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(put_in(_SCHEMA + _INDEX))
+        for stmt in parse_sql(put_in(undo)).statements:
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.Error:
+                return stmt.span.line
+        conn.execute(put_in(_UNDO_ONE_SCHEMA))
+    return None
+
+
+def test_undo_files_that_undo_their_versions_say_nothing(tmp_path: Path, pg_db: str) -> None:
+    undo = "DROP INDEX ${schema}.accounts_email;\n"
+    assert _first_refused_undo_line(pg_db, undo) is None
+    assert _graph_conflicts(tmp_path, undo) == []
+
+
+def test_a_refused_undo_statement_is_found_with_the_values_put_in(tmp_path: Path,
+                                                                  pg_db: str) -> None:
+    undo = "DROP INDEX ${schema}.accounts_email;\nDROP INDEX ${schema}.accounts_email;\n"
+    assert _first_refused_undo_line(pg_db, undo) == 2
+    assert _graph_conflicts(tmp_path, undo) == [("missing-object", "U2__index.sql", 2)]

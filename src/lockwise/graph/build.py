@@ -49,7 +49,14 @@ from lockwise.catalog.replay import (
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.core.types import Effect, Migration, MigrationReport, Statement, ToolPlaceholders
+from lockwise.core.types import (
+    Action,
+    Effect,
+    Migration,
+    MigrationReport,
+    Statement,
+    ToolPlaceholders,
+)
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import (
     NUMERIC_VERSION_LAYOUTS,
@@ -606,8 +613,12 @@ class _Pending:
 #: never runs is judged on a copy of it, then it is put back (`_Builder._judged_only`).
 #: The statements of a down judged for a refusal (`_refused_in_down`): those that drop, alter
 #: or rename what the up made, where a down goes wrong (the others are not computed).
+#: A down that makes again what its up dropped is judged too (fix-pg92): a CREATE of a name
+#: taken is refused as in an up (`name_taken`, object-already-exists).
 _REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
-                                 "AlterDomainStmt"})
+                                 "AlterDomainStmt", "CreateStmt", "IndexStmt", "ViewStmt",
+                                 "CreateEnumStmt", "CompositeTypeStmt", "CreateSeqStmt",
+                                 "CreateDomainStmt", "CreateTableAsStmt"})
 _REPLAYED = ("catalog", "creator", "created_at", "created_under", "users", "dropped",
              "not_yet", "full_tables", "views", "ops", "overloads")
 
@@ -2359,7 +2370,8 @@ class _Builder:
             signature,
         )
 
-        parsed = self._parsed(m.down_sql)
+        # (a Flyway undo file gets the placeholder values its versioned file gets)
+        parsed = self._parsed(m.down_sql, tool=m.tool_placeholders)
         up_trees = replayed_trees([s.tree for s, _ in statements])
         down_trees = replayed_trees([s.tree for s in parsed.statements])
         down_names = names_in(down_trees)
@@ -2548,13 +2560,17 @@ class _Builder:
         foreign key of another table still references when the down runs right after the
         up (`rolled`: the catalog as the down finds it), a table the statement does not drop
         too: PostgreSQL refuses it (2BP01). Reported as `dependency-dropped`, as such a drop
-        in an up is. Only a key of a table the replay knows whole (no DO block since)."""
+        in an up is. Only a key of a table the replay knows whole (no DO block since). A
+        view still reading the table, view or column dropped: `_view_in_down`."""
         dropping = {canon(o) for o in effect.drops}
         for action in effect.actions:
             facts = action.facts
+            if facts.get("cascade") or facts.get("in_do_block"):
+                continue
+            if self._view_in_down(key, m, stmt, action, dropping, rolled, up_loc, down_path):
+                return True
             table = str(facts.get("table", ""))
-            if action.kind != "drop_table" or facts.get("cascade") or \
-                    facts.get("in_do_block") or table not in rolled.tables:
+            if action.kind != "drop_table" or table not in rolled.tables:
                 continue
             for other, con in rolled.referencing(table):
                 if other == table or f"table:{other}" in dropping or \
@@ -2572,6 +2588,47 @@ class _Builder:
                               f"depend on it)",
                               drop_first_step(drop_first_sql("constraint", shown, con.name)))
                 return True
+        return False
+
+    def _view_in_down(self, key: str, m: Migration, stmt: Statement, action: Action,
+                      dropping: set[str], rolled: Catalog, up_loc: Location,
+                      down_path: str) -> bool:
+        """Whether `action`, of a statement of `m`'s down, drops (without CASCADE) a table,
+        view or column that a view still reads when the down runs right after the up:
+        PostgreSQL refuses it (2BP01, "view v depends on table t"; checked on 18.6).
+        Reported as `dependency-dropped`, its advice dropping the view first. Only a view
+        the history knows (`self.views`, after the up) that the down has not dropped, made
+        again or changed so far (the catalog as the down finds it holds the same table)."""
+        facts = action.facts
+        table = str(facts.get("table", ""))
+        if action.kind == "drop_column":
+            known = dict.get(rolled.tables, table)
+            column = str(facts.get("column", ""))
+            if known is None or column not in known.columns:
+                return False
+            target = f"column:{table}.{column}"
+        elif action.kind in ("drop_table", "drop_view"):
+            if table not in rolled.tables:
+                return False
+            target = f"table:{table}"
+        else:
+            return False
+        ours = self.catalog.tables
+        for view in self.views.reading(target):
+            held = dict.get(rolled.tables, view)
+            if view == table or f"table:{view}" in dropping or held is None or \
+                    held is not dict.get(ours, view):
+                continue
+            from lockwise.effects.dependents import drop_first_step
+
+            at = Location(key, down_path, stmt.span.line, stmt.span.column)
+            self.conflict("dependency-dropped", [up_loc, at], target,
+                          f"rolling back {m.id} (its down, run right after its up) fails: "
+                          f"it drops {self._named(target)} while view "
+                          f"{quote_qualified(view)} still depends on it: PostgreSQL refuses "
+                          f"the drop (other objects depend on it)",
+                          drop_first_step(self._drop_first_sql(f"table:{view}")))
+            return True
         return False
 
     # --- branches ---------------------------------------------------------------------------
