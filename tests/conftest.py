@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from corpus_paths import ABSENT, CORPORA
+from pg_dropper import DatabaseDropper
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -46,12 +48,27 @@ def pg_server() -> Iterator[str]:
         pytest.fail(f"embedded PostgreSQL unavailable: {exc}")
 
 
+@pytest.fixture(scope="session")
+def pg_dropper(pg_server: str) -> Iterator[DatabaseDropper]:
+    dropper = DatabaseDropper(pg_server)
+    yield dropper
+    dropper.close()
+    if dropper.failures:
+        warnings.warn("pg_db could not drop: " + "; ".join(dropper.failures), stacklevel=1)
+
+
 @pytest.fixture
-def pg_db(pg_server: str) -> str:
-    """URI of a brand-new empty database on the session's server, for one test."""
+def pg_db(pg_server: str, pg_dropper: DatabaseDropper) -> Iterator[str]:
+    """URI of a brand-new empty database on the session's server, for one test; dropped
+    after it, also when it failed (in the background: `DatabaseDropper`)."""
     from lockwise.db.scratch import create_database
 
-    return create_database(pg_server, f"t{os.getpid()}_{next(_db_counter)}")
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    uri = create_database(pg_server, name)
+    try:
+        yield uri
+    finally:
+        pg_dropper.drop(name)
 
 
 @pytest.fixture
