@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from corpus_paths import ABSENT, CORPORA
-from pg_dropper import DatabaseDropper
+from pg_dropper import DatabaseDropper, NewDatabase
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -58,17 +58,30 @@ def pg_dropper(pg_server: str) -> Iterator[DatabaseDropper]:
 
 
 @pytest.fixture
-def pg_db(pg_server: str, pg_dropper: DatabaseDropper) -> Iterator[str]:
-    """URI of a brand-new empty database on the session's server, for one test; dropped
-    after it, also when it failed (in the background: `DatabaseDropper`)."""
+def pg_databases(pg_server: str, pg_dropper: DatabaseDropper) -> Iterator[NewDatabase]:
+    """Makes brand-new databases on the session's server, by name (a database of that name
+    dropped first), for one test: `new(name)` returns its URI. All are dropped after the test,
+    also when it failed (in the background: `DatabaseDropper`)."""
     from lockwise.db.scratch import create_database
 
-    name = f"t{os.getpid()}_{next(_db_counter)}"
-    uri = create_database(pg_server, name)
+    made: dict[str, None] = {}
+
+    def new(name: str) -> str:
+        pg_dropper.settle(name)
+        made[name] = None
+        return create_database(pg_server, name)
+
     try:
-        yield uri
+        yield new
     finally:
-        pg_dropper.drop(name)
+        for name in made:
+            pg_dropper.drop(name)
+
+
+@pytest.fixture
+def pg_db(pg_databases: NewDatabase) -> str:
+    """URI of a brand-new empty database on the session's server, for one test."""
+    return pg_databases(f"t{os.getpid()}_{next(_db_counter)}")
 
 
 @pytest.fixture

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
+
+#: The `pg_databases` fixture: makes a new database of a name, returns its URI.
+NewDatabase = Callable[[str], str]
 
 
 class DatabaseDropper:
@@ -17,11 +21,20 @@ class DatabaseDropper:
         self.pending: queue.Queue[str | None] = queue.Queue(maxsize=backlog)
         #: "name: error" of each database that could not be dropped.
         self.failures: list[str] = []
+        #: The names handed over and not dropped yet.
+        self.queued: set[str] = set()
         self.thread = threading.Thread(target=self._run, name="pg_db dropper", daemon=True)
         self.thread.start()
 
     def drop(self, name: str) -> None:
+        self.queued.add(name)
         self.pending.put(name)
+
+    def settle(self, name: str) -> None:
+        """Block until database `name` is dropped if it waits its turn: a later test that
+        makes a database of that name again must not have it dropped under it."""
+        if name in self.queued:
+            self.wait()
 
     def wait(self) -> None:
         """Block until every database handed over so far has been dropped."""
@@ -43,4 +56,6 @@ class DatabaseDropper:
             except Exception as exc:  # the server is gone, or the database is held
                 self.failures.append(f"{name}: {exc}")
             finally:
+                if name is not None:
+                    self.queued.discard(name)
                 self.pending.task_done()
