@@ -50,11 +50,26 @@ def test_the_databases_of_the_tests_before_are_dropped(
                             ).fetchone()[0] == 0
 
 
-def test_a_dropper_records_what_it_could_not_drop(pg_server: str) -> None:
-    from lockwise.db.scratch import with_database
+def test_a_database_made_without_the_fixtures_is_dropped_too(pg_server: str) -> None:
+    from lockwise.db.scratch import create_database
 
-    dropper = DatabaseDropper(with_database(pg_server, "no_such_admin_database"))
-    dropper.drop("anything")
+    create_database(pg_server, "made_by_the_test")
+    _USED.append("made_by_the_test")
+
+
+def test_and_so_is_it(pg_server: str, pg_dropper: DatabaseDropper) -> None:
+    pg_dropper.wait()
+    assert "made_by_the_test" not in _databases(pg_server)
+
+
+def test_a_dropper_records_what_it_could_not_drop(pg_server: str) -> None:
+    from lockwise.db.scratch import create_database, drop_database, with_database
+
+    dropper = DatabaseDropper(pg_server)
+    create_database(pg_server, "not_dropped")
+    dropper.admin_uri = with_database(pg_server, "no_such_admin_database")
+    dropper.take("not_dropped")
     dropper.wait()
     dropper.close()
-    assert len(dropper.failures) == 1 and dropper.failures[0].startswith("anything: ")
+    assert len(dropper.failures) == 1 and dropper.failures[0].startswith("lockwise_dropped_")
+    drop_database(pg_server, dropper.failures[0].split(":")[0])
