@@ -12,6 +12,7 @@ from lockwise.core.types import Statement
 from lockwise.parse.postgres import parse_sql
 from lockwise.rules.directives import BATCH_DIRECTIVE
 from lockwise.rules.loader import load_rules
+from pg_dropper import NewDatabase
 from test_instead_quoting import statements_text
 from test_rule_examples import findings_for
 
@@ -218,20 +219,19 @@ def _rewritten(statements: list[str], found: dict) -> list[Migration]:
     return [m for m in out if m]
 
 
-def _run_both(pg_server: str, case: str, setup: str, statements: list[str],
+def _run_both(pg_databases: NewDatabase, case: str, setup: str, statements: list[str],
               found: dict) -> tuple:
     """The catalogs the statements and their rewrite leave, each run after `setup` in a new
     database (skipped when the statements themselves fail); and the rewrite's migrations."""
     import psycopg
 
-    from lockwise.db.scratch import create_database
     from lockwise.verify.snapshot import take_snapshot
 
     name = re.sub(r"\W", "_", case)
     snapshots = []
     rewritten = _rewritten(statements, found)
     for side, migrations in (("stmt", [Migration(statements)]), ("alt", rewritten)):
-        uri = create_database(pg_server, f"alt_{side}_{name}")
+        uri = pg_databases(f"alt_{side}_{name}")
         with psycopg.connect(uri, autocommit=True) as conn:
             for stmt in parse_sql(setup).statements:
                 conn.execute(stmt.sql)
@@ -250,7 +250,7 @@ def _run_both(pg_server: str, case: str, setup: str, statements: list[str],
 @pytest.mark.postgres
 @pytest.mark.parametrize(("rule", "example"), _cases())
 def test_the_alternative_runs_and_ends_where_the_statement_would(
-        rule, example, pg_server: str) -> None:
+        rule, example, pg_databases: NewDatabase) -> None:
     from lockwise.verify.snapshot import diff_snapshots
 
     found = _by_statement(findings_for(example, rule))
@@ -258,7 +258,7 @@ def test_the_alternative_runs_and_ends_where_the_statement_would(
     if not any(_chunks(instead) != [[]] for instead in found.values()):
         pytest.skip("no SQL in the alternative")
     case = f"{rule.id}-{rule.examples.index(example)}"
-    before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
+    before, after, rewritten = _run_both(pg_databases, case, example.setup or WORLD, statements,
                                          found)
     shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
     if rule.id in ADDS_INDEXES:
@@ -333,7 +333,7 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
-        rule: str, sql: str, pg_version: int, pg_server: str) -> None:
+        rule: str, sql: str, pg_version: int, pg_databases: NewDatabase) -> None:
     """Quoted, reserved, schema-qualified and long names: the alternative quotes each as the
     statement does, keeps the schema, and names what it builds as PostgreSQL names it (cut to
     63 bytes as PostgreSQL cuts it), so the end is the statement's."""
@@ -353,7 +353,7 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
         r for r in load_rules() if r.id == rule)) if f.statement_index is not None])
     assert found, sql
     case = f"awk{pg_version}_{abs(hash(sql)) % 10**8}"
-    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, case, setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
@@ -377,7 +377,7 @@ INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 10) g;"""
      "ALTER TABLE accounts ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();", 16),
 ])
 def test_a_not_null_alternative_numbers_its_names_past_the_tables_constraints(
-        rule: str, taken: str, sql: str, pg_version: int, pg_server: str) -> None:
+        rule: str, taken: str, sql: str, pg_version: int, pg_databases: NewDatabase) -> None:
     """Another constraint of the table (a CHECK of another column) holds the name the NOT
     NULL steps would give their CHECK or their NOT NULL constraint: the server would refuse
     it, so the steps number the name past it, as PostgreSQL numbers the names it picks."""
@@ -392,7 +392,7 @@ def test_a_not_null_alternative_numbers_its_names_past_the_tables_constraints(
                                   layout=None, stats=None)
     found = _by_statement(findings_for(example, found_rule))
     assert found, sql
-    before, after, rewritten = _run_both(pg_server, f"taken_{pg_version}_{taken}", setup,
+    before, after, rewritten = _run_both(pg_databases, f"taken_{pg_version}_{taken}", setup,
                                          [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
@@ -405,7 +405,7 @@ def test_a_not_null_alternative_numbers_its_names_past_the_tables_constraints(
     ", CONSTRAINT orders_account_id_fkey CHECK (id > 0)",
 ])
 def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
-        partition_has: str, pg_server: str) -> None:
+        partition_has: str, pg_databases: NewDatabase) -> None:
     """The key the alternative adds to the table before ATTACH has the name ATTACH would
     give the clone, so later migrations that name it find it either way."""
     import dataclasses
@@ -423,7 +423,7 @@ def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
     found = _by_statement(findings_for(example, rule))
     statements = [s.sql for s in parse_sql(example.sql).statements]
     case = f"attach_fk_name_{bool(partition_has)}"
-    before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
+    before, after, rewritten = _run_both(pg_databases, case, setup, statements, found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
@@ -437,7 +437,7 @@ def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
     "FROM ('2026-01-01') TO ('2027-01-01');",
 ])
 def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
-                                                                pg_server: str) -> None:
+                                                                pg_databases: NewDatabase) -> None:
     """PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table: the key's index
     is made ON ONLY the parent, each partition's CONCURRENTLY, then attached."""
     import dataclasses
@@ -453,7 +453,7 @@ def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
     found = _by_statement(findings_for(example, rule))
     assert found, sql
     statements = [s.sql for s in parse_sql(sql).statements]
-    before, after, rewritten = _run_both(pg_server, f"fk_part_{len(statements)}", setup,
+    before, after, rewritten = _run_both(pg_databases, f"fk_part_{len(statements)}", setup,
                                          statements, found)
     added = diff_snapshots(before, after)
     assert len(added) == 2 and all(d.before is None and d.key.startswith("index")
@@ -484,7 +484,7 @@ def _contract_step(instead: str) -> list[str]:
 @pytest.mark.parametrize("not_null", ["", " NOT NULL"])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_a_partitioned_tables_type_change_expands_and_contracts_to_the_statements_end(
-        not_null: str, pg_version: int, pg_server: str) -> None:
+        not_null: str, pg_version: int, pg_databases: NewDatabase) -> None:
     """A partitioned table's indexes over the column are built again under ACCESS EXCLUSIVE
     by the type change, which no CONCURRENTLY spares: the alternative is expand / contract,
     each step run on the server (checked on 18.6), and with its contract step run too the
@@ -505,14 +505,14 @@ def test_a_partitioned_tables_type_change_expands_and_contracts_to_the_statement
     found[0] += "\n-- later migration:\n" + "\n".join(
         f"{sql};" for sql in _contract_step(found[0]))
     case = f"retyped_{pg_version}_{bool(not_null)}"
-    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, case, setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
 
 @pytest.mark.postgres
 def test_a_table_kept_under_another_name_frees_the_names_a_new_one_takes(
-        pg_server: str) -> None:
+        pg_databases: NewDatabase) -> None:
     """documenso drops a table and creates it again at once: the table kept instead keeps
     its index, key and sequence names (one namespace for every relation of the schema), so
     they take the old names' place too, and the new table's can be made."""
@@ -528,12 +528,12 @@ def test_a_table_kept_under_another_name_frees_the_names_a_new_one_takes(
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
     found = _by_statement(findings_for(example, rule))
     assert list(found) == [0], sql
-    _run_both(pg_server, "drop_then_create", setup,
+    _run_both(pg_databases, "drop_then_create", setup,
               [s.sql for s in parse_sql(sql).statements], found)
 
 
 @pytest.mark.postgres
-def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
+def test_dropping_several_columns_keeps_none_of_them(pg_databases: NewDatabase) -> None:
     """One ALTER TABLE dropping two columns: the findings' alternatives, run together, drop
     both (the second column's was not named at all)."""
     import dataclasses
@@ -544,7 +544,7 @@ def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
     sql = 'ALTER TABLE "order" DROP COLUMN "user", DROP COLUMN "Total";'
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=AWKWARD)
     found = _by_statement(findings_for(example, rule))
-    before, after, rewritten = _run_both(pg_server, "drop_two_columns", AWKWARD, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, "drop_two_columns", AWKWARD, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
@@ -552,7 +552,7 @@ def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("length", [60, 63])
 def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
-        length: int, pg_server: str) -> None:
+        length: int, pg_databases: NewDatabase, pg_server: str) -> None:
     """`<name>_deprecated` past 63 bytes: cut as PostgreSQL cuts the names it makes (the name
     shortened, the suffix kept), not left for the server to cut the suffix off (a 63-byte
     name would then be renamed to itself, which fails); its index and sequence likewise."""
@@ -569,7 +569,7 @@ def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
     sql = f"DROP TABLE {table};"
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
     found = _by_statement(findings_for(example, rule))
-    _run_both(pg_server, f"drop_long_{length}", setup, [sql], found)
+    _run_both(pg_databases, f"drop_long_{length}", setup, [sql], found)
     with psycopg.connect(with_database(pg_server, f"alt_alt_drop_long_{length}")) as conn:
         names = {row[0] for row in conn.execute(
             "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")}
@@ -600,7 +600,7 @@ def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
     'ALTER TABLE accounts RENAME COLUMN mail TO email',
 ])
 def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
-                                                          pg_server: str) -> None:
+                                                          pg_databases: NewDatabase) -> None:
     """The type change's alternative drops an index it would rebuild and builds it again
     CONCURRENTLY: with the storage parameters it was built WITH and ALTER INDEX SET / RESET
     gave it since, under the name ALTER INDEX RENAME gave it (the catalog follows them); one
@@ -617,13 +617,14 @@ def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
     found = _by_statement(findings_for(example, rule))
     assert "CREATE INDEX CONCURRENTLY" in found[0], found[0]
     case = f"idx_params_{abs(hash(index_sql)) % 10**8}"
-    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, case, setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
 
 @pytest.mark.postgres
-def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str) -> None:
+def test_a_type_change_alternative_backfills_what_using_computes(
+        pg_databases: NewDatabase, pg_server: str) -> None:
     """ALTER COLUMN ... TYPE ... USING, for two columns in one statement: each column's
     alternative backfills its new column with the USING expression, so the new columns end
     with the values the statement would have given the old ones."""
@@ -640,7 +641,7 @@ def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str)
            "ALTER COLUMN d TYPE text USING 'n' || d;")
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
     found = _by_statement(findings_for(example, rule))
-    _, _, rewritten = _run_both(pg_server, "using_backfill", setup, [sql], found)
+    _, _, rewritten = _run_both(pg_databases, "using_backfill", setup, [sql], found)
     shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
     values = []
     for side, columns in (("stmt", "c, d"), ("alt", "c_new, d_new")):
@@ -670,7 +671,7 @@ def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str)
      'INSERT INTO my_schema."Weird Name" VALUES (11, 11, \'y\', 0)'),
 ])
 def test_a_type_change_refused_without_using_runs_as_expand_contract(
-        setup: str, sql: str, using: str, written: str, pg_server: str) -> None:
+        setup: str, sql: str, using: str, written: str, pg_databases: NewDatabase) -> None:
     """column-type-change-needs-using's alternative, run with rows (checked on 18.6): the new
     column, kept in sync by its trigger for rows written meanwhile, backfilled in batches;
     then its contract step (written as comments, for the user to decide on) swaps the names.
@@ -678,8 +679,6 @@ def test_a_type_change_refused_without_using_runs_as_expand_contract(
     import dataclasses
 
     import psycopg
-
-    from lockwise.db.scratch import create_database
 
     rule = next(r for r in load_rules() if r.id == "column-type-change-needs-using")
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
@@ -698,7 +697,7 @@ def test_a_type_change_refused_without_using_runs_as_expand_contract(
     for side, steps in (("stmt", [[*written.split(";"), using]]),
                         ("alt", [expand, written.split(";"), _chunks(contract)[0]])):
         name = f"alt_{side}_needs_using_{abs(hash(sql)) % 10**8}"
-        with psycopg.connect(create_database(pg_server, name), autocommit=True) as conn:
+        with psycopg.connect(pg_databases(name), autocommit=True) as conn:
             for stmt in parse_sql(setup).statements:
                 conn.execute(stmt.sql)
             for step in steps:
@@ -720,7 +719,7 @@ UUID = "'e4eaaaf2-d142-11e1-b3e4-080027620cdd'"
     ("text DEFAULT md5('x')", "md5('x')::uuid", "INSERT INTO accounts (id) VALUES (100)"),
 ])
 def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
-        column: str, default: str, written: str, pg_server: str) -> None:
+        column: str, default: str, written: str, pg_databases: NewDatabase) -> None:
     """column-type-change-needs-using's alternative gives the new column the old one's
     DEFAULT, converted as its values are, and its NOT NULL through a CHECK added NOT VALID
     with the column (the trigger gives every row written meanwhile a value), validated in a
@@ -740,7 +739,7 @@ def test_a_type_change_refused_without_using_carries_the_default_and_not_null(
                  "external_id::uuid"] + ([
                      f"ALTER TABLE accounts ALTER COLUMN external_id SET DEFAULT {default}"]
                      if default else [])
-    ends = _column_ends(pg_server, f"carried_{abs(hash(column)) % 10**8}", setup,
+    ends = _column_ends(pg_databases, f"carried_{abs(hash(column)) % 10**8}", setup,
                         "accounts", "external_id",
                         [("stmt", [Migration([written]), Migration(statement)]),
                          ("alt", [expand, Migration([written]), *later, *_chunks(contract)])])
@@ -762,18 +761,16 @@ def _needs_using_steps(setup: str, sql: str) -> tuple[str, Migration, list[Migra
     return instead, expand, later, contract
 
 
-def _column_ends(pg_server: str, name: str, setup: str, table: str, column: str,
+def _column_ends(pg_databases: NewDatabase, name: str, setup: str, table: str, column: str,
                  sides: list[tuple[str, list[Migration]]]) -> list[tuple]:
     """For each side, its migrations run after `setup` in a new database: how they leave
     `table.column` (NOT NULL, default, type, its NOT NULL constraint's name) and the rows'
     values of it."""
     import psycopg
 
-    from lockwise.db.scratch import create_database
-
     ends = []
     for side, steps in sides:
-        uri = create_database(pg_server, f"alt_{side}_{name}")
+        uri = pg_databases(f"alt_{side}_{name}")
         with psycopg.connect(uri, autocommit=True) as conn:
             for stmt in parse_sql(setup).statements:
                 conn.execute(stmt.sql)
@@ -794,7 +791,7 @@ def _column_ends(pg_server: str, name: str, setup: str, table: str, column: str,
 @pytest.mark.postgres
 @pytest.mark.parametrize(("table", "column"), [("t" * 30, "c" * 25), ("t" * 60, "c" * 60)])
 def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_names(
-        table: str, column: str, pg_server: str) -> None:
+        table: str, column: str, pg_databases: NewDatabase) -> None:
     """column-type-change-needs-using's alternative on PostgreSQL 18 with long names (checked
     on 18.6): `<column>_new`'s and `<column>_old`'s NOT NULL constraint names can cut to the
     same name (30 and 25 characters), or the new column's to the old one's (60 and 60), where
@@ -806,7 +803,7 @@ def test_a_type_change_refused_without_using_with_long_names_swaps_the_not_null_
     sql = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid;"
     instead, expand, later, contract = _needs_using_steps(setup, sql)
     statement = [f"ALTER TABLE {table} ALTER COLUMN {column} TYPE uuid USING {column}::uuid"]
-    ends = _column_ends(pg_server, f"long_nn_{len(table)}_{len(column)}", setup, table, column,
+    ends = _column_ends(pg_databases, f"long_nn_{len(table)}_{len(column)}", setup, table, column,
                         [("stmt", [Migration(statement)]),
                          ("alt", [expand, *later, *_chunks(contract)])])
     assert ends[0] == ends[1], instead
@@ -840,7 +837,7 @@ EVENTS = ("CREATE TABLE events (id bigint, kind text) PARTITION BY LIST (id);\n"
     "CREATE INDEX by_kind ON events (kind);",
 ])
 def test_a_partitions_matching_index_is_attached_by_the_alternative(
-        setup: str, pg_server: str) -> None:
+        setup: str, pg_databases: NewDatabase) -> None:
     """CREATE INDEX on a partitioned table attaches a partition's index of the same definition
     not attached to another (same columns, access method, UNIQUE-ness, no WHERE) instead of
     building one (checked on 18.6): so does index-on-partitioned-table's alternative, where
@@ -856,7 +853,7 @@ def test_a_partitions_matching_index_is_attached_by_the_alternative(
     found = _by_statement(findings_for(example, rule))
     assert list(found) == [0], setup
     case = f"attached_{abs(hash(setup)) % 10**8}"
-    before, after, rewritten = _run_both(pg_server, case, EVENTS + setup, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, case, EVENTS + setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
@@ -945,7 +942,7 @@ PARTITIONED_LINES = (
      "REFERENCES orders;"),
 ])
 def test_a_foreign_key_of_a_partitioned_table_is_added_as_the_version_allows(
-        rule_id: str, sql: str, pg_version: int, pg_server: str) -> None:
+        rule_id: str, sql: str, pg_version: int, pg_databases: NewDatabase) -> None:
     """PostgreSQL before 18 refuses ADD FOREIGN KEY ... NOT VALID on a partitioned table
     (release notes of 18: NOT VALID foreign keys on partitioned tables are new there). Before
     18 the key is added NOT VALID to each leaf partition, each is validated, and the key added
@@ -965,7 +962,7 @@ def test_a_foreign_key_of_a_partitioned_table_is_added_as_the_version_allows(
                                  found[0])
     assert bool(parent_not_valid) == (pg_version >= 18), found[0]
     case = f"fk_parts_{pg_version}_{abs(hash(sql)) % 10**8}"
-    before, after, rewritten = _run_both(pg_server, case, PARTITIONED_LINES, [sql], found)
+    before, after, rewritten = _run_both(pg_databases, case, PARTITIONED_LINES, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,12 +34,17 @@ def test_fixtures_on_a_given_scratch_database(pg_db: str, snapshot) -> None:
     assert text == snapshot
 
 
-def test_embedded_server_by_default(tmp_path: Path) -> None:
+def test_embedded_server_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """...and nothing of it is left in the temporary folder once the run ends."""
     root = write_migrations(tmp_path / "m", [("t", "CREATE TABLE t (id int);", "DROP TABLE t;")])
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     result = run(str(root))
     assert result.exit_code == 0, result.output
     assert "on the embedded PostgreSQL" in result.stdout
     assert "1 reversible" in result.stdout
+    assert list(tmp.iterdir()) == []
 
 
 def test_a_file_is_verified_with_the_migrations_before_it(pg_db: str) -> None:
