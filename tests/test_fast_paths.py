@@ -526,14 +526,7 @@ def test_a_call_is_looked_for_only_in_a_statement_naming_a_partly_dropped_functi
                        ("3_use.sql", "CREATE TABLE t (id int);\nSELECT kappa(1);\n"
                         "INSERT INTO t VALUES (1);\n")):
         (tmp_path / name).write_text(text)
-    walked: list[dict] = []
-    calls = build.routine_calls
-
-    def walking(tree: dict) -> list:
-        walked.append(tree)
-        return calls(tree)
-
-    monkeypatch.setattr(build, "routine_calls", walking)
+    walked = _recorded(monkeypatch, build, "routine_calls")
     graph = build.build_graph(discover(tmp_path))
     assert [next(iter(t)) for t in walked] == ["SelectStmt"]
     (said,) = [c.explanation for c in graph.conflicts if c.kind == "missing-object"]
