@@ -470,6 +470,69 @@ def test_an_effect_without_advice_or_locks_differs_in_those_only(sql: str) -> No
     assert judged.locks.items() <= whole.locks.items()
 
 
+#: (up, down, statements of the down judged for a drop of what is gone or still needed,
+#: the conflict said besides down-mismatch): a CREATE, a RENAME and an ADD COLUMN drop
+#: nothing, and are judged for their own refusals only (a name taken, here).
+DOWN_DROPS_JUDGED = [
+    ("CREATE TABLE notes (id bigint);\n",
+     "DROP TABLE notes;\nCREATE TABLE notes (id bigint);\nCREATE INDEX notes_id ON notes (id);"
+     "\nDROP TABLE notes;\n", 2, None),
+    ("ALTER TABLE accounts RENAME TO people;\n", "ALTER TABLE people RENAME TO accounts;\n",
+     0, None),
+    ("CREATE INDEX accounts_nick ON accounts (nick);\n",
+     "CREATE INDEX accounts_nick ON accounts (email);\n", 0, "object-already-exists"),
+    ("CREATE VIEW nicks AS SELECT nick FROM accounts;\n",
+     "CREATE VIEW nicks AS SELECT email FROM accounts;\n", 0, "object-already-exists"),
+    ("ALTER TABLE accounts RENAME COLUMN nick TO handle;\n",
+     "ALTER TABLE accounts RENAME COLUMN handle TO nick;\n", 0, None),
+    ("CREATE TABLE notes (id bigint);\nCREATE VIEW notes_v AS SELECT id FROM notes;\n",
+     "DROP TABLE notes;\nDROP VIEW notes_v;\n", 1, "dependency-dropped"),
+    ("CREATE TABLE notes (id bigint, body text);\n",
+     "DROP TABLE notes;\nDROP TABLE notes;\n", 2, "missing-object"),
+    ("ALTER TABLE accounts ADD COLUMN mood text;\n",
+     "ALTER TABLE accounts DROP COLUMN mood;\n", 1, None),
+]
+
+
+@pytest.mark.parametrize(("up", "down", "judged", "refused"), DOWN_DROPS_JUDGED)
+def test_a_down_statement_that_drops_nothing_is_not_judged_for_a_drop(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, up: str, down: str, judged: int,
+        refused: str | None) -> None:
+    """`_gone_in_down` and `_referenced_in_down` judge drops only: a statement of a down
+    whose effect drops nothing (a CREATE, a RENAME) is not handed to them, and what a
+    drop meets, or a CREATE of a name taken, is still said."""
+    from lockwise.graph.build import _Builder, build_graph
+
+    migrations = _history(tmp_path, up, down)
+    asked = {name: _recorded(monkeypatch, _Builder, name)
+             for name in ("_gone_in_down", "_referenced_in_down")}
+    graph = build_graph(migrations, downs_of=["2_change"])
+    assert len(asked["_gone_in_down"]) == judged
+    assert len(asked["_referenced_in_down"]) <= judged
+    assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
+        ([refused] if refused else [])
+
+
+def test_a_call_is_looked_for_only_in_a_statement_naming_a_partly_dropped_function(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Once a DROP FUNCTION left other overloads, only a statement whose text has the
+    function's name is walked for its calls (`_calls_left_without_overload`); the call
+    none of those left takes is still said."""
+    from lockwise.graph import build
+
+    made = ("CREATE FUNCTION kappa(x int) RETURNS int LANGUAGE sql AS 'SELECT x';\n"
+            "CREATE FUNCTION kappa(x text) RETURNS int LANGUAGE sql AS 'SELECT 1';\n")
+    for name, text in (("1_made.sql", made), ("2_dropped.sql", "DROP FUNCTION kappa(int);\n"),
+                       ("3_use.sql", "CREATE TABLE t (id int);\nSELECT kappa(1);\n"
+                        "INSERT INTO t VALUES (1);\n")):
+        (tmp_path / name).write_text(text)
+    walked = _recorded(monkeypatch, build, "routine_calls")
+    graph = build.build_graph(discover(tmp_path))
+    assert [next(iter(t)) for t in walked] == ["SelectStmt"]
+    (said,) = [c.explanation for c in graph.conflicts if c.kind == "missing-object"]
+    assert "whose function public.kappa(integer) was dropped in 2_dropped" in said
+
+
 def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
     catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
     whole = signature(catalog)

@@ -619,6 +619,12 @@ _REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
                                  "AlterDomainStmt", "CreateStmt", "IndexStmt", "ViewStmt",
                                  "CreateEnumStmt", "CompositeTypeStmt", "CreateSeqStmt",
                                  "CreateDomainStmt", "CreateTableAsStmt"})
+#: The actions of a down's statement that `_gone_in_down` judges (a drop of what is gone)
+#: and those `_referenced_in_down` judges (a drop of what a key or a view still needs):
+#: an effect with none of them is judged by `_refused_in_down` alone (a CREATE, a RENAME).
+_GONE_ACTIONS = frozenset({"drop_index", "drop_table"})
+_NEEDED_ACTIONS = frozenset({"drop_table", "drop_view", "drop_column"})
+_DROP_ACTIONS = _GONE_ACTIONS | _NEEDED_ACTIONS
 _REPLAYED = ("catalog", "creator", "created_at", "created_under", "users", "dropped",
              "not_yet", "full_tables", "views", "ops", "overloads")
 
@@ -1182,6 +1188,11 @@ class _Builder:
         from lockwise.effects.volatility import builtin_functions
 
         text = stmt.sql.lower()
+        # A call is judged only when its name is in the text: a statement whose text has
+        # the name of no function partly dropped is not walked (the rest of the history,
+        # statement by statement, once a DROP left other overloads).
+        if not any(obj.rpartition(".")[2].lower() in text for obj in self.partly_dropped):
+            return
         for names, call, procedure in routine_calls(stmt.tree):
             obj = call_key(names)
             where = self.partly_dropped.get(obj)
@@ -2454,10 +2465,11 @@ class _Builder:
                     if judged:
                         refused = self._refused_in_down(key, m, stmt, effect, up_loc,
                                                         down_path) or \
-                            self._gone_in_down(key, m, stmt, effect, rolled, up_loc,
-                                               down_path) or \
-                            self._referenced_in_down(key, m, stmt, effect, rolled, up_loc,
-                                                     down_path)
+                            not _DROP_ACTIONS.isdisjoint([a.kind for a in effect.actions]) \
+                            and (self._gone_in_down(key, m, stmt, effect, rolled, up_loc,
+                                                    down_path) or
+                                 self._referenced_in_down(key, m, stmt, effect, rolled,
+                                                          up_loc, down_path))
                     if session is not None:
                         session.after(effect, stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
@@ -2528,6 +2540,8 @@ class _Builder:
             facts = action.facts
             if facts.get("if_exists") or facts.get("in_do_block"):
                 continue
+            if action.kind not in _GONE_ACTIONS:
+                continue
             if action.kind == "drop_index":
                 name = str(facts.get("index", ""))
                 obj, gone = f"index:{name}", name not in rolled.indexes and (
@@ -2565,7 +2579,8 @@ class _Builder:
         dropping = {canon(o) for o in effect.drops}
         for action in effect.actions:
             facts = action.facts
-            if facts.get("cascade") or facts.get("in_do_block"):
+            if action.kind not in _NEEDED_ACTIONS or facts.get("cascade") or \
+                    facts.get("in_do_block"):
                 continue
             if self._view_in_down(key, m, stmt, action, dropping, rolled, up_loc, down_path):
                 return True
