@@ -107,6 +107,80 @@ def test_nested_plain_folders_survive_a_symlink_loop(tmp_path: Path) -> None:
         "v1/schema.sql", "v2/more.sql"]
 
 
+def _folder_per_migration(tmp_path: Path, count: int, filename: str) -> None:
+    for i in range(count):
+        sub = tmp_path / f"2024-01-01-{i:06d}_m{i}"
+        sub.mkdir()
+        (sub / filename).write_text(f"CREATE TABLE t{i} (id int);")
+        if filename == "up.sql":
+            (sub / "down.sql").write_text(f"DROP TABLE t{i};")
+
+
+@pytest.mark.parametrize(("filename", "layout", "per_migration"),
+                         [("up.sql", "diesel", 4), ("migration.sql", "prisma", 2)])
+def test_collecting_a_folder_per_migration_builds_no_path_but_the_read_ones(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, filename: str, layout: str,
+        per_migration: int) -> None:
+    """Whether the folder is one of version folders holding histories (`versions_folder`)
+    and whether it is pop's (`_of_pop_folders`) are answered from the folders' listings:
+    no Path per folder (and per file in it), no lstat per folder (fix-speed60). Only what
+    reading the migrations uses: the folder, its file and diesel's down.sql and
+    metadata.toml."""
+    from lockwise.cli.inputs import collect
+
+    _folder_per_migration(tmp_path, 40, filename)
+    (tmp_path / "2024-01-01-000003_m3" / "metadata.toml").write_text(
+        "run_in_transaction = false\n") if layout == "diesel" else None
+    built: list[str] = []
+    linked: list[str] = []
+    divide, islink = Path.__truediv__, os.path.islink
+
+    def counted_divide(self: Path, other: str) -> Path:
+        built.append(other)
+        return divide(self, other)
+
+    def counted_islink(path: str | Path) -> bool:
+        linked.append(str(path))
+        return islink(path)
+
+    monkeypatch.setattr(Path, "__truediv__", counted_divide)
+    monkeypatch.setattr(os.path, "islink", counted_islink)
+    migrations = collect([tmp_path], None).migrations
+    assert [(m.layout, m.name, m.path.parent.name, m.no_transaction) for m in migrations] == [
+        (layout, f"m{i}", f"2024-01-01-{i:06d}_m{i}", i == 3 and layout == "diesel")
+        for i in range(40)]
+    if layout == "diesel":
+        assert [m.down_sql for m in migrations] == [f"DROP TABLE t{i};" for i in range(40)]
+    # (the folders above tmp_path cost what they cost, whatever the migrations)
+    per_folder = [name for name in built if name.startswith("2024-") or name in (
+        "up.sql", "down.sql", "metadata.toml", "migration.sql")]
+    assert len(per_folder) <= per_migration * 40 + 8  # (the first folders, detecting)
+    assert len(linked) <= 4
+
+
+def test_pop_folders_are_still_told_by_their_files(tmp_path: Path) -> None:
+    """`_of_pop_folders` looks at the folders one by one now: two or more, each pop's."""
+    from lockwise.discover.pop import _of_pop_folders
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "20240101000000_x.up.sql").write_text("SELECT 1;")
+        (tmp_path / name / "20240101000000_x.postgres.up.sql").write_text("SELECT 1;")
+    (tmp_path / "README.md").write_text("docs")
+    assert _of_pop_folders(tmp_path)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "schema.sql").write_text("SELECT 1;")
+    assert not _of_pop_folders(tmp_path)
+    (tmp_path / "c" / "schema.sql").unlink()
+    (tmp_path / "c").rmdir()
+    if hasattr(os, "symlink"):  # a link to a folder is not one of them: one left is too few
+        (tmp_path / "b").rename(tmp_path / ".b")
+        (tmp_path / "b").symlink_to(tmp_path / ".b")
+        assert not _of_pop_folders(tmp_path)
+    (tmp_path / "notes.sql").write_text("SELECT 1;")
+    assert not _of_pop_folders(tmp_path)
+
+
 # --- down check: clone and fork ---------------------------------------------------------------
 
 
