@@ -107,6 +107,47 @@ def test_nested_plain_folders_survive_a_symlink_loop(tmp_path: Path) -> None:
         "v1/schema.sql", "v2/more.sql"]
 
 
+def test_reading_a_migration_makes_no_buffer_of_the_size_limit(tmp_path: Path) -> None:
+    """A file is read for its size, not into a bytes object of MAX_FILE_BYTES (20 MiB) that
+    is then shrunk, once per migration (fix-speed60)."""
+    import tracemalloc
+
+    from lockwise.parse.source import read_regular_file
+
+    path = tmp_path / "1_a.sql"
+    path.write_bytes(b"CREATE TABLE a (id int);\n" * 100)
+    read_regular_file(path)  # (what its first call imports and caches is not counted)
+    tracemalloc.start()
+    try:
+        data = read_regular_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == path.read_bytes()
+    assert peak < 1024 * 1024
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(299, True), (300, False), (10_000, False)])
+def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end_or_refused(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, limit: int, refused: bool) -> None:
+    """`read_descriptor` reads past the size fstat gave (the file grew meanwhile), up to
+    the limit and a byte more, as `read_limited` reads a stream."""
+    from lockwise.parse import source
+
+    monkeypatch.setattr(source, "MAX_FILE_BYTES", limit)
+    path = tmp_path / "1_a.sql"
+    path.write_bytes(bytes(range(100)) * 3)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        if refused:
+            with pytest.raises(InputError, match="input is over"):
+                source.read_descriptor(descriptor, 10, path)
+        else:
+            assert source.read_descriptor(descriptor, 10, path) == path.read_bytes()
+    finally:
+        os.close(descriptor)
+
+
 def _folder_per_migration(tmp_path: Path, count: int, filename: str) -> None:
     for i in range(count):
         sub = tmp_path / f"2024-01-01-{i:06d}_m{i}"
