@@ -5042,6 +5042,33 @@ def test_an_unindexed_update_still_says_why_its_batches_would_differ(
     assert asked >= 1 and "in batches by id" in unindexed[0].instead
 
 
+
+@pytest.mark.parametrize("sql", ["UPDATE t SET a = 1 WHERE b = 2;\n",
+                                 "DELETE FROM t WHERE b = 2;\n"])
+def test_an_unindexed_statement_batched_by_key_judges_its_batches_once(
+        monkeypatch: pytest.MonkeyPatch, sql: str) -> None:
+    """What its batches would read is judged once for where-without-index's advice: why
+    they could not run (`_unbatchable`) found nothing, so whether `lockwise apply` batches it
+    (`_batch_how`) asks only its form again (fix-speed60; twice on main)."""
+    findings, asked = _lint_judging_batches(monkeypatch, sql)
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert "in batches by id" in unindexed[0].instead
+    assert asked == 1
+
+
+def test_an_unindexed_update_with_returning_is_still_batched_by_hand(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its form still counts where its batches read as it does: `lockwise apply` batches no
+    RETURNING, so the advice gives no marked statement for it."""
+    findings, _ = _lint_judging_batches(monkeypatch, "UPDATE t SET a = 1 WHERE b = 2 "
+                                                     "RETURNING id;\n")
+    plain, _ = _lint_judging_batches(monkeypatch, "UPDATE t SET a = 1 WHERE b = 2;\n")
+    returning = [f for f in findings if f.rule == "where-without-index"][0].instead
+    marked = [f for f in plain if f.rule == "where-without-index"][0].instead
+    assert "with `lockwise apply`, mark the statement" in marked
+    assert "with `lockwise apply`, mark the statement" not in returning
+
+
 # --- the JSON report ---------------------------------------------------------------------------
 
 _JSON_LEAVES = st.one_of(
