@@ -107,6 +107,121 @@ def test_nested_plain_folders_survive_a_symlink_loop(tmp_path: Path) -> None:
         "v1/schema.sql", "v2/more.sql"]
 
 
+def test_reading_a_migration_makes_no_buffer_of_the_size_limit(tmp_path: Path) -> None:
+    """A file is read for its size, not into a bytes object of MAX_FILE_BYTES (20 MiB) that
+    is then shrunk, once per migration (fix-speed60)."""
+    import tracemalloc
+
+    from lockwise.parse.source import read_regular_file
+
+    path = tmp_path / "1_a.sql"
+    path.write_bytes(b"CREATE TABLE a (id int);\n" * 100)
+    read_regular_file(path)  # (what its first call imports and caches is not counted)
+    tracemalloc.start()
+    try:
+        data = read_regular_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == path.read_bytes()
+    assert peak < 1024 * 1024
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(299, True), (300, False), (10_000, False)])
+def test_a_file_that_grew_after_its_size_was_taken_is_read_to_its_end_or_refused(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, limit: int, refused: bool) -> None:
+    """`read_descriptor` reads past the size fstat gave (the file grew meanwhile), up to
+    the limit and a byte more, as `read_limited` reads a stream."""
+    from lockwise.parse import source
+
+    monkeypatch.setattr(source, "MAX_FILE_BYTES", limit)
+    path = tmp_path / "1_a.sql"
+    path.write_bytes(bytes(range(100)) * 3)
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        if refused:
+            with pytest.raises(InputError, match="input is over"):
+                source.read_descriptor(descriptor, 10, path)
+        else:
+            assert source.read_descriptor(descriptor, 10, path) == path.read_bytes()
+    finally:
+        os.close(descriptor)
+
+
+def _folder_per_migration(tmp_path: Path, count: int, filename: str) -> None:
+    for i in range(count):
+        sub = tmp_path / f"2024-01-01-{i:06d}_m{i}"
+        sub.mkdir()
+        (sub / filename).write_text(f"CREATE TABLE t{i} (id int);")
+        if filename == "up.sql":
+            (sub / "down.sql").write_text(f"DROP TABLE t{i};")
+
+
+@pytest.mark.parametrize(("filename", "layout", "per_migration"),
+                         [("up.sql", "diesel", 4), ("migration.sql", "prisma", 2)])
+def test_collecting_a_folder_per_migration_builds_no_path_but_the_read_ones(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, filename: str, layout: str,
+        per_migration: int) -> None:
+    """Whether the folder is one of version folders holding histories (`versions_folder`)
+    and whether it is pop's (`_of_pop_folders`) are answered from the folders' listings:
+    no Path per folder (and per file in it), no lstat per folder (fix-speed60). Only what
+    reading the migrations uses: the folder, its file and diesel's down.sql and
+    metadata.toml."""
+    from lockwise.cli.inputs import collect
+
+    _folder_per_migration(tmp_path, 40, filename)
+    (tmp_path / "2024-01-01-000003_m3" / "metadata.toml").write_text(
+        "run_in_transaction = false\n") if layout == "diesel" else None
+    built: list[str] = []
+    linked: list[str] = []
+    divide, islink = Path.__truediv__, os.path.islink
+
+    def counted_divide(self: Path, other: str) -> Path:
+        built.append(other)
+        return divide(self, other)
+
+    def counted_islink(path: str | Path) -> bool:
+        linked.append(str(path))
+        return islink(path)
+
+    monkeypatch.setattr(Path, "__truediv__", counted_divide)
+    monkeypatch.setattr(os.path, "islink", counted_islink)
+    migrations = collect([tmp_path], None).migrations
+    assert [(m.layout, m.name, m.path.parent.name, m.no_transaction) for m in migrations] == [
+        (layout, f"m{i}", f"2024-01-01-{i:06d}_m{i}", i == 3 and layout == "diesel")
+        for i in range(40)]
+    if layout == "diesel":
+        assert [m.down_sql for m in migrations] == [f"DROP TABLE t{i};" for i in range(40)]
+    # (the folders above tmp_path cost what they cost, whatever the migrations)
+    per_folder = [name for name in built if name.startswith("2024-") or name in (
+        "up.sql", "down.sql", "metadata.toml", "migration.sql")]
+    assert len(per_folder) <= per_migration * 40 + 8  # (the first folders, detecting)
+    assert len(linked) <= 4
+
+
+def test_pop_folders_are_still_told_by_their_files(tmp_path: Path) -> None:
+    """`_of_pop_folders` looks at the folders one by one now: two or more, each pop's."""
+    from lockwise.discover.pop import _of_pop_folders
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "20240101000000_x.up.sql").write_text("SELECT 1;")
+        (tmp_path / name / "20240101000000_x.postgres.up.sql").write_text("SELECT 1;")
+    (tmp_path / "README.md").write_text("docs")
+    assert _of_pop_folders(tmp_path)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "schema.sql").write_text("SELECT 1;")
+    assert not _of_pop_folders(tmp_path)
+    (tmp_path / "c" / "schema.sql").unlink()
+    (tmp_path / "c").rmdir()
+    if hasattr(os, "symlink"):  # a link to a folder is not one of them: one left is too few
+        (tmp_path / "b").rename(tmp_path / ".b")
+        (tmp_path / "b").symlink_to(tmp_path / ".b")
+        assert not _of_pop_folders(tmp_path)
+    (tmp_path / "notes.sql").write_text("SELECT 1;")
+    assert not _of_pop_folders(tmp_path)
+
+
 # --- down check: clone and fork ---------------------------------------------------------------
 
 
@@ -4988,6 +5103,33 @@ def test_an_unindexed_update_still_says_why_its_batches_would_differ(
         monkeypatch, "UPDATE t SET a = 1 WHERE b = 2;\n")
     unindexed = [f for f in findings if f.rule == "where-without-index"]
     assert asked >= 1 and "in batches by id" in unindexed[0].instead
+
+
+
+@pytest.mark.parametrize("sql", ["UPDATE t SET a = 1 WHERE b = 2;\n",
+                                 "DELETE FROM t WHERE b = 2;\n"])
+def test_an_unindexed_statement_batched_by_key_judges_its_batches_once(
+        monkeypatch: pytest.MonkeyPatch, sql: str) -> None:
+    """What its batches would read is judged once for where-without-index's advice: why
+    they could not run (`_unbatchable`) found nothing, so whether `lockwise apply` batches it
+    (`_batch_how`) asks only its form again (fix-speed60; twice on main)."""
+    findings, asked = _lint_judging_batches(monkeypatch, sql)
+    unindexed = [f for f in findings if f.rule == "where-without-index"]
+    assert "in batches by id" in unindexed[0].instead
+    assert asked == 1
+
+
+def test_an_unindexed_update_with_returning_is_still_batched_by_hand(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its form still counts where its batches read as it does: `lockwise apply` batches no
+    RETURNING, so the advice gives no marked statement for it."""
+    findings, _ = _lint_judging_batches(monkeypatch, "UPDATE t SET a = 1 WHERE b = 2 "
+                                                     "RETURNING id;\n")
+    plain, _ = _lint_judging_batches(monkeypatch, "UPDATE t SET a = 1 WHERE b = 2;\n")
+    returning = [f for f in findings if f.rule == "where-without-index"][0].instead
+    marked = [f for f in plain if f.rule == "where-without-index"][0].instead
+    assert "with `lockwise apply`, mark the statement" in marked
+    assert "with `lockwise apply`, mark the statement" not in returning
 
 
 # --- the JSON report ---------------------------------------------------------------------------

@@ -298,6 +298,11 @@ def _kept(table: Callable[[_Seen], dict], key: object,
     return list(kept[key])
 
 
+def _has_sql(folder: str) -> bool:
+    """Whether `_sql_files(folder)` is not empty, from the folder's listing alone."""
+    return any(is_file and _is_sql(name) for name, (is_file, _) in _listing(folder).items())
+
+
 def _sql_files(directory: Path) -> list[Path]:
     """The .sql files of `directory`, in name order (every layout's detection asks: the answer
     is kept for the discover() call, as building a Path per file was most of discovering)."""
@@ -1319,14 +1324,19 @@ def versions_folder(folder: Path) -> bool:
              if is_dir and not name.startswith(".")]
     return bool(names) and all(_VERSION_FOLDER.fullmatch(name) or _split_version(name)[0]
                                for name in names) and \
-        not any(_holds_histories(folder / name) for name in names)
+        not any(_holds_histories(folder, name) for name in names)
 
 
-def _holds_histories(folder: Path) -> bool:
-    """A folder named as a version but holding no SQL of its own, only separate migration
-    directories below (temporal's postgresql/v12/: temporal/ and visibility/, two databases):
-    a server version, not a migration version, so its parent is no folder of versions."""
-    return not _sql_files(folder) and len(_roots(folder, set(), _Ignored(folder), [])) > 1
+def _holds_histories(parent: Path, name: str) -> bool:
+    """Whether the folder `name` of `parent`, named as a version, holds no SQL of its own,
+    only separate migration directories below (temporal's postgresql/v12/: temporal/ and
+    visibility/, two databases): a server version, not a migration version, so its parent is
+    no folder of versions. Its listing answers for a folder with SQL (a folder per
+    migration: lemmy's 342), with no Path built for it or its files."""
+    if _has_sql(_join(str(parent), name)):
+        return False
+    folder = parent / name
+    return len(_roots(folder, set(), _Ignored(folder), [])) > 1
 
 
 def discover_histories(path: Path, layout: str | None = None,

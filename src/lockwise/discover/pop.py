@@ -150,19 +150,25 @@ def _of_pop_folders(directory: Path) -> bool:
     history either way; a project's root, with files of its own or folders of code, is
     none)."""
     import os
+    from itertools import chain, islice
 
     from lockwise.discover.layouts import _listing
 
-    folders = []
+    names = []
     for name, (is_file, is_dir) in _listing(directory).items():
         if name.startswith("."):
             continue
         if not is_dir:
             if is_file and not name.lower().endswith(_DOCUMENTATION):
                 return False
-        elif not os.path.islink(directory / name):  # (neither walk follows a link)
-            folders.append(directory / name)
-    return len(folders) >= 2 and all(detect_pop(folder) for folder in folders)
+        else:
+            names.append(name)
+    # Looked at in order, as far as needed: a folder per migration (lemmy's 342) is no pop
+    # folder from its first, so no Path and no lstat for each of the others.
+    folders = (path for path in (directory / name for name in names)
+               if not os.path.islink(path))  # (neither walk follows a link)
+    first = list(islice(folders, 2))
+    return len(first) == 2 and all(detect_pop(folder) for folder in chain(first, folders))
 
 
 def _chosen(files: list[PopFile], direction: str, dialect: str) -> list[PopFile]:

@@ -382,6 +382,17 @@ def refused_batching(tree: dict, aggregates: Collection[str] = (),
     (`batches_read_otherwise`; `aggregates`, `unique` and `tables` as `batch_refusal`
     takes them)."""
     ((kind, node),) = tree.items()
+    refused = refused_as_written(kind, node)
+    if refused is not None:
+        return refused
+    reason = batches_read_otherwise(kind, node, aggregates, unique, tables)
+    return None if reason is None else (reason, _OR_RUN_WHOLE)
+
+
+def refused_as_written(kind: str, node: dict) -> tuple[str, str] | None:
+    """`refused_batching`'s refusals of the statement's form (`kind` to its `node`), before
+    what its batches would read (`batches_read_otherwise`): not an UPDATE or DELETE, a WITH
+    or RETURNING, a key bound its FROM or USING list makes ambiguous."""
     if kind not in ("UpdateStmt", "DeleteStmt"):
         return ("only UPDATE and DELETE statements can run in batches",
                 "mark the UPDATE or DELETE itself, or remove the directive")
@@ -393,8 +404,7 @@ def refused_batching(tree: dict, aggregates: Collection[str] = (),
             _names_beside(node.get("fromClause") or node.get("usingClause") or ()):
         return (f"a table named {target['relname']} in its FROM or USING list makes the key "
                 "bound ambiguous: write the target's schema or give it an alias", _OR_RUN_WHOLE)
-    reason = batches_read_otherwise(kind, node, aggregates, unique, tables)
-    return None if reason is None else (reason, _OR_RUN_WHOLE)
+    return None
 
 
 #: What to do of a statement whose batches would read otherwise than it does.

@@ -230,10 +230,16 @@ def dml(kind: str) -> Callable:
             # (a view's rows, partitions' and children's, or rows only planned: not judged;
             # nor without the rules' text: only rules and lint's cost read these facts)
             # (run in batches, a statement with a WITH, or in one, would lose or repeat it)
+            said: list[str] = []  # what `unbatchable` said, when asked
+
+            def unbatchable() -> str:
+                said.append(_unbatchable(stmt, kind, in_with, b.ctx.catalog))
+                return said[-1]
+
             facts.update(where_facts(
                 b.ctx.catalog, table, stmt, kind, b.ctx.pg_version, b.ctx.rule_text,
-                lambda: _batch_how(b, stmt, kind, table) is _BATCH_BY_APPLY,
-                unbatchable=lambda: _unbatchable(stmt, kind, in_with, b.ctx.catalog),
+                lambda: _batch_how(b, stmt, kind, table, reads_as_whole=said == [""])
+                is _BATCH_BY_APPLY, unbatchable=unbatchable,
                 all_null={c for t, c in b.ctx.null_columns if t == table},
                 default_collation=b.ctx.default_collation, statement_sql=b.ctx.statement_sql)
                 if own_where and table == view and b.ctx.executes and b.ctx.rule_text
@@ -582,13 +588,16 @@ def _unbatchable(stmt: dict, kind: str, in_with: bool, catalog: Catalog) -> str:
     return ""
 
 
-def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
+def _batch_how(b: Builder, stmt: dict, kind: str, table: str,
+               reads_as_whole: bool = False) -> str:
     """How the batches of an UPDATE or DELETE (`kind`) of every row run: by `lockwise apply`
     where it can (what `batch_refusal` lets it batch, by a one-column integer primary key:
     executor/batches.py; an UPDATE ... FROM or DELETE ... USING too, its key bound named
     through the target), else by repeating the statement; a WITH query that writes rows is to
     run once, not per batch. Run by an EXECUTE (`Context.executed`), a DO block or a function
-    (`Context.in_body`), written out first: apply batches none of those."""
+    (`Context.in_body`), written out first: apply batches none of those. `reads_as_whole`:
+    `_unbatchable` said "" of it, so its batches read what it reads whole
+    (`batches_read_otherwise` found nothing) and that is not asked again."""
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
     if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
         return _BATCH_AFTER_WITH_WRITES
@@ -600,9 +609,12 @@ def _batch_how(b: Builder, stmt: dict, kind: str, table: str) -> str:
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if _batches.batch_refusal({"UpdateStmt" if kind == "update" else "DeleteStmt": stmt},
-                              aggregates, b.ctx.catalog.unique_columns, b.ctx.catalog) or \
-            column is None or column.type_name not in _batches.BATCH_KEY_TYPES:
+    node_kind = "UpdateStmt" if kind == "update" else "DeleteStmt"
+    # (`batch_refusal`, less what `_unbatchable` found already when it said "")
+    refused = _batches.refused_as_written(node_kind, stmt) if reads_as_whole else \
+        _batches.batch_refusal({node_kind: stmt}, aggregates, b.ctx.catalog.unique_columns,
+                               b.ctx.catalog)
+    if refused or column is None or column.type_name not in _batches.BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     if b.ctx.executed:
         return _BATCH_IN_PLACE_OF_EXECUTE
