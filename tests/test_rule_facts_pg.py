@@ -1439,7 +1439,6 @@ def _waits_behind(uri: str, sql: str, relation: str, probe: str,
     transaction that ran `hold`, else ANALYZE's SHARE UPDATE EXCLUSIVE): seen in pg_locks,
     then by the probe's lock_timeout."""
     import threading
-    import time
 
     import psycopg
 
@@ -1449,14 +1448,8 @@ def _waits_behind(uri: str, sql: str, relation: str, probe: str,
     thread = threading.Thread(target=waiter.execute, args=(f"BEGIN; {sql}; ROLLBACK",))
     thread.start()
     try:
+        _until_waiting(uri, sql, relation)
         with _connect(uri) as conn:
-            for _ in range(200):
-                if conn.execute("SELECT 1 FROM pg_locks WHERE relation = %s::regclass "
-                                "AND NOT granted", (relation,)).fetchone():
-                    break
-                time.sleep(0.02)
-            else:
-                pytest.fail(f"{sql} never waited for its lock")
             conn.execute("SET lock_timeout = '300ms'")
             try:
                 conn.execute(probe)
@@ -3737,13 +3730,18 @@ def test_is_null_of_a_not_null_column_reads_the_table_before_17() -> None:
     assert action.facts["where_scans_table"]
 
 
-def _until_waiting(uri: str, probe: str) -> None:
-    """Return once a session waits for a lock (`probe`, started in another thread)."""
+def _until_waiting(uri: str, probe: str, relation: str | None = None) -> None:
+    """Return once a session waits for a lock (on `relation` when given; `probe`, started in
+    another thread), as pg_locks shows it. Bounded by 60 s, not by a count of polls: on a
+    loaded machine the thread may take seconds to reach its wait."""
     import time
 
+    on = "" if relation is None else " AND relation = %s::regclass"
+    deadline = time.monotonic() + 60
     with _connect(uri) as conn:
-        for _ in range(200):
-            if conn.execute("SELECT 1 FROM pg_locks WHERE NOT granted").fetchone():
+        while time.monotonic() < deadline:
+            if conn.execute(f"SELECT 1 FROM pg_locks WHERE NOT granted{on}",
+                            () if relation is None else (relation,)).fetchone():
                 return
             time.sleep(0.02)
     pytest.fail(f"{probe} never waited for a lock")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -120,38 +120,52 @@ def waits(mariadb, database: str, sql: str, blocker: str, later: str = "") -> tu
 
 # --- fix-flaky1: a session started while a DDL is in one phase of its work --------------------
 
-def state_of(mariadb, connection: int) -> str | None:
-    """The processlist STATE of `connection` (None once it is gone)."""
-    ran = mariadb.run("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = "
-                      f"{connection}", "mysql")
+def _holds(held: str | None) -> str:
+    """The condition that the processlist row `l` holds a metadata lock of mode `held` (none
+    when `held` is None): a phase some of whose STATE is spent holding another lock (MariaDB
+    10.11 shows REBUILD PARTITION as 'setup' while it copies, holding MDL_SHARED_NO_WRITE, and
+    still while it renames, holding MDL_EXCLUSIVE)."""
+    return "" if held is None else (
+        " AND EXISTS (SELECT 1 FROM information_schema.METADATA_LOCK_INFO m WHERE "
+        f"m.THREAD_ID = l.ID AND m.LOCK_MODE = '{held}')")
+
+
+def state_of(mariadb, connection: int, held: str | None = None) -> str | None:
+    """The processlist STATE of `connection` (None once it is gone, or while it does not hold
+    a metadata lock of mode `held` when given)."""
+    ran = mariadb.run("SELECT l.STATE FROM information_schema.PROCESSLIST l WHERE l.ID = "
+                      f"{connection}{_holds(held)}", "mysql")
     return ran.stdout.strip() if ran.stdout else None
 
 
-def start_in_phase(mariadb, database: str, sql: str, shown: str, phase: frozenset[str]
-                   ) -> tuple[subprocess.Popen, int | None]:
+def start_in_phase(mariadb, database: str, sql: str, shown: str, phase: frozenset[str],
+                   held: str | None = None) -> tuple[subprocess.Popen, int | None]:
     """`sql` started in a session of its own, and its connection id once the statement that
-    starts with `shown` is in a STATE of `phase` (None when it was not seen there)."""
+    starts with `shown` is in a STATE of `phase` (holding a metadata lock of mode `held` when
+    given; None when it was not seen there)."""
+    if held is not None:  # (the plugin that shows metadata locks; 1: already installed)
+        assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
     ddl = client(mariadb, database, sql)
     deadline = time.monotonic() + PATIENCE
     while ddl.poll() is None and time.monotonic() < deadline:
-        found = mariadb.run("SELECT ID, STATE FROM information_schema.PROCESSLIST WHERE "
-                            f"DB = '{database}' AND INFO LIKE '{shown}%'", "mysql"
-                            ).stdout.split("\t")
+        found = mariadb.run("SELECT l.ID, l.STATE FROM information_schema.PROCESSLIST l WHERE "
+                            f"l.DB = '{database}' AND l.INFO LIKE '{shown}%'{_holds(held)}",
+                            "mysql").stdout.split("\t")
         if len(found) == 2 and found[1].strip() in phase:
             return ddl, int(found[0])
         time.sleep(0.01)
     return ddl, None
 
 
-def waits_during(mariadb, database: str, sql: str, ddl: int, phase: frozenset[str]
-                 ) -> bool | None:
+def waits_during(mariadb, database: str, sql: str, ddl: int, phase: frozenset[str],
+                 held: str | None = None) -> bool | None:
     """Whether `sql`, started while session `ddl` is in `phase` (states it goes through once,
     in one stretch), waits for a lock in that phase. Decided only when conclusive, whatever
     the machine's speed: True when `sql` is seen waiting and `ddl` is still in the phase after
     that, False when `sql` has ended and `ddl` is still in the phase after that; None
     (undecided) when `ddl` leaves the phase first (a session arriving at its final rename
-    legitimately waits for it)."""
-    if state_of(mariadb, ddl) not in phase:
+    legitimately waits for it). `held`: as start_in_phase's."""
+    if state_of(mariadb, ddl, held) not in phase:
         return None
     session = client(mariadb, database, sql)
     try:
@@ -160,7 +174,7 @@ def waits_during(mariadb, database: str, sql: str, ddl: int, phase: frozenset[st
             ended = session.poll() is not None
             waiting = _ids(mariadb, "SELECT ID FROM information_schema.PROCESSLIST WHERE "
                            f"DB = '{database}' AND ID <> {ddl} AND STATE LIKE 'Waiting for%'")
-            if state_of(mariadb, ddl) not in phase:  # (read last: it held all along)
+            if state_of(mariadb, ddl, held) not in phase:  # (read last: held all along)
                 return None
             if waiting:
                 return True
@@ -171,3 +185,33 @@ def waits_during(mariadb, database: str, sql: str, ddl: int, phase: frozenset[st
         pytest.fail(f"{sql} neither waited nor ended within {PATIENCE} s")
     finally:
         session.wait(timeout=PATIENCE * 4)
+
+
+#: the ALTER's copy, as the processlist shows it on MariaDB 10.11: the rows copied, then the
+#: copy's keys built; after it the ALTER waits for its exclusive lock and renames the copy
+#: ('Waiting for table metadata lock', 'Rename result table'), where a read legitimately waits
+COPYING = frozenset({"copy to tmp table", "Repair by sorting", "Repair with keycache",
+                     "Creating index", "Enabling keys"})
+
+#: how many times a DDL runs before a test gives up on a decision (each time on a bigger table)
+TRIES = 5
+
+
+def decide_during(mariadb, database: str, fill: Callable[[int], None], rows: int, ddl: str,
+                  phase: frozenset[str], probe: str, held: str | None = None) -> bool:
+    """Whether `probe` waits while `ddl` is in `phase` (waits_during), on a table `fill(rows)`
+    made. An undecided run (the DDL ended its phase, or was never seen in it, before the probe
+    was decided: a slow or loaded machine) runs again on a bigger table (`fill` given more
+    rows), at most TRIES times; then the test fails, never passes undecided."""
+    for attempt in range(TRIES):
+        fill(rows * (attempt + 1))
+        running, ddl_id = start_in_phase(mariadb, database, ddl, ddl, phase, held)
+        try:
+            decided = None if ddl_id is None else waits_during(mariadb, database, probe,
+                                                               ddl_id, phase, held)
+        finally:
+            assert running.wait(timeout=PATIENCE * 4) == 0, (
+                running.stderr.read() if running.stderr else "")
+        if decided is not None:
+            return decided
+    pytest.fail(f"{probe} undecided in {TRIES} runs of {ddl} (up to {rows * TRIES} rows)")

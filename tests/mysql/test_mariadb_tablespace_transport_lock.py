@@ -8,9 +8,9 @@ tablespace file is deleted or attached, and the report said ALGORITHM=INPLACE.""
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
+from mariadb_lock_helpers import PATIENCE, client, holding, waits_or_ends
 
 from lockwise.effects.locks import lock_label
 from lockwise.effects.mysql_locks import metadata_lock
@@ -50,39 +50,39 @@ def test_no_algorithm_to_suggest_instead(lint_change, sql: str, dialect: str) ->
     assert summary["algorithm_instead_sql"] == ""
 
 
-def _session(mariadb, sql: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "-N", "-B",
-         "transport_lock", "-e", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def _held_while_waiting(mariadb, statement: str) -> tuple[list[str], bool, bool]:
     """With a session holding t open (HANDLER: SHARED_READ), `statement` waits: (the locks
     on t its session holds meanwhile, whether a SELECT of t waits behind it, whether an
-    INSERT does)."""
-    holder = _session(mariadb, "HANDLER t OPEN; SELECT SLEEP(6); HANDLER t CLOSE;")
-    time.sleep(0.7)
-    waiting = _session(mariadb, f"SET SESSION lock_wait_timeout = 4; {statement};")
-    time.sleep(0.7)
-    held = mariadb.run(
-        "SELECT i.LOCK_MODE FROM information_schema.METADATA_LOCK_INFO i JOIN "
-        "information_schema.PROCESSLIST p ON p.ID = i.THREAD_ID WHERE i.TABLE_SCHEMA = "
-        f"'transport_lock' AND i.TABLE_NAME = 't' AND p.INFO = '{statement}'",
-        "transport_lock").stdout.split()
-    select = mariadb.run("SET SESSION lock_wait_timeout = 1; SELECT COUNT(*) FROM t",
-                         "transport_lock")
-    insert = mariadb.run("SET SESSION lock_wait_timeout = 1; INSERT INTO t VALUES (9, 9)",
-                         "transport_lock")
-    for proc in (holder, waiting):
-        proc.communicate(timeout=30)
-    return held, "ERROR 1205" in select.stderr, "ERROR 1205" in insert.stderr
+    INSERT does). Decided from the processlist and INNODB_TRX (mariadb_lock_helpers), never a
+    clock; each session started here is killed before the holder is, so none runs after."""
+    started: list[tuple[subprocess.Popen, int | None]] = []
+    with holding(mariadb, "transport_lock", "HANDLER t OPEN") as (holder_id, _):
+        try:
+            for sql in (statement, "SELECT COUNT(*) FROM t", "INSERT INTO t VALUES (9, 9)"):
+                session = client(mariadb, "transport_lock", sql)
+                waited, waiting_id = waits_or_ends(
+                    mariadb, "transport_lock", session, holder_id,
+                    [holder_id, *(known for _, known in started if known is not None)])
+                started.append((session, waiting_id))
+                assert waited or sql != statement, f"{statement} did not wait for HANDLER"
+                if sql == statement:
+                    held = mariadb.run(
+                        "SELECT LOCK_MODE FROM information_schema.METADATA_LOCK_INFO WHERE "
+                        f"TABLE_SCHEMA = 'transport_lock' AND TABLE_NAME = 't' AND "
+                        f"THREAD_ID = {waiting_id}", "mysql").stdout.split()
+        finally:
+            for session, waiting_id in reversed(started):
+                if waiting_id is not None:
+                    mariadb.run(f"KILL {waiting_id}", "mysql")
+                session.wait(timeout=PATIENCE)
+    return held, started[1][1] is not None, started[2][1] is not None
 
 
 def test_mariadb_asks_for_the_exclusive_lock_from_the_start(mariadb) -> None:
     """Checked on MariaDB 10.11: while DISCARD / IMPORT TABLESPACE waits for the table, its
     session holds no lock on it (it asks for EXCLUSIVE at once; an online ALTER holds
     SHARED_UPGRADABLE meanwhile, the contrast), and a SELECT and an INSERT of another
-    session wait behind it (lock wait timeout, error 1205)."""
+    session wait behind it (seen waiting in the processlist)."""
     assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
     assert mariadb.run("CREATE DATABASE transport_lock", "mysql").returncode == 0
     assert mariadb.run(SETUP, "transport_lock").returncode == 0

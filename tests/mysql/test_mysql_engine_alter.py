@@ -7,7 +7,7 @@ MariaDB 10.11; MySQL 8 from its manual only."""
 from __future__ import annotations
 
 import pytest
-from mariadb_lock_helpers import start_in_phase, waits_during
+from mariadb_lock_helpers import COPYING, start_in_phase, waits_during
 
 SETUP = """CREATE TABLE inno (id INT NOT NULL, v INT, e ENUM('a', 'b'), KEY k (id));
 CREATE TABLE my (id INT NOT NULL, v INT, e ENUM('a', 'b'), KEY k (id)) ENGINE=MyISAM;
@@ -132,13 +132,6 @@ def test_the_server_agrees(mariadb, lint_change, table: str) -> None:
             assert (ran.returncode == 0) is taken, (operation, clause, ran.stderr)
             if not taken:
                 assert "ERROR 1845" in ran.stderr, (operation, clause, ran.stderr)
-
-
-#: the ALTER's copy, as the processlist shows it on MariaDB 10.11: the rows copied, then the
-#: copy's keys built; after it the ALTER waits for its exclusive lock and renames the copy
-#: ('Waiting for table metadata lock', 'Rename result table'), where a read legitimately waits
-COPYING = frozenset({"copy to tmp table", "Repair by sorting", "Repair with keycache",
-                     "Creating index", "Enabling keys"})
 
 
 @pytest.mark.parametrize(("engine", "alter"), [

@@ -7,7 +7,7 @@ done. Each table of the list is judged, not the first alone."""
 from __future__ import annotations
 
 import pytest
-from mariadb_lock_helpers import start_in_phase, waits_during
+from mariadb_lock_helpers import decide_during
 
 SETUP = """CREATE TABLE inno (id INT PRIMARY KEY, v INT);
 CREATE TABLE my (id INT PRIMARY KEY, v INT) ENGINE=MyISAM;
@@ -69,22 +69,15 @@ OPTIMIZING = frozenset({"Repair by sorting", "Repair with keycache", "Sorting in
                                                ("InnoDB", False)])
 def test_on_mariadb_a_read_waits_for_optimize_of_myisam_and_aria(mariadb, engine: str,
                                                                  waits: bool) -> None:
-    mariadb.fresh("optlock", f"CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(100), KEY (v)) "
-                             f"ENGINE={engine}; INSERT INTO big SELECT seq, REPEAT(MD5(seq), 3)"
-                             " FROM seq_1_to_600000; DELETE FROM big WHERE id % 2 = 0")
-    waited = None
+    def fill(rows: int) -> None:
+        mariadb.fresh("optlock", f"CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(100), "
+                                 f"KEY (v)) ENGINE={engine}; INSERT INTO big SELECT seq, "
+                                 f"REPEAT(MD5(seq), 3) FROM seq_1_to_{rows}; "
+                                 "DELETE FROM big WHERE id % 2 = 0")
+
     # (decided only while OPTIMIZE works: on a slow or loaded machine it may end before the
-    # read does, so it runs again, a bounded number of times)
-    for _ in range(10):
-        optimize, optimize_id = start_in_phase(mariadb, "optlock", "OPTIMIZE TABLE big",
-                                               "OPTIMIZE TABLE big", OPTIMIZING)
-        try:
-            if optimize_id is not None:
-                waited = waits_during(mariadb, "optlock", "SELECT v FROM big WHERE id = 7",
-                                      optimize_id, OPTIMIZING)
-        finally:
-            assert optimize.wait(timeout=120) == 0
-        if waited is not None:
-            break
+    # read does, so it runs again on a bigger table, a bounded number of times)
+    waited = decide_during(mariadb, "optlock", fill, 600000, "OPTIMIZE TABLE big", OPTIMIZING,
+                           "SELECT v FROM big WHERE id = 7")
     # (MariaDB 10.11 shows the read waiting for the table's metadata lock)
     assert waited is waits

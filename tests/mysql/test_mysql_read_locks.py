@@ -11,10 +11,8 @@ read as "other", or as the written table's lock alone."""
 
 from __future__ import annotations
 
-import subprocess
-import time
-
 import pytest
+from mariadb_lock_helpers import PATIENCE, start_in_phase, state_of
 
 from lockwise.effects.mysql_locks import metadata_lock
 
@@ -114,30 +112,32 @@ def test_the_locks_on_mariadb(mariadb) -> None:
 
 def test_create_table_as_select_on_mariadb(mariadb) -> None:
     """Checked on MariaDB 10.11: while CREATE TABLE ... AS SELECT runs (its SLEEP keeps it
-    running), a second session sees the lock it holds on the table it reads."""
+    running), a second session sees the lock it holds on the table it reads. Read once the
+    processlist shows it in its SLEEP, not after a fixed time; then it is killed (no v)."""
     assert mariadb.run("INSTALL SONAME 'metadata_lock_info'", "mysql").returncode in (0, 1)
     assert mariadb.run("CREATE DATABASE read_locks_ctas", "mysql").returncode == 0
     assert mariadb.run(SETUP + " INSERT INTO u VALUES (1, 1);", "read_locks_ctas")\
         .returncode == 0
+    asleep = frozenset({"User sleep"})
     for sql, on_u in CREATED:
-        slow = sql.replace("SELECT id", "SELECT id, SLEEP(3) AS z")
-        running = subprocess.Popen(
-            [mariadb.client, "--no-defaults", f"--socket={mariadb.socket}", "-uroot",
-             "read_locks_ctas", "-e", slow], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        slow = sql.replace("SELECT id", f"SELECT id, SLEEP({PATIENCE * 4}) AS z")
+        running, running_id = start_in_phase(mariadb, "read_locks_ctas", slow, "CREATE TABLE v",
+                                             asleep)
         try:
-            held: list[list[str]] = []
-            for _ in range(40):
-                time.sleep(0.1)
-                seen = mariadb.run(
-                    "SELECT TABLE_NAME, LOCK_MODE FROM information_schema.METADATA_LOCK_INFO "
-                    "WHERE TABLE_SCHEMA = 'read_locks_ctas' AND TABLE_NAME = 'u'", "mysql")
-                held = [line.split("\t") for line in seen.stdout.splitlines() if "\tMDL_" in line]
-                if held:
-                    break
+            assert running_id is not None, (sql, "never seen in its SLEEP")
+            seen = mariadb.run(
+                "SELECT TABLE_NAME, LOCK_MODE FROM information_schema.METADATA_LOCK_INFO "
+                f"WHERE TABLE_SCHEMA = 'read_locks_ctas' AND TABLE_NAME = 'u' AND THREAD_ID = "
+                f"{running_id}", "mysql")
+            held = [line.split("\t") for line in seen.stdout.splitlines() if "\tMDL_" in line]
+            assert state_of(mariadb, running_id) in asleep, "it ended its SLEEP before the read"
             assert held == [["u", f"MDL_{on_u}"]], (sql, held)
         finally:
-            assert running.wait(timeout=30) == 0, running.stderr.read() if running.stderr else ""
-        assert mariadb.run("DROP TABLE v", "read_locks_ctas").returncode == 0
+            if running_id is not None:
+                mariadb.run(f"KILL {running_id}", "mysql")
+            running.kill()
+            running.wait(timeout=PATIENCE)
+        assert mariadb.run("DROP TABLE IF EXISTS v", "read_locks_ctas").returncode == 0
 
 
 @pytest.mark.parametrize(("sql", "lock", "waits"), [
