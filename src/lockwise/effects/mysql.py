@@ -621,8 +621,10 @@ def _clauses(sql: str) -> _Clauses:
         start = tokens[i - 1].start if i and tokens[i - 1].token_type == TokenType.COMMA \
             else tok.start
         cut.append((start, value.end + 1))
-    head = re.match(rf"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+{_NAME}\s*", sql, re.I)
-    if head and head.group(1) and not _ONLINE_IGNORED.match(sql, head.end()):
+    # (MariaDB's IF EXISTS is part of the head, not an operation a tool could run)
+    head = _ALTER_TABLE.match(sql)
+    if head and "ONLINE" in head.group("modifiers").upper() and \
+            not _ONLINE_IGNORED.match(sql, head.end()):
         found.setdefault("LOCK", "NONE")
     text = sql
     for start, end in reversed(cut):
@@ -2389,7 +2391,7 @@ _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<ta
 _TEXT_TYPES = {"tinytext", "text", "mediumtext", "longtext"}
 _STRING_TYPES = {"char", "varchar", *_TEXT_TYPES, "enum", "set"}
 #: (MariaDB's IF EXISTS: the parser refuses it under --dialect mysql)
-_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+"
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?P<modifiers>(?:ONLINE\s+|IGNORE\s+)*)TABLE\s+"
                           rf"(?P<if_exists>IF\s+EXISTS\s+)?(?P<table>{_NAME})", re.I)
 
 
