@@ -2105,6 +2105,12 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append(("rename_column", {"column": old_name,
                                               "new_name": coldef.name.lower(),
                                               **_type_facts(old_name, _column(coldef))}))
+        elif isinstance(action, exp.RenameColumn) and \
+                _name(action.args.get("to")) == _name(action.this):
+            # only the letter case changes: a column's name is case-insensitive, every query
+            # runs under either spelling, and the server changes the dictionary only (MariaDB
+            # 10.11: ALGORITHM=INSTANT); CHANGE above reads it so too
+            ops.append(("metadata_only", {"column": _name(action.this)}))
         elif isinstance(action, exp.RenameColumn):
             column = _name(action.this)
             ops.append(("rename_column", {
