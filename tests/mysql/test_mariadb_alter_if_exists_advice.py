@@ -47,3 +47,23 @@ def test_on_mariadb(mariadb) -> None:
     broken = mariadb.run("ALTER TABLE albums EXISTS albums ROW_FORMAT=DYNAMIC, "
                          "ALGORITHM=INPLACE, LOCK=NONE", "alter_if_exists")
     assert broken.returncode != 0
+
+
+def test_convert_reads_the_table_behind_if_exists(lint_change) -> None:
+    setup = "CREATE TABLE albums (id INT PRIMARY KEY, title VARCHAR(40)) DEFAULT CHARSET=latin1;"
+    copied = lint_change("ALTER TABLE IF EXISTS albums CONVERT TO CHARACTER SET utf8mb4;",
+                         "mariadb", setup=setup)
+    assert "mysql-table-copy" in {f.rule for f in copied.all_findings}
+    numbers = lint_change("ALTER TABLE IF EXISTS albums CONVERT TO CHARACTER SET utf8mb4;",
+                          "mariadb", setup="CREATE TABLE albums (id INT PRIMARY KEY, n INT);")
+    assert not numbers.all_findings  # nothing to re-encode: the default only (INSTANT)
+
+
+def test_convert_on_mariadb(mariadb) -> None:
+    mariadb.fresh("convert_if_exists", "CREATE TABLE numbers (id INT PRIMARY KEY, n INT);\n"
+                  "CREATE TABLE titles (id INT PRIMARY KEY, t VARCHAR(40)) CHARSET=latin1;")
+    assert mariadb.run("ALTER TABLE IF EXISTS numbers CONVERT TO CHARACTER SET utf8mb4, "
+                       "ALGORITHM=INSTANT", "convert_if_exists").returncode == 0
+    done = mariadb.run("ALTER TABLE IF EXISTS titles CONVERT TO CHARACTER SET utf8mb4, "
+                       "ALGORITHM=INPLACE", "convert_if_exists")
+    assert "Try ALGORITHM=COPY" in done.stderr

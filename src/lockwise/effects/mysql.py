@@ -586,7 +586,7 @@ class _Clauses:
 #: operations do not yet support LOCK/ALGORITHM"). Checked on MariaDB 10.11: each runs, and
 #: TRUNCATE, EXCHANGE and OPTIMIZE PARTITION wait for a write's metadata lock as without it.
 _ONLINE_IGNORED = re.compile(
-    r"(?:ANALYZE|CHECK|OPTIMIZE|REPAIR|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I)
+    r"\s*(?:ANALYZE|CHECK|OPTIMIZE|REPAIR|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I)
 
 
 def _clauses(sql: str) -> _Clauses:
