@@ -1372,6 +1372,7 @@ class _Builder:
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         flavour, version = self.session.flavour, self.session.version
+        operations = _ignoring_duplicates(operations, sql, flavour)
         clauses = _read_clauses(sql, operations, flavour)
         base = self.table_facts(table)
         instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
@@ -1782,10 +1783,26 @@ def _order_by_instead(base: dict, clauses: _Clauses, known: Table | None) -> str
     return "\n".join(lines)
 
 
+def _ignoring_duplicates(operations: list[tuple[str, dict]], sql: str, flavour: str
+                         ) -> list[tuple[str, dict]]:
+    """The operations of MariaDB's ALTER IGNORE TABLE `sql`: a UNIQUE or PRIMARY KEY it adds
+    is built by a copy that deletes each row whose key another row already holds (MariaDB
+    10.11 refuses INPLACE, 1846 "Creating unique indexes with IGNORE requires COPY algorithm
+    to remove duplicate rows", and keeps one row of each duplicate key). MySQL has had no
+    ALTER IGNORE since 5.7.4 (the parser refuses it)."""
+    head = _ALTER_TABLE.match(sql)
+    if flavour != "mariadb" or head is None or "IGNORE" not in head.group("modifiers").upper():
+        return operations
+    return [("add_unique_key_ignoring_duplicates", extra)
+            if op == "add_primary_key" or op == "add_index" and extra.get("unique")
+            else (op, extra) for op, extra in operations]
+
+
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
-    """What the messages add about the operations ("" when nothing): CHECK constraints MySQL
-    validates again, OPTIMIZE PARTITION's whole table, operations of a statement read from
-    its text that lockwise does not know (judged as a rebuild)."""
+    """What the messages add about the operations ("" when nothing): the rows ALTER IGNORE
+    deletes, CHECK constraints MySQL validates again, OPTIMIZE PARTITION's whole table,
+    operations of a statement read from its text that lockwise does not know (judged as a
+    rebuild)."""
     checks = sorted({extra["checks_revalidated"] for _, extra in operations
                      if extra.get("checks_revalidated")})
     unknown = [extra["unrecognized"] for op, extra in operations
@@ -1794,8 +1811,11 @@ def _operation_notes(operations: list[tuple[str, dict]]) -> str:
     # InnoDB optimizes no single partition (MySQL 8.0 / 8.4 manual, 26.3.4 "Maintenance of
     # Partitions", whose advice this is; MariaDB 10.11 says so, fix-mysql50)
     whole = any(op == "optimize_partition" for op, _ in operations)
-    return (f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
-            "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
+    ignoring = any(op == "add_unique_key_ignoring_duplicates" for op, _ in operations)
+    return ("; IGNORE deletes, without a word, each row whose new key another row already "
+            "holds" if ignoring else "") + (
+        f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
+        "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
         "; InnoDB optimizes no single partition: OPTIMIZE PARTITION rebuilds and analyzes every "
         "partition (REBUILD then ANALYZE PARTITION rebuild only the ones named)" if whole
         else "") + (
