@@ -471,7 +471,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
                        else "change_column_type")
     elif old.typmods != new_mods:
         if new_type in ("varchar", "varbinary") and old.typmods and new_mods:
-            charset = new_charset or old.charset
+            # a VARBINARY's length counts bytes, whatever its table's character set (MariaDB
+            # 10.11: VARBINARY(40) to (255) INSTANT in a utf8mb4 table, to (256) a copy)
+            charset = "binary" if new_type == "varbinary" else new_charset or old.charset
             if new_mods[0] < old.typmods[0]:
                 ops.append("shrink_varchar")
             elif _length_bytes(old.typmods[0], charset) == _length_bytes(new_mods[0], charset):
