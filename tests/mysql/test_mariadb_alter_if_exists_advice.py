@@ -67,3 +67,15 @@ def test_convert_on_mariadb(mariadb) -> None:
     done = mariadb.run("ALTER TABLE IF EXISTS titles CONVERT TO CHARACTER SET utf8mb4, "
                        "ALGORITHM=INPLACE", "convert_if_exists")
     assert "Try ALGORITHM=COPY" in done.stderr
+
+
+def test_the_catalog_follows_convert_behind_if_exists(lint_change) -> None:
+    # after the CONVERT the column is utf8mb4: naming utf8mb4 again changes nothing (INSTANT)
+    setup = "CREATE TABLE albums (id INT PRIMARY KEY, title VARCHAR(40)) DEFAULT CHARSET=latin1;"
+    report = lint_change("ALTER TABLE IF EXISTS albums CONVERT TO CHARACTER SET utf8mb4;\n"
+                         "ALTER TABLE albums MODIFY title VARCHAR(40) CHARACTER SET utf8mb4;",
+                         "mariadb", setup=setup)
+    algorithms = [a.facts["algorithm"] for s in report.statements for a in s.effect.actions
+                  if a.kind == "mysql_alter_table"]
+    assert algorithms == ["COPY", "INSTANT"]
+

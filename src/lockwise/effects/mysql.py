@@ -2402,17 +2402,19 @@ _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<tabl
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
                        rf"(?P<table>{_NAME})", re.I)
-_CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
+#: An ALTER TABLE up to its table's name (MariaDB's ONLINE, IGNORE and IF EXISTS before it).
+_ALTER_HEAD = r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?"
+_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?"
                       r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
                       re.I | re.S)
 #: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
 #: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
 _CONVERT_PARTITION = re.compile(
-    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
+    rf"{_ALTER_HEAD}(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
     rf"NOWAIT\s+)?CONVERT\s+(?:PARTITION\s+{_PART}\s+TO\s+TABLE\s+(?P<made>{_NAME})|"
     rf"TABLE\s+(?P<moved>{_NAME})\s+TO\s+PARTITION\b)", re.I)
 #: ALTER TABLE ... PARTITION BY (the table becomes partitioned) or REMOVE PARTITIONING.
-_PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})"
+_PARTITIONING = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME})"
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
                            re.I | re.S)
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
