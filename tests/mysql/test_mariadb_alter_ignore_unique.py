@@ -12,26 +12,21 @@ SETUP = ("CREATE TABLE u (id INT NOT NULL, e INT, f INT);\n"
          "INSERT INTO u VALUES (1, 1, 1), (2, 1, 1);")
 
 
-def _algorithm(report) -> str:
-    (algorithm,) = [a.facts["algorithm"] for s in report.statements for a in s.effect.actions
-                    if a.kind == "mysql_alter_table"]
-    return algorithm
-
-
 @pytest.mark.parametrize(("operation", "algorithm"), [
     ("ADD UNIQUE KEY ue (e)", "COPY"), ("ADD PRIMARY KEY (id)", "COPY"),
     ("ADD CONSTRAINT ue UNIQUE (e)", "COPY"), ("ADD INDEX ie (e)", "NOCOPY"),
 ])
-def test_ignore_copies_a_unique_key(lint_change, operation: str, algorithm: str) -> None:
+def test_ignore_copies_a_unique_key(alter_algorithm, lint_change, operation: str,
+                                    algorithm: str) -> None:
     report = lint_change(f"ALTER IGNORE TABLE u {operation};", "mariadb")
-    assert _algorithm(report) == algorithm
+    assert alter_algorithm(report) == algorithm
     copy = [f for f in report.all_findings if f.rule == "mysql-table-copy"]
     assert bool(copy) == (algorithm == "COPY")
     assert all("IGNORE deletes" in f.message for f in copy)
 
 
-def test_without_ignore_the_build_is_in_place(lint_change) -> None:
-    assert _algorithm(lint_change("ALTER TABLE u ADD UNIQUE KEY ue (e);", "mariadb")) \
+def test_without_ignore_the_build_is_in_place(alter_algorithm, lint_change) -> None:
+    assert alter_algorithm(lint_change("ALTER TABLE u ADD UNIQUE KEY ue (e);", "mariadb")) \
         == "NOCOPY"
 
 

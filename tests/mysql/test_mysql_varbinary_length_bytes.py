@@ -16,15 +16,9 @@ CASES = [("x VARBINARY(64)", "INSTANT"), ("x VARBINARY(255)", "INSTANT"),
          ("y VARBINARY(256)", "COPY"), ("v VARCHAR(63)", "INSTANT"), ("v VARCHAR(64)", "COPY")]
 
 
-def _algorithm(report) -> str:
-    (algorithm,) = [a.facts["algorithm"] for s in report.statements for a in s.effect.actions
-                    if a.kind == "mysql_alter_table"]
-    return algorithm
-
-
 @pytest.mark.parametrize(("column", "algorithm"), CASES)
-def test_lengthening(lint_change, column: str, algorithm: str) -> None:
-    assert _algorithm(lint_change(f"ALTER TABLE files MODIFY {column};", "mariadb")) \
+def test_lengthening(alter_algorithm, lint_change, column: str, algorithm: str) -> None:
+    assert alter_algorithm(lint_change(f"ALTER TABLE files MODIFY {column};", "mariadb")) \
         == algorithm
 
 
