@@ -127,3 +127,14 @@ def lint_change(request: pytest.FixtureRequest) -> Callable[..., MigrationReport
         return reports[1]
 
     return lint
+
+
+@pytest.fixture
+def alter_algorithm() -> Callable[[MigrationReport], str]:
+    """The algorithm lint gives the one ALTER TABLE of a report (as `lint_change` returns)."""
+    def algorithm(report: MigrationReport) -> str:
+        (found,) = [a.facts["algorithm"] for s in report.statements for a in s.effect.actions
+                    if a.kind == "mysql_alter_table"]
+        return found
+
+    return algorithm

@@ -21,7 +21,9 @@ CREATE TABLE t (id INT PRIMARY KEY, v INT, KEY kv (v))
 #: (statement, the finding it gives on MariaDB where it runs)
 FORMS = [
     ("ALTER TABLE IF EXISTS t ADD COLUMN z INT", None),
-    ("ALTER TABLE IF EXISTS t CONVERT TO CHARACTER SET utf8mb4", "mysql-table-copy"),
+    # (t has no string column: only its default changes, INSTANT on MariaDB 10.11; it read as
+    # a copy while IF EXISTS was taken for the operations, fix-precision53)
+    ("ALTER TABLE IF EXISTS t CONVERT TO CHARACTER SET utf8mb4", None),
     ("ALTER TABLE IF EXISTS t DROP PARTITION p1", "mysql-drop-partition"),
     ("ALTER ONLINE IGNORE TABLE IF EXISTS t TRUNCATE PARTITION p0", "mysql-drop-partition"),
     ("ALTER TABLE IF EXISTS t ALTER INDEX kv IGNORED", None),

@@ -14,30 +14,24 @@ SETUP = ("CREATE TABLE keys_ (pk INT PRIMARY KEY, kid VARCHAR(255) NOT NULL);\n"
          "INSERT INTO keys_ VALUES (1, 'a');")
 
 
-def _algorithm(report) -> str:
-    (algorithm,) = [a.facts["algorithm"] for s in report.statements for a in s.effect.actions
-                    if a.kind == "mysql_alter_table"]
-    return algorithm
-
-
 @pytest.mark.parametrize(("dialect", "charset", "algorithm"), [
     ("mysql", "'ascii'", "COPY"), ("mysql", "`ascii`", "COPY"), ("mysql", "latin1", "COPY"),
     ("mysql", "utf8mb4", "INSTANT"),
     ("mariadb", "ascii", "COPY"), ("mariadb", "utf8mb4", "COPY"), ("mariadb", "latin1", "INSTANT"),
 ])
 def test_a_charset_named_for_a_column_with_the_server_default(
-        lint_change, dialect: str, charset: str, algorithm: str) -> None:
+        alter_algorithm, lint_change, dialect: str, charset: str, algorithm: str) -> None:
     report = lint_change(
         f"ALTER TABLE keys_ MODIFY kid VARCHAR(255) CHARACTER SET {charset} NOT NULL;", dialect)
-    assert _algorithm(report) == algorithm
+    assert alter_algorithm(report) == algorithm
     rules = [f.rule for f in report.all_findings]
     assert ("mysql-table-copy" in rules) == (algorithm == "COPY")
 
 
-def test_a_table_default_still_decides(lint_change) -> None:
+def test_a_table_default_still_decides(alter_algorithm, lint_change) -> None:
     setup = "CREATE TABLE keys_ (kid VARCHAR(255)) DEFAULT CHARSET=latin1;"
     sql = "ALTER TABLE keys_ MODIFY kid VARCHAR(255) CHARACTER SET latin1;"
-    assert _algorithm(lint_change(sql, "mysql", setup=setup)) == "INSTANT"
+    assert alter_algorithm(lint_change(sql, "mysql", setup=setup)) == "INSTANT"
 
 
 @pytest.mark.parametrize(("charset", "refused"), [("ascii", True), ("utf8mb4", True),

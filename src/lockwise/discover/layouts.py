@@ -110,9 +110,11 @@ _VERSION_THEN_NAME = (lazy_compile(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$"),
 
 
 def _split_version(stem: str) -> tuple[str, str]:
-    """`20240101120000_add_users` -> ('20240101120000', 'add_users'); no prefix -> ('', stem)."""
-    match = (_VERSION_THEN_NAME[0].match(stem) or _VERSION_THEN_NAME[1].match(stem)
-             or _VERSION_THEN_NAME[2].match(stem))
+    """`20240101120000_add_users` -> ('20240101120000', 'add_users'); no prefix -> ('', stem).
+    A name of digits and separators only is a version whole: photoprism's `20241011-000003`
+    sorts after `20241011-000001.pre` (version `20241011-000001`), as its tool runs them."""
+    match = (_VERSION_THEN_NAME[0].match(stem) or _VERSION_THEN_NAME[2].match(stem)
+             or _VERSION_THEN_NAME[1].match(stem))
     if not match:
         return "", stem
     return match.group(1), match.group(2)

@@ -472,7 +472,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
                        else "change_column_type")
     elif old.typmods != new_mods:
         if new_type in ("varchar", "varbinary") and old.typmods and new_mods:
-            charset = new_charset or old.charset
+            # a VARBINARY's length counts bytes, whatever its table's character set (MariaDB
+            # 10.11: VARBINARY(40) to (255) INSTANT in a utf8mb4 table, to (256) a copy)
+            charset = "binary" if new_type == "varbinary" else new_charset or old.charset
             if new_mods[0] < old.typmods[0]:
                 ops.append("shrink_varchar")
             elif _length_bytes(old.typmods[0], charset) == _length_bytes(new_mods[0], charset):
@@ -587,7 +589,7 @@ class _Clauses:
 #: operations do not yet support LOCK/ALGORITHM"). Checked on MariaDB 10.11: each runs, and
 #: TRUNCATE, EXCHANGE and OPTIMIZE PARTITION wait for a write's metadata lock as without it.
 _ONLINE_IGNORED = re.compile(
-    r"(?:ANALYZE|CHECK|OPTIMIZE|REPAIR|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I)
+    r"\s*(?:ANALYZE|CHECK|OPTIMIZE|REPAIR|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I)
 
 
 def _clauses(sql: str) -> _Clauses:
@@ -622,8 +624,10 @@ def _clauses(sql: str) -> _Clauses:
         start = tokens[i - 1].start if i and tokens[i - 1].token_type == TokenType.COMMA \
             else tok.start
         cut.append((start, value.end + 1))
-    head = re.match(rf"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+{_NAME}\s*", sql, re.I)
-    if head and head.group(1) and not _ONLINE_IGNORED.match(sql, head.end()):
+    # (MariaDB's IF EXISTS is part of the head, not an operation a tool could run)
+    head = _ALTER_TABLE.match(sql)
+    if head and "ONLINE" in head.group("modifiers").upper() and \
+            not _ONLINE_IGNORED.match(sql, head.end()):
         found.setdefault("LOCK", "NONE")
     text = sql
     for start, end in reversed(cut):
@@ -1372,6 +1376,7 @@ class _Builder:
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         flavour, version = self.session.flavour, self.session.version
+        operations = _ignoring_duplicates(operations, sql, flavour)
         clauses = _read_clauses(sql, operations, flavour)
         base = self.table_facts(table)
         instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
@@ -1783,10 +1788,26 @@ def _order_by_instead(base: dict, clauses: _Clauses, known: Table | None) -> str
     return "\n".join(lines)
 
 
+def _ignoring_duplicates(operations: list[tuple[str, dict]], sql: str, flavour: str
+                         ) -> list[tuple[str, dict]]:
+    """The operations of MariaDB's ALTER IGNORE TABLE `sql`: a UNIQUE or PRIMARY KEY it adds
+    is built by a copy that deletes each row whose key another row already holds (MariaDB
+    10.11 refuses INPLACE, 1846 "Creating unique indexes with IGNORE requires COPY algorithm
+    to remove duplicate rows", and keeps one row of each duplicate key). MySQL has had no
+    ALTER IGNORE since 5.7.4 (the parser refuses it)."""
+    head = _ALTER_TABLE.match(sql)
+    if flavour != "mariadb" or head is None or "IGNORE" not in head.group("modifiers").upper():
+        return operations
+    return [("add_unique_key_ignoring_duplicates", extra)
+            if op == "add_primary_key" or op == "add_index" and extra.get("unique")
+            else (op, extra) for op, extra in operations]
+
+
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
-    """What the messages add about the operations ("" when nothing): CHECK constraints MySQL
-    validates again, OPTIMIZE PARTITION's whole table, operations of a statement read from
-    its text that lockwise does not know (judged as a rebuild)."""
+    """What the messages add about the operations ("" when nothing): the rows ALTER IGNORE
+    deletes, CHECK constraints MySQL validates again, OPTIMIZE PARTITION's whole table,
+    operations of a statement read from its text that lockwise does not know (judged as a
+    rebuild)."""
     checks = sorted({extra["checks_revalidated"] for _, extra in operations
                      if extra.get("checks_revalidated")})
     unknown = [extra["unrecognized"] for op, extra in operations
@@ -1795,8 +1816,11 @@ def _operation_notes(operations: list[tuple[str, dict]]) -> str:
     # InnoDB optimizes no single partition (MySQL 8.0 / 8.4 manual, 26.3.4 "Maintenance of
     # Partitions", whose advice this is; MariaDB 10.11 says so, fix-mysql50)
     whole = any(op == "optimize_partition" for op, _ in operations)
-    return (f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
-            "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
+    ignoring = any(op == "add_unique_key_ignoring_duplicates" for op, _ in operations)
+    return ("; IGNORE deletes, without a word, each row whose new key another row already "
+            "holds" if ignoring else "") + (
+        f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
+        "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
         "; InnoDB optimizes no single partition: OPTIMIZE PARTITION rebuilds and analyzes every "
         "partition (REBUILD then ANALYZE PARTITION rebuild only the ones named)" if whole
         else "") + (
@@ -2116,6 +2140,12 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append(("rename_column", {"column": old_name,
                                               "new_name": coldef.name.lower(),
                                               **_type_facts(old_name, _column(coldef))}))
+        elif isinstance(action, exp.RenameColumn) and \
+                _name(action.args.get("to")) == _name(action.this):
+            # only the letter case changes: a column's name is case-insensitive, every query
+            # runs under either spelling, and the server changes the dictionary only (MariaDB
+            # 10.11: ALGORITHM=INSTANT); CHANGE above reads it so too
+            ops.append(("metadata_only", {"column": _name(action.this)}))
         elif isinstance(action, exp.RenameColumn):
             column = _name(action.this)
             ops.append(("rename_column", {
@@ -2385,24 +2415,26 @@ _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<tabl
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
                        rf"(?P<table>{_NAME})", re.I)
-_CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
+#: An ALTER TABLE up to its table's name (MariaDB's ONLINE, IGNORE and IF EXISTS before it).
+_ALTER_HEAD = r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?"
+_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?"
                       r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
                       re.I | re.S)
 #: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
 #: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
 _CONVERT_PARTITION = re.compile(
-    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
+    rf"{_ALTER_HEAD}(?P<table>{_NAME})\s+(?:WAIT\s+\d+\s+|"
     rf"NOWAIT\s+)?CONVERT\s+(?:PARTITION\s+{_PART}\s+TO\s+TABLE\s+(?P<made>{_NAME})|"
     rf"TABLE\s+(?P<moved>{_NAME})\s+TO\s+PARTITION\b)", re.I)
 #: ALTER TABLE ... PARTITION BY (the table becomes partitioned) or REMOVE PARTITIONING.
-_PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})"
+_PARTITIONING = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME})"
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
                            re.I | re.S)
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
 _TEXT_TYPES = {"tinytext", "text", "mediumtext", "longtext"}
 _STRING_TYPES = {"char", "varchar", *_TEXT_TYPES, "enum", "set"}
 #: (MariaDB's IF EXISTS: the parser refuses it under --dialect mysql)
-_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+"
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?P<modifiers>(?:ONLINE\s+|IGNORE\s+)*)TABLE\s+"
                           rf"(?P<if_exists>IF\s+EXISTS\s+)?(?P<table>{_NAME})", re.I)
 
 

@@ -5,8 +5,10 @@ starting with 10.0.8"), CREATE INDEX IF NOT EXISTS, CREATE OR REPLACE INDEX and 
 EXISTS in 10.1.4 (CREATE INDEX, DROP INDEX), CREATE SEQUENCE in 10.3.0 and its AS int_type in
 11.5.1 (CREATE SEQUENCE, MDEV-28152; 10.11 stops at AS). An ALTER TABLE's IF [NOT] EXISTS on
 a column, index, foreign key or partition (10.0.2, MDEV-318) is read token by token with the
-ALTER's other clauses (parse/mysql.py). Imported when a MariaDB statement begins with CREATE
-or DROP INDEX only."""
+ALTER's other clauses (parse/mysql.py). MySQL (8.0, 8.4) has neither CREATE OR REPLACE INDEX
+nor DROP INDEX IF EXISTS (its manual's CREATE INDEX and DROP INDEX grammars): a 1064 there too,
+with its own advice (`mysql_statement`). Imported when a statement begins with CREATE or DROP
+only."""
 
 from __future__ import annotations
 
@@ -38,6 +40,15 @@ _EARLY: list[tuple[re.Pattern, str, tuple[int, int, int], str]] = [
          "CREATE SEQUENCE ... AS", (11, 5, 1),
          "a sequence is a BIGINT: leave AS out, and bound it with MINVALUE and MAXVALUE"),
     ]]
+#: The index statements MySQL has no form of, the word it stops at, and what to write there
+#: (CREATE INDEX IF NOT EXISTS: parse/mysql.py's IF [NOT] EXISTS, with ALTER TABLE's).
+_MARIADB_ONLY: list[tuple[re.Pattern, str, str]] = [
+    (re.compile(pattern, re.I), statement, instead) for pattern, statement, instead in [
+        (rf"\s*CREATE\s+(?P<at>OR)\s+REPLACE\s+{_INDEX}INDEX\b", "CREATE OR REPLACE INDEX",
+         "write DROP INDEX, then CREATE INDEX"),
+        (r"\s*DROP\s+INDEX\s+(?P<at>IF)\s+EXISTS\b", "DROP INDEX IF EXISTS",
+         "write DROP INDEX, which fails when the index is not there"),
+    ]]
 #: The first words of those statements: any other statement is not looked at further.
 _FIRST_WORDS = re.compile(r"\s*(?:CREATE|DROP)\b", re.I)
 
@@ -55,4 +66,17 @@ def early_statement(body: str, version: tuple[int, ...]) -> tuple[str, int, int]
             why = f"{statement} arrived in MariaDB {'.'.join(map(str, since))}; before it, " \
                   f"{instead}"
             return f'syntax error at or near "{word}" ({why})', found.start("at"), len(word)
+    return None
+
+
+def mysql_statement(body: str) -> tuple[str, int, int] | None:
+    """MariaDB's index statement `body` as MySQL refuses it (_MARIADB_ONLY), as (message,
+    offset of the word it stops at, its length); None for another statement."""
+    if not _FIRST_WORDS.match(body):
+        return None
+    for pattern, statement, instead in _MARIADB_ONLY:
+        if (found := pattern.match(body)) is not None:
+            word = found.group("at")
+            return (f'syntax error at or near "{word}" (MariaDB\'s {statement}; MySQL has '
+                    f'none: {instead})', found.start("at"), len(word))
     return None

@@ -659,11 +659,12 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...],
         return server  # LOCK INSTANCE, SET PERSIST ... on MariaDB; BACKUP STAGE on MySQL
     if (server := version_statement(body, dialect, version)) is not None:
         return server  # RESET MASTER on MySQL 8.4, START REPLICA on MariaDB 10.4
-    if dialect == "mariadb" and body[:4].upper() in ("CREA", "DROP"):
-        from lockwise.parse.mariadb_early_syntax import early_statement
+    if body[:4].upper() in ("CREA", "DROP"):
+        from lockwise.parse.mariadb_early_syntax import early_statement, mysql_statement
 
-        if (early := early_statement(body, version)) is not None:
-            return early  # CREATE OR REPLACE TABLE before MariaDB 10.0.8
+        if (early := early_statement(body, version) if dialect == "mariadb" else
+                mysql_statement(body)) is not None:
+            return early  # CREATE OR REPLACE TABLE before MariaDB 10.0.8, INDEX on MySQL
     if body[:4].upper() == "LOCK":
         from lockwise.effects.mysql import read_lock_tables
 
@@ -1342,6 +1343,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
         elif word == "ONLINE" and i == 1:
             found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
+        elif word == "IGNORE" and i == 1 and words[0] == "ALTER":
+            # (MySQL 5.7.4 took it away: WL#7395; its manual's ALTER TABLE has none since)
+            found = ("MariaDB's ALTER IGNORE TABLE; MySQL has had none since 5.7.4: leave "
+                     "IGNORE out, after deleting the rows a new unique key would find twice")
         elif word == "PERSISTENT" and previous == ")":
             found = "MariaDB's PERSISTENT generated column; MySQL writes STORED"
         elif previous == "CONVERT" and word in ("PARTITION", "TABLE") and \
