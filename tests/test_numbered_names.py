@@ -12,6 +12,7 @@ import pytest
 
 from lockwise.parse.postgres import parse_sql
 from lockwise.rules.loader import load_rules
+from pg_dropper import NewDatabase
 from test_alternatives import alternative
 from test_alternatives_run import _by_statement, _run_both
 from test_rule_examples import findings_for
@@ -59,7 +60,7 @@ PARTITIONED = ("CREATE TABLE events (id bigint NOT NULL, kind varchar(20)) "
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_a_taken_generated_name_is_numbered_as_the_server_numbers_it(
-        rule: str, setup: str, sql: str, pg_version: int, pg_server: str) -> None:
+        rule: str, setup: str, sql: str, pg_version: int, pg_databases: NewDatabase) -> None:
     from lockwise.verify.snapshot import diff_snapshots
 
     known = next(r for r in load_rules() if r.id == rule)
@@ -71,7 +72,7 @@ def test_a_taken_generated_name_is_numbered_as_the_server_numbers_it(
     assert found, sql
     case = f"numbered{pg_version}_{abs(hash((setup, sql))) % 10**8}"
     statements = [s.sql for s in parse_sql(sql).statements]
-    before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
+    before, after, rewritten = _run_both(pg_databases, case, setup, statements, found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
