@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
+
+#: The prefixes of the environment variables Flyway, Spring, Liquibase and Micronaut read their
+#: settings from.
+TOOL_VARIABLES = ("FLYWAY_", "SPRING_", "LIQUIBASE_", "DATASOURCES_")
+
+
+def clean_tool_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run in `tmp_path`, without the tool variables of the machine's environment: a
+    developer's FLYWAY_LOCATIONS would change what a test finds."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.upper().startswith(TOOL_VARIABLES):
+            monkeypatch.delenv(name)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -7,7 +7,6 @@ turned-off tool's folder (linted all the same, with a note at the setting's file
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from typer.testing import CliRunner
 from lockwise.cli.app import app
 from lockwise.discover import discover, discover_histories
 from lockwise.lint import LintOptions, lint_migrations
-from tree_helpers import write
+from tree_helpers import clean_tool_environment, write
 
 _RESOURCES = "src/main/resources"
 _LOCATION = f"{_RESOURCES}/db/migration"
@@ -27,10 +26,7 @@ _LOCATION = f"{_RESOURCES}/db/migration"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.upper().startswith(("FLYWAY_", "SPRING_", "LIQUIBASE_", "DATASOURCES_")):
-            monkeypatch.delenv(name)
+    clean_tool_environment(monkeypatch, tmp_path)
 
 
 def _created(root: Path, location: str = _LOCATION) -> list[str]:

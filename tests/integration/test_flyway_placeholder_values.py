@@ -18,17 +18,12 @@ from lockwise.parse.templates import (
     tool_placeholder_names,
     unrunnable_placeholder,
 )
-from tree_helpers import write
+from tree_helpers import clean_tool_environment, write
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    import os
-
-    for name in list(os.environ):
-        if name.upper().startswith(("FLYWAY_", "SPRING_")):
-            monkeypatch.delenv(name)
+    clean_tool_environment(monkeypatch, tmp_path)
 
 
 def _values(location: Path) -> dict[str, str]:

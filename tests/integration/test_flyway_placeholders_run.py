@@ -5,7 +5,6 @@ naming what would give it one."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.executor.checksum import checksum
-from tree_helpers import write
+from tree_helpers import clean_tool_environment, write
 
 _SCHEMA = "CREATE SCHEMA ${schema};\nCREATE TABLE ${schema}.accounts (id bigint, email text);\n"
 _INDEX = "SELECT 1; CREATE INDEX accounts_email ON ${Schema}.accounts (email);\n"
@@ -24,10 +23,7 @@ _INDEX = "SELECT 1; CREATE INDEX accounts_email ON ${Schema}.accounts (email);\n
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.upper().startswith(("FLYWAY_", "SPRING_")):
-            monkeypatch.delenv(name)
+    clean_tool_environment(monkeypatch, tmp_path)
 
 
 def _project(root: Path, index: str = _INDEX) -> Path:
