@@ -1265,6 +1265,24 @@ def holds_application_files(folder: Path, names: Iterable[str]) -> bool:
                for name in names)
 
 
+def mixed_setting(directory: Path) -> str:
+    """What sets Flyway's `mixed` for the migrations of the location `directory`, as a
+    message names it (fix-layouts27): the property of the application run that runs it and
+    its environment variable (Spring Boot's `spring.flyway.mixed`, `SPRING_FLYWAY_MIXED`;
+    a Micronaut data source's `flyway.datasources.<name>.mixed`,
+    `FLYWAY_DATASOURCES_<NAME>_MIXED`), else Flyway's own files and variable. An application
+    file the framework refuses names Flyway's (discovery said what is wrong with it)."""
+    try:
+        claim = application_run(directory)
+    except (InputError, OSError):
+        claim = None
+    if claim is None or claim[0].config is not None:
+        return "flyway.conf's flyway.mixed, flyway.toml's mixed, or FLYWAY_MIXED"
+    prefix = claim[0].name
+    variable = re.sub(r"[.\-]", "_", prefix).upper() + "_MIXED"
+    return f"{prefix}.mixed, or the environment variable {variable}"
+
+
 def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:
     """The Flyway run of a Spring Boot or Micronaut application that runs the location
     `directory`, with the folders that run reads as one history (all of its locations when
