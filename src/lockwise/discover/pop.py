@@ -141,12 +141,18 @@ def detect_pop(directory: Path) -> bool:
     return _of_pop_folders(directory)
 
 
+#: Ory's 20-digit versions: a `YYYYMM...` timestamp of 14 digits (`20150100000001`: its day
+#: may be `00`) and a 6-digit step.
+_ORY_VERSION = lazy_compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])\d{14}")
+
+
 def _popx_only(f: PopFile) -> bool:
-    """Whether a file's name is one only popx runs (fix-layouts27): `.autocommit`, or a
-    version past an unsigned 64-bit integer (Ory's 20-digit `YYYYMMDDhhmmss` + 6 digits from
-    2019 on), which golang-migrate, whose names pop's look like, skips (it parses the version
-    as a uint64) and popx compares as text with the others."""
-    return f.autocommit or int(f.version) >= 2**64
+    """Whether a file's name is one only popx runs (fix-layouts27): `.autocommit`, or Ory's
+    20-digit version past an unsigned 64-bit integer, which golang-migrate, whose names
+    pop's look like, skips (it parses the version as a uint64) and popx compares as text
+    with the others. (Another number past 2^64 says nothing of popx.)"""
+    return f.autocommit or (_ORY_VERSION.fullmatch(f.version) is not None
+                            and int(f.version) >= 2**64)
 
 
 #: The files beside a folder's pop subfolders that say nothing of what it is: documentation.
