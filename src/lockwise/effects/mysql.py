@@ -707,7 +707,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_partition_operation_refused", "mysql_engine_refused",
-                       "mysql_table_definition_refused",
+                       "mysql_table_definition_refused", "mysql_table_exists",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -3034,6 +3034,14 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    if existing_table(b.catalog, expr, b.session):
+        # the server answers 1050 before it reads the definition, or (IF NOT EXISTS) makes
+        # nothing and checks nothing, with a note (MariaDB 10.11)
+        if not expr.args.get("exists"):
+            b.act("mysql_table_exists", {
+                **base, "error_code": 1050,
+                "server_error": f"Table '{expr.this.find(exp.Table).name}' already exists"})
+        return
     if refusal := definition_refusal(expr, b.session.flavour):
         # answered before an invalid default or the engine's limits (MariaDB 10.11)
         b.act("mysql_table_definition_refused", {**base, **refusal})
@@ -3692,6 +3700,23 @@ def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) 
     return {t for t in tables
             if dropped_name(t, session.database) in gone and
             t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
+
+
+def existing_table(catalog: Catalog, expr, session: MySQLSession) -> bool:
+    """Whether the CREATE TABLE `expr` names a table (or view) the replay has, not a
+    TEMPORARY one: the server answers error 1050, "Table 't' already exists", before it
+    checks the definition (its columns, keys, defaults, engine, partitioning; MariaDB 10.11
+    checked: `CREATE TABLE t (id INT, id INT)` of an existing t is 1050, not 1060), and with
+    IF NOT EXISTS makes nothing (a note). A TEMPORARY table of the name, or a CREATE
+    TEMPORARY TABLE, is not judged (either may shadow the other)."""
+    from sqlglot import exp
+
+    if expr.find(exp.TemporaryProperty) is not None or expr.args.get("replace"):
+        return False  # (MariaDB's CREATE OR REPLACE TABLE drops the old one first)
+    name, _ = _created_key(_table_name(expr.this), session)
+    bare = name.split(".")[-1]
+    return name in catalog.tables and bare not in session.temporary_tables and \
+        bare not in session.shadowing_tables
 
 
 def refused_create(catalog: Catalog, tree: dict, session: MySQLSession) -> None:
@@ -4638,7 +4663,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             (altered := catalog.tables.get(key(m.group("table")))) is not None:
         altered.partition_names = partition_ops.partitions_after(altered.partition_names,
                                                                  tree["sqlglot"]["sql"])
-    if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
+    if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE" \
+            and expr.args.get("exists") and existing_table(catalog, expr, session):
+        pass  # IF NOT EXISTS of a table there: the server keeps it as it is
+    elif isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
                 name.split(".")[-1] not in session.temporary_tables:
