@@ -1924,7 +1924,8 @@ def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
     `auto` picks rebuild_constraints or drop_swap). Both walk and follow the rows by a
     PRIMARY KEY or UNIQUE key (`keyless`: the table has none, keys.without_unique_key):
     gh-ost bails out without one on the table as it is ("No PRIMARY nor UNIQUE key found in
-    table", go/logic/inspect.go), pt-online-schema-change needs one for its DELETE trigger,
+    table", go/logic/inspect.go), or with only UNIQUE keys on nullable columns (`nullable`),
+    pt-online-schema-change needs one for its DELETE trigger,
     and takes one the ALTER adds from existing columns (its --alter documentation)."""
     alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
     method = " --alter-foreign-keys-method=auto" if referenced else ""
@@ -1935,6 +1936,9 @@ def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
         return why, why
     if keyless == "added":
         return pt_osc, f"# gh-ost needs a PRIMARY KEY or UNIQUE key on the table as it is\n{pt_osc}"
+    if keyless == "nullable":
+        return pt_osc, ("# gh-ost needs a PRIMARY KEY or a UNIQUE key on NOT NULL columns "
+                        f"(each UNIQUE key of {base['table']} has a nullable one)\n{pt_osc}")
     if foreign_keys or referenced:
         return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
     gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
