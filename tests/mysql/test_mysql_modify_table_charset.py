@@ -1,9 +1,9 @@
 """A MODIFY / CHANGE of a string column that names no CHARACTER SET (nor COLLATE) gives the
 column its table's default character set (fix-mysql62): a column of another one (written for
 it at CREATE) is re-encoded, and the table copied ("Cannot change column type. Try
-ALGORITHM=COPY", checked on MariaDB 10.11; MySQL 8.0 manual, "ALTER TABLE Statement": the
-column definition of CHANGE / MODIFY replaces the old one, and a character set not named is
-the table's default). It was read as a VARCHAR widening, instant."""
+ALGORITHM=COPY", checked on MariaDB 10.11; MySQL 8.0 manual, 10.3.5 "Column Character Set
+and Collation": a column definition of CREATE or ALTER TABLE naming neither takes the table's
+character set and collation). It was read as a VARCHAR widening, instant."""
 
 from __future__ import annotations
 

@@ -448,8 +448,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
     that names neither character set nor collation gives it the table's default
     (`table_charset`, when known), re-encoding a column of another one (MariaDB 10.11:
     `MODIFY c VARCHAR(20)` of a latin1 column in a utf8mb4 table "Cannot change column
-    type"; MySQL 8.0 manual, "ALTER TABLE Statement": CHANGE / MODIFY "the column's
-    character set ... defaults to the table default")."""
+    type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
+    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
     if new_charset is None and old is not None and old.charset and table_charset and \
