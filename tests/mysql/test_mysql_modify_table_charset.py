@@ -76,3 +76,14 @@ def test_on_mariadb(mariadb, change: str, copies: bool) -> None:
     assert (done.returncode != 0) == copies, done.stderr
     if copies:
         assert "Cannot change column type" in done.stderr
+
+
+def test_a_bare_default_change_keeps_the_columns(alter_algorithm, lint_change) -> None:
+    """ALTER TABLE ... DEFAULT CHARACTER SET re-encodes no column: one that names its old
+    character set again is widened as before (latin1 VARCHAR(50) -> (100): one length
+    byte)."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(50)) DEFAULT CHARSET=latin1;\n"
+             "ALTER TABLE t DEFAULT CHARACTER SET utf8mb4;")
+    report = lint_change("ALTER TABLE t MODIFY v VARCHAR(100) CHARACTER SET latin1;",
+                         "mariadb", setup=setup)
+    assert alter_algorithm(report) == "INSTANT"
