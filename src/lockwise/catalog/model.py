@@ -404,6 +404,11 @@ class Table:
     #: MySQL / MariaDB: the storage engine the migrations named for the table (lower case;
     #: "" for the server's default, InnoDB).
     engine: str = ""
+    #: MySQL / MariaDB: the table's default character set as the migrations named it (its
+    #: CHARACTER SET, or the one its COLLATE belongs to), lower case; None when they named
+    #: none (the database's, unknown here). A MODIFY / CHANGE / ADD COLUMN that names none
+    #: gives the column this one.
+    charset: str | None = None
     #: MySQL / MariaDB: the database (USE) the migration was in when it created the table
     #: under an unqualified name, which the catalog keys without it; None when the name
     #: gives it, or it is not known. DROP DATABASE drops the table with it.
