@@ -99,3 +99,51 @@ def test_no_piece_holds_more_than_a_chunk_and_a_statement(
     assert len(text) > 10 * 4000
     assert len(pieces) > 10
     assert max(map(len, pieces)) < 4000 + statement + 200
+
+
+@pytest.mark.parametrize("chunk", [json_report.CHUNK_CHARS, 1])
+def test_the_streamed_sarif_log_is_the_text_json_dumps_gives(
+        chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SARIF is written as it is encoded too: the same text json.dumps gives for its log,
+    results of conflicts and of a file that does not parse among them."""
+    import lockwise.report.sarif as sarif
+
+    monkeypatch.setattr(json_report, "CHUNK_CHARS", chunk)
+    monkeypatch.setattr(sarif, "render_sarif", lambda *args, **kwargs: pytest.fail(
+        "the whole log was built at once"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", "sarif", *_varied(tmp_path)])
+    assert result.exit_code == EXIT_INPUT, result.output
+    log = json.loads(result.stdout)
+    assert result.stdout == json.dumps(log, indent=2) + "\n"
+    (run,) = log["runs"]
+    rules = {r["ruleId"] for r in run["results"]}
+    assert "non-commuting" in rules or any("conflict" in r.get("properties", {}).get(
+        "tags", []) for r in run["tool"]["driver"]["rules"] if r["id"] in rules)
+    assert any("donn%C3%A9es" in r["locations"][0]["physicalLocation"]["artifactLocation"]
+               ["uri"] for r in run["results"])
+
+
+def test_the_sarif_log_is_written_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many results: the writer gets them in pieces of about the size gathered (the rules'
+    descriptors, of a size fixed by the catalog, come before them), the same text as
+    render_sarif's."""
+    import lockwise.report.sarif as sarif
+    from lockwise.lint import rule_index
+
+    monkeypatch.setattr(json_report, "CHUNK_CHARS", 4000)
+    options = LintOptions()
+    reports = lint_migrations(
+        [migration_from_text(f"CREATE INDEX i{i} ON t (a);\nALTER TABLE t ADD b{i} int "
+                             "NOT NULL DEFAULT random()::int;\n", f"{i:04}_ñ.sql")
+         for i in range(60)], options, release=True)
+    rules = rule_index(options).rules
+    pieces: list[str] = []
+    sarif.write_sarif(reports, rules, pieces.append, fail_on=options.fail_on)
+    text = "".join(pieces)
+    assert text == sarif.render_sarif(reports, rules, fail_on=options.fail_on)
+    assert len(json.loads(text)["runs"][0]["results"]) >= 60
+    first = next(i for i, piece in enumerate(pieces) if '"results": [' in piece)
+    results = pieces[first + 1:]
+    assert len(results) > 10
+    assert max(map(len, results)) < 4000 + 3000  # (and a result's text)

@@ -577,9 +577,16 @@ def lint(
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
-        typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
-                             dialect=options.dialect))
+        # SARIF written as it is encoded (ASCII only, so the bytes click.echo would give)
+        streamed = output_format is OutputFormat.sarif
+        text = render_ci(output_format.value, reports, rule_index(options).rules,
+                         fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
+                         dialect=options.dialect, write=sys.stdout.write if streamed else None)
+        if streamed:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        else:
+            typer.echo(text)
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_conflicts_tail
 

@@ -76,7 +76,7 @@ def _sum(values: list[float | None]) -> float | None:
     return None if known is None else round(known, 3)
 
 
-class _Encoded(list):
+class Encoded(list):
     """A list `_indented` reads one element at a time: each statement's dict is built as it
     is encoded and dropped after, never the whole report's at once (a data dump of 500,000
     statements). (json's C encoder reads a list's storage, which is empty here.)"""
@@ -164,7 +164,7 @@ def migration_dict(r: MigrationReport, *, streamed: bool = False) -> dict:
         "estimated_seconds": _sum([s.estimated_seconds for s in r.statements]),
         "lock_seconds": _sum([s.lock_seconds for s in r.statements]),
         "findings": [finding_dict(f) for f in r.findings],
-        "statements": _Encoded(r.statements, statement_dict) if streamed
+        "statements": Encoded(r.statements, statement_dict) if streamed
         else [statement_dict(s) for s in r.statements],
     }
 
@@ -213,7 +213,7 @@ def write_json_before_conflicts(reports: Sequence[MigrationReport],
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "lockwise", "version": __version__},
         **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
-        "migrations": _Encoded(reports, lambda r: migration_dict(r, streamed=True)),
+        "migrations": Encoded(reports, lambda r: migration_dict(r, streamed=True)),
         "findings_count": sum(len(r.all_findings) for r in reports),
     }
     out = _Gathered(write)
@@ -221,6 +221,14 @@ def write_json_before_conflicts(reports: Sequence[MigrationReport],
     for i, (key, value) in enumerate(doc.items()):  # (no end: `conflicts` comes after)
         out(f'{"," if i else ""}\n  {_string(key)}: ')
         _write_indented(value, "\n  ", out)
+    out.flush()
+
+
+def write_json(value: object, write: Callable[[str], object]) -> None:
+    """`json.dumps(value, indent=2)` given to `write` in pieces of about CHUNK_CHARS as it is
+    encoded: a list built as it is read (`Encoded`) an element at a time."""
+    out = _Gathered(write)
+    _write_indented(value, "\n", out)
     out.flush()
 
 
@@ -246,15 +254,15 @@ class _Gathered:
 
 def _write_indented(value: object, indent: str, write: Callable[[str], object]) -> None:
     """`_indented(value, indent)` given to `write` in pieces: a list built as it is read
-    (`_Encoded`) an element at a time, a dict holding one member by member, anything else
+    (`Encoded`) an element at a time, a dict holding one member by member, anything else
     whole."""
     inner = indent + "  "
-    if isinstance(value, _Encoded) and value:
+    if isinstance(value, Encoded) and value:
         for i, item in enumerate(value):
             write(f"{',' if i else '['}{inner}")
             _write_indented(item, inner, write)
         write(f"{indent}]")
-    elif isinstance(value, dict) and any(isinstance(v, _Encoded) for v in value.values()):
+    elif isinstance(value, dict) and any(isinstance(v, Encoded) for v in value.values()):
         for i, (key, item) in enumerate(value.items()):
             name = _string(key) if key.__class__ is str else _key(key)
             write(f"{',' if i else '{'}{inner}{name}: ")
