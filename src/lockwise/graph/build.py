@@ -618,7 +618,8 @@ class _Pending:
 _REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
                                  "AlterDomainStmt", "CreateStmt", "IndexStmt", "ViewStmt",
                                  "CreateEnumStmt", "CompositeTypeStmt", "CreateSeqStmt",
-                                 "CreateDomainStmt", "CreateTableAsStmt"})
+                                 "CreateDomainStmt", "CreateTableAsStmt",
+                                 "CreateFunctionStmt"})
 #: The actions of a down's statement that `_gone_in_down` judges (a drop of what is gone)
 #: and those `_referenced_in_down` judges (a drop of what a key or a view still needs):
 #: an effect with none of them is judged by `_refused_in_down` alone (a CREATE, a RENAME).
