@@ -90,6 +90,7 @@ from lockwise.graph.deps import (
     missing_call_error,
     none_takes,
     routine_calls,
+    sequence_missing,
 )
 from lockwise.graph.model import (
     DUPLICATE_DOWN_STEP,
@@ -1252,6 +1253,7 @@ class _Builder:
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb,
                                  _call_error(self.catalog, tree, obj) if kind == "function"
+                                 else sequence_missing(tree, name) if kind == "sequence"
                                  else "")
         elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
                 len(lookup_schemas() or ()) < 2:
