@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from effect_helpers import refusal_facts
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
@@ -20,14 +21,9 @@ F_INT = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
 def _taken(setup: str, sql: str) -> str:
     """The `existing_object` lockwise names when it says `sql` (one statement, after
     `setup`) is refused for a taken signature; "" when it says it runs."""
-    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
-                               migration_from_text(sql, "0002_change.sql")],
-                              LintOptions(pg_version=18, pg_version_stated=True), Catalog())
-    (stmt,) = reports[-1].statements
-    if statement_refusal(stmt.effect) != "name_taken":
-        return ""
-    return next(str(a.facts["existing_object"]) for a in stmt.effect.actions
-                if a.facts.get("name_taken"))
+    facts = refusal_facts(setup, sql, "name_taken",
+                          LintOptions(pg_version=18, pg_version_stated=True))
+    return str(facts.get("existing_object", ""))
 
 
 #: (setup, statement, what lockwise names): the server refuses the statement (42723).
