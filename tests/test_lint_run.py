@@ -348,7 +348,8 @@ def test_reports_keep_only_what_is_printed() -> None:
     result = lint_with_conflicts(collected.migrations, collected.histories, LintOptions(),
                                  conflicts=True, use_cache=False)
     statements = [s for r in result.reports for s in r.statements]
-    assert statements and all(s.statement.tree == {} for s in statements)
+    assert statements and all(s.statement.tree is None and s.statement.comment_spans == ()
+                              for s in statements)
     assert all(a.kind and a.facts == {} for s in statements for a in s.effect.actions)
     assert any(s.effect.locks for s in statements)
 
@@ -1271,3 +1272,29 @@ def test_a_changed_flyway_init_sql_is_seen(cache_dir: Path, tmp_path: Path) -> N
     (tmp_path / "flyway.conf").write_text("flyway.initSql=\n")
     assert _lint(str(tmp_path)) == first
     assert len(_lint_results(cache_dir)) == 2
+
+
+_FORMATS = ("text", "json", "sarif", "github", "markdown", "junit", "gitlab")
+
+
+@pytest.mark.parametrize("fmt", _FORMATS)
+def test_every_format_prints_the_same_from_the_cache(fmt: str, cache_dir: Path,
+                                                     migrations_dir: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored result (released statements: no parse tree, no comment spans, interned
+    relation names) prints byte for byte what the run that computed it printed, in every
+    format, on a directory with comments, directives (one malformed, one ignoring), a
+    transaction and several findings a statement."""
+    (migrations_dir / "0090_commented.up.sql").write_text(
+        "-- lockwise: ignore[index-without-concurrently] reason: the table is empty\n"
+        "CREATE INDEX accounts_name_idx ON accounts (email);\n"
+        "/* a block comment */\n-- lockwise: ignore[no-such-rule\n"
+        "ALTER TABLE orders ADD COLUMN note text NOT NULL DEFAULT 'x';\n"
+        "BEGIN;\n-- why: a column the app reads\nALTER TABLE accounts ADD COLUMN id2 serial;\n"
+        "COMMIT;\nDROP TABLE IF EXISTS public.orders;\n")
+    uncached = _lint("--format", fmt, "--no-cache", str(migrations_dir))
+    storing = _lint("--format", fmt, str(migrations_dir))
+    assert len(_lint_results(cache_dir)) == 1
+    _forbid_lint(monkeypatch)
+    assert _lint("--format", fmt, str(migrations_dir)) == storing == uncached
+    assert uncached[1].strip()

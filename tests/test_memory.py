@@ -38,6 +38,26 @@ def test_no_parse_tree_outlives_its_statement() -> None:
     assert _live_insert_trees() - before == 0
 
 
+def test_released_statements_share_what_repeats() -> None:
+    """A released statement keeps no tree (None, not an empty dict each) and no comment
+    spans, and what repeats from statement to statement (its comments, the relation names of
+    its locks and scans, its reason, its findings' messages) is one object in every report
+    that says it, so the result cache pickles and loads it once a batch."""
+    sql = "".join(f"-- step {i % 2}\nCREATE INDEX i{i} ON t (a);\n" for i in range(6))
+    reports = lint_migrations([migration_from_text("CREATE TABLE t (a int);\n", "0001_t.sql"),
+                               migration_from_text(sql, "0002_i.sql")],
+                              LintOptions(), Catalog(), release=True)
+    statements = reports[1].statements
+    assert [s.statement.tree for s in statements] == [None] * 6
+    assert all(s.statement.comment_spans == () for s in statements)
+    assert len({id(s.statement.leading_comments[0]) for s in statements}) == 2
+    assert len({id(name) for s in statements for name in s.effect.locks}) == 1
+    assert len({id(s.reason) for s in statements}) == 1
+    messages = [f.message for s in statements for f in s.findings
+                if f.rule == "index-without-concurrently"]
+    assert len(messages) == 6 and len(set(map(id, messages))) == 1
+
+
 class _Tracked(dict):
     """A statement's dict in the JSON report, counted while it is alive."""
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: Bump when a cached value changes shape: files written by another format are ignored.
-FORMAT = 4
+FORMAT = 5
 
 
 def cache_root() -> Path | None:

@@ -213,8 +213,9 @@ class Statement:
     index: int
     sql: str
     span: Span
-    #: The statement's parse tree as plain dicts (pglast's JSON route, the cheapest to build).
-    tree: dict
+    #: The statement's parse tree as plain dicts (pglast's JSON route, the cheapest to build);
+    #: None once lint released it (`lint.release_details`): a report keeps no tree.
+    tree: dict | None
     #: Comments directly preceding the statement (for ignore directives).
     leading_comments: tuple[str, ...] = ()
     #: Where each of `leading_comments` is, in the same order (findings about a directive
