@@ -99,10 +99,10 @@ def read_stderr_until(proc: subprocess.Popen, needle: str, timeout: float = 120)
         while needle.encode() not in seen:
             left = deadline - time.monotonic()
             chunk = os.read(fd, 65536) if left > 0 and selector.select(left) else b""
-            if not chunk:
-                if left <= 0:
+            if not chunk:  # it ended, or is stuck: what it said, then
+                if proc.poll() is None:
                     proc.kill()
-                out, err = proc.communicate(timeout=timeout)
+                out, err = proc.communicate(timeout=60)
                 raise AssertionError(f"the runner never said {needle!r}; it said "
                                      f"{(seen.decode(errors='replace') + err)!r}, {out!r}")
             seen += chunk
