@@ -61,9 +61,10 @@ _RUNNER_LOCK = _runner_lock_sql(HistoryTable.parse("lockwise.schema_history").lo
 
 
 def _runner_lock_holder(dsn: str) -> int:
-    """The backend holding the runner lock (the lock connection of the runner at work)."""
-    (pid,) = query(dsn, f"SELECT l.pid FROM pg_locks l WHERE {_RUNNER_LOCK} AND l.granted")[0]
-    return pid
+    """The backend holding the runner lock (the lock connection of the runner at work); 0
+    when none does."""
+    found = query(dsn, f"SELECT l.pid FROM pg_locks l WHERE {_RUNNER_LOCK} AND l.granted")
+    return found[0][0] if found else 0
 
 
 def _tried_the_runner_lock(dsn: str, proc, other_than: int) -> None:
@@ -95,9 +96,9 @@ def test_idle_session_timeout_does_not_hand_the_lock_to_a_second_runner(
         _eventually(pg_db, "SELECT coalesce(bool_and(clock_timestamp() - a.state_change > "
                            "interval '1s' AND a.state = 'idle'), true) FROM pg_locks l JOIN "
                            f"pg_stat_activity a USING (pid) WHERE {_RUNNER_LOCK} AND l.granted")
-        holder = query(pg_db, f"SELECT l.pid FROM pg_locks l WHERE {_RUNNER_LOCK} AND l.granted")
+        holder = _runner_lock_holder(pg_db)
         second = popen(pg_db, "apply", str(migrations), "--wait", "60")
-        _tried_the_runner_lock(pg_db, second, holder[0][0] if holder else 0)
+        _tried_the_runner_lock(pg_db, second, holder)
         test.execute("SELECT pg_advisory_unlock(4242)")
     assert first.wait(timeout=60) == 0, first.communicate()
     out, err = second.communicate(timeout=60)
