@@ -82,6 +82,33 @@ def cancel_orphaned(dsn: str, pattern: str) -> None:
         time.sleep(0.1)
 
 
+def read_stderr_until(proc: subprocess.Popen, needle: str, timeout: float = 120) -> str:
+    """Read the runner `proc`'s stderr (a pipe, not read before) as it comes, until it has
+    said `needle`: the runner reached that point, however slow the machine. What it said so
+    far; `proc.communicate()` gives the rest. Fails once it ended, or `timeout` passed,
+    without saying it."""
+    import os
+    import selectors
+    import time
+
+    seen = b""
+    fd = proc.stderr.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while needle.encode() not in seen:
+            left = deadline - time.monotonic()
+            chunk = os.read(fd, 65536) if left > 0 and selector.select(left) else b""
+            if not chunk:  # it ended, or is stuck: what it said, then
+                if proc.poll() is None:
+                    proc.kill()
+                out, err = proc.communicate(timeout=60)
+                raise AssertionError(f"the runner never said {needle!r}; it said "
+                                     f"{(seen.decode(errors='replace') + err)!r}, {out!r}")
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
 #: A statement of a migration that waits until the test lets it go (`kill_while_waiting`).
 WAIT_FOR_TEST = "SELECT pg_advisory_xact_lock(4242)"
 
@@ -184,10 +211,13 @@ class DeafProxy(_Proxy):
     the client goes away, until the backend next sends something (the end of the statement it
     runs): the backend of a client that died without the server noticing (its host crashed,
     the network dropped, a pooler in between, no client_connection_check_interval), which runs
-    its statement to the end."""
+    its statement to the end. `client_gone` is set once such a client went away."""
 
     def __init__(self, dsn: str, hold: bytes):
+        import threading
+
         self._hold = hold
+        self.client_gone = threading.Event()
         super().__init__(dsn)
 
     def _initial_state(self) -> dict:
@@ -199,7 +229,9 @@ class DeafProxy(_Proxy):
             data = _recv(client)
             if not data:
                 state["client_gone"] = True
-                if not held:
+                if held:
+                    self.client_gone.set()
+                else:
                     _close(server)
                 return
             held = held or self._hold in data

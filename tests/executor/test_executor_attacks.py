@@ -15,11 +15,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from executor_helpers import (
+    WAIT_FOR_TEST,
     DeafProxy,
     history,
     lockwise,
     popen,
     query,
+    read_stderr_until,
     relation_exists,
     wait_for_query,
     wait_until_seen,
@@ -27,6 +29,7 @@ from executor_helpers import (
 )
 
 from lockwise.executor.history import HistoryTable
+from lockwise.executor.lock import APPLICATION_NAME
 
 pytestmark = pytest.mark.postgres
 
@@ -47,24 +50,60 @@ def _kill(proc) -> None:
     proc.wait(timeout=30)
 
 
+def _runner_lock_sql(key: int) -> str:
+    """A pg_locks condition: the advisory lock `key` (a signed bigint, split in two)."""
+    key &= 0xFFFFFFFFFFFFFFFF
+    return (f"l.locktype = 'advisory' AND l.classid::bigint = {key >> 32} "
+            f"AND l.objid::bigint = {key & 0xFFFFFFFF}")
+
+
+_RUNNER_LOCK = _runner_lock_sql(HistoryTable.parse("lockwise.schema_history").lock_key)
+
+
+def _runner_lock_holder(dsn: str) -> int:
+    """The backend holding the runner lock (the lock connection of the runner at work); 0
+    when none does."""
+    found = query(dsn, f"SELECT l.pid FROM pg_locks l WHERE {_RUNNER_LOCK} AND l.granted")
+    return found[0][0] if found else 0
+
+
+def _tried_the_runner_lock(dsn: str, proc, other_than: int) -> None:
+    """Block until the runner `proc` (not the one whose lock connection is `other_than`) has
+    asked for the runner lock: from then on it polls for it, or holds it."""
+    wait_until_seen(dsn, "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                         "AND query LIKE 'SELECT pg_try_advisory_lock%%' AND pid <> %s",
+                    (APPLICATION_NAME, other_than), proc, "a second runner's lock request")
+
+
 # --- one runner at a time ----------------------------------------------------------------------
 
 def test_idle_session_timeout_does_not_hand_the_lock_to_a_second_runner(
         pg_db: str, tmp_path: Path) -> None:
     """The lock connection sits idle while a migration runs: a database's idle_session_timeout
     used to close it, releasing the lock, and a second runner applied the same migration."""
-    query(pg_db, f'ALTER DATABASE "{_dbname(pg_db)}" SET idle_session_timeout = \'1s\'')
+    query(pg_db, f'ALTER DATABASE "{_dbname(pg_db)}" SET idle_session_timeout = \'500ms\'')
     migrations = write(tmp_path / "m", {
         "001_runs.up.sql": "CREATE TABLE runs (n int);\n",
-        "002_count.up.sql": "INSERT INTO runs VALUES (2);\nSELECT pg_sleep(4);\n",
+        "002_count.up.sql": f"INSERT INTO runs VALUES (2);\n{WAIT_FOR_TEST};\n",
     })
-    first = popen(pg_db, "apply", str(migrations))
-    wait_for_query(pg_db, "SELECT pg_sleep(4)%", first)
-    time.sleep(1.5)  # past the idle timeout of the first runner's lock connection
-    second = lockwise(pg_db, "apply", str(migrations), "--wait", "60")
+    with psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SET idle_session_timeout = 0")
+        test.execute("SELECT pg_advisory_lock(4242)")
+        first = popen(pg_db, "apply", str(migrations))
+        wait_for_query(pg_db, WAIT_FOR_TEST + "%", first)
+        # Past the idle timeout of the first runner's lock connection: idle for twice as
+        # long, or already closed by it (the runner lock gone with it).
+        _eventually(pg_db, "SELECT coalesce(bool_and(clock_timestamp() - a.state_change > "
+                           "interval '1s' AND a.state = 'idle'), true) FROM pg_locks l JOIN "
+                           f"pg_stat_activity a USING (pid) WHERE {_RUNNER_LOCK} AND l.granted")
+        holder = _runner_lock_holder(pg_db)
+        second = popen(pg_db, "apply", str(migrations), "--wait", "60")
+        _tried_the_runner_lock(pg_db, second, holder)
+        test.execute("SELECT pg_advisory_unlock(4242)")
     assert first.wait(timeout=60) == 0, first.communicate()
-    assert second.returncode == 0, second
-    assert "is up to date" in second.stdout
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, (out, err)
+    assert "is up to date" in out
     assert query(pg_db, "SELECT n FROM runs") == [(2,)]
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [
         ("001", True), ("002", True)]
@@ -80,7 +119,7 @@ def test_a_killed_runner_releases_the_lock_to_a_waiting_one(pg_db: str, tmp_path
         holder = popen(pg_db, "apply", str(migrations), "--lock-timeout", "0")
         wait_for_query(pg_db, "INSERT INTO blocker%", holder)
         waiter = popen(pg_db, "apply", str(migrations), "--lock-timeout", "0", "--wait", "60")
-        time.sleep(1)
+        _tried_the_runner_lock(pg_db, waiter, _runner_lock_holder(pg_db))
         assert waiter.poll() is None  # queued on the runner lock
         _kill(holder)
     # The waiter got the lock, found 001 pending (the killed transaction left nothing) and ran
@@ -110,9 +149,7 @@ def _running(dsn: str, pattern: str) -> int:
 
 
 def _runner_lock_taken(dsn: str) -> None:
-    key = HistoryTable.parse("lockwise.schema_history").lock_key & 0xFFFFFFFFFFFFFFFF
-    _eventually(dsn, "SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                     f"AND classid::bigint = {key >> 32} AND objid::bigint = {key & 0xFFFFFFFF}")
+    _eventually(dsn, f"SELECT count(*) = 1 FROM pg_locks l WHERE {_RUNNER_LOCK} AND l.granted")
 
 
 def _kill_while_waiting(proxy: DeafProxy, migrations: Path, pattern: str) -> int:
@@ -121,7 +158,9 @@ def _kill_while_waiting(proxy: DeafProxy, migrations: Path, pattern: str) -> int
     first = popen(proxy.dsn, "apply", str(migrations), "--lock-timeout", "0")
     stray = _stray_pid(proxy.dsn, pattern)
     _kill(first)
-    time.sleep(1.5)  # past client_connection_check_interval: a backend that could see, would
+    # The proxy saw the runner go; its backend, which cannot, goes on (the next runner finds
+    # it, and waits for it: checked there).
+    assert proxy.client_gone.wait(60)
     assert _running(proxy.dsn, pattern) == 1
     return stray
 
@@ -145,13 +184,14 @@ def test_next_runner_waits_for_a_dead_runners_statement(pg_db: str, tmp_path: Pa
         second = popen(pg_db, "apply", str(migrations), "--lock-timeout", "0", "--wait", "60")
         _runner_lock_taken(pg_db)
         status = lockwise(pg_db, "status", str(migrations), "--format", "json")
-        time.sleep(1)
+        seen = read_stderr_until(second, f"still running on backend PID {stray}: waiting")
         assert second.poll() is None, second.communicate()
         # It did not run 001 beside the dead runner's statement.
         assert _running(pg_db, "INSERT INTO blocker%") == 1
     assert json.loads(status.stdout)["stray_statement"]["pid"] == stray
     assert json.loads(status.stdout)["stray_statement"]["query"].startswith("INSERT INTO blocker")
     out, err = second.communicate(timeout=60)
+    err = seen + err
     assert second.returncode == 0, (out, err)
     assert f"a previous runner's statement is still running on backend PID {stray}: waiting" \
         in err
@@ -203,10 +243,11 @@ def _dead_runner_statement(pg_db: str, tmp_path: Path, outcome: str) -> tuple[Pa
         second = popen(pg_db, "apply", str(migrations), "--wait", "60")
         _runner_lock_taken(pg_db)
         status = lockwise(pg_db, "status", str(migrations))
-        time.sleep(1)
+        seen = read_stderr_until(second, f"still running on backend PID {stray}: waiting")
         assert second.poll() is None, second.communicate()
         getattr(test, outcome)()
         out, err = second.communicate(timeout=60)
+        err = seen + err
     # Its statement still runs: not interrupted yet (the runner, for all the server can tell,
     # may only have lost its lock connection and record the end itself).
     assert "001  running" in status.stdout, status
@@ -346,13 +387,16 @@ def test_a_runner_killed_before_recording_a_statement_leaves_it_uncommitted(
     query(pg_db, "CREATE TABLE t (id int)")
     migrations = write(tmp_path / "m", {
         "001_fill.up.sql": "-- lockwise: no-transaction\n"
-                           "INSERT INTO t SELECT 1 FROM pg_sleep(1);\n"
+                           "INSERT INTO t SELECT 1 FROM pg_advisory_xact_lock(4242);\n"
                            "CREATE TABLE later (id int);\n",
     })
-    proc = popen(pg_db, "apply", str(migrations))
-    wait_for_query(pg_db, "INSERT INTO t SELECT%", proc)  # its running row is committed
-    with psycopg.connect(pg_db) as locker:  # holds the progress update back
+    with psycopg.connect(pg_db, autocommit=True) as test, psycopg.connect(pg_db) as locker:
+        test.execute("SELECT pg_advisory_lock(4242)")  # holds the INSERT back
+        proc = popen(pg_db, "apply", str(migrations))
+        wait_for_query(pg_db, "INSERT INTO t SELECT%", proc)  # its running row is committed
+        # Holds the progress update back, then lets the INSERT end.
         locker.execute("SELECT * FROM lockwise.schema_history FOR UPDATE")
+        test.execute("SELECT pg_advisory_unlock(4242)")
         wait_until_seen(pg_db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
                                "= 'Lock' AND query LIKE 'UPDATE%%schema_history%%'", (), proc,
                         "the blocked progress update")

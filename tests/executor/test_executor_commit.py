@@ -3,7 +3,6 @@ failure, with the cause, and recorded as not applied."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from executor_helpers import (
     history,
     lockwise,
     query,
+    read_stderr_until,
     relation_exists,
     wait_until_seen,
     write,
@@ -221,9 +221,12 @@ def test_a_commit_that_completes_after_its_connection_dropped_is_applied(
         proc = popen(proxy.dsn, "apply", str(migrations))
         wait_until_seen(pg_db, "SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' "
                         "AND wait_event_type = 'Lock'", (), proc, "the COMMIT waiting")
-        time.sleep(2)  # the runner saw its connection drop, and reads the history
+        # The runner saw its connection drop, found no success row, and waits for the
+        # backend: only now may the COMMIT complete (before, it proves nothing).
+        seen = read_stderr_until(proc, "was lost at a COMMIT: waiting")
         test.execute("SELECT pg_advisory_unlock(4242)")
         out, err = proc.communicate(timeout=120)
+        err = seen + err
     assert "Traceback" not in err, err
     assert "the server committed the migration and its history row" in err, (out, err)
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", True)]

@@ -202,18 +202,19 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
 
 def _release_after_a_wait(uri: str, blocker, table: str) -> None:
     """Roll `blocker` back once another session has been seen waiting for a lock on `table`,
-    and a little longer than the runner's lock_timeout has passed."""
+    then no longer waiting: its lock_timeout ended the wait (the runner retries after its
+    --retry-delay, a gap the 20ms polls see; a later retry's gap, doubled, when they miss it)."""
     import time
 
     import psycopg
 
     with psycopg.connect(uri, autocommit=True) as watcher:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not watcher.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
-                (table,)).fetchone()[0]:
-            time.sleep(0.02)
-    time.sleep(0.4)
+        for waiting in (True, False):
+            while time.monotonic() < deadline and waiting != bool(watcher.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                    "%s::regclass", (table,)).fetchone()[0]):
+                time.sleep(0.02)
     blocker.rollback()
 
 

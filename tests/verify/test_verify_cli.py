@@ -176,6 +176,23 @@ def _running_postmaster(tmp: Path) -> int | None:
     return None
 
 
+def _run_database_made(tmp: Path) -> bool:
+    """Whether the verify run's server (its postmaster.pid names its socket folder and port)
+    has a database besides its own: the run is past the server's start. Each look on a
+    connection of its own, closed at once (a server stopping waits for no client of ours)."""
+    for pid_file in tmp.glob("lockwise-pg-*/postmaster.pid"):
+        try:
+            lines = pid_file.read_text().splitlines()
+            with psycopg.connect(host=lines[4], port=lines[3], user="postgres",
+                                 dbname="postgres", connect_timeout=10) as conn:
+                return bool(conn.execute(
+                    "SELECT count(*) FROM pg_database WHERE datname NOT IN "
+                    "('postgres', 'template0', 'template1')").fetchone()[0])
+        except (OSError, IndexError, psycopg.Error):
+            return False
+    return False
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -204,7 +221,11 @@ def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> No
             postmaster = _running_postmaster(tmp)
             time.sleep(0.05)
         assert postmaster is not None, proc.communicate()
-        time.sleep(1.0)  # inside the run by now: creating the database or running migrations
+        # Inside the run: its database made, its migrations running.
+        deadline = time.monotonic() + 120
+        while not _run_database_made(tmp):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGINT)
         proc.communicate(timeout=120)
     finally:
