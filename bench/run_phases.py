@@ -43,7 +43,7 @@ PHASES: dict[str, dict[str, str]] = {
     "lockwise.parallel": {"Background.__init__": "fork"},
     "lockwise.config": {"apply_overrides": "report (overrides)"},
     "lockwise.report.text": {"render_text": "report (text)"},
-    "lockwise.report.json_report": {"json_before_conflicts": "report (json)",
+    "lockwise.report.json_report": {"write_json_before_conflicts": "report (json)",
                                     "json_conflicts_tail": "report (json)"},
     "lockwise.graph.render": {"render_conflicts_text": "report (text)"},
     "lockwise.report.said_once": {"conflicts_not_said": "report (conflicts said)"},

@@ -13,6 +13,7 @@ from lockwise.catalog.replay import apply_statement
 from lockwise.core.types import Effect
 from lockwise.effects.context import Context
 from lockwise.effects.postgres import compute_effect
+from lockwise.lint import LintOptions
 from lockwise.parse.postgres import parse_sql
 
 
@@ -29,6 +30,24 @@ def effect_after(setup: str, sql: str, pg_version: int = 18) -> Effect:
     (stmt,) = parse_sql(sql).statements
     return compute_effect(stmt.tree, Context(catalog=catalog_after(setup), pg_version=pg_version))
 
+
+
+def refusal_facts(setup: str, sql: str, refusal: str, options: LintOptions | None = None
+                  ) -> dict:
+    """The facts of the action saying `refusal` when lint, after the migration `setup`,
+    says PostgreSQL refuses the one statement of the next migration, `sql`, for it; {} when
+    it says no refusal, or another."""
+    from lockwise.discover import migration_from_text
+    from lockwise.effects.refused import statement_refusal
+    from lockwise.lint import lint_migrations
+
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              options or LintOptions(), Catalog())
+    (stmt,) = reports[-1].statements
+    if statement_refusal(stmt.effect) != refusal:
+        return {}
+    return next(dict(a.facts) for a in stmt.effect.actions if a.facts.get(refusal))
 
 
 def watch_session_ends(monkeypatch: pytest.MonkeyPatch, module: ModuleType,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from effect_helpers import refusal_facts
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
@@ -31,14 +32,8 @@ SHARES_A_BELOW = "SELECT * FROM (" + A + "SELECT * FROM a FOR SHARE OF a) s"
 
 
 def _refusal_text(sql: str) -> str:
-    reports = lint_migrations([migration_from_text(SETUP, "0001_setup.sql"),
-                               migration_from_text(sql + ";", "0002_change.sql")],
-                              LintOptions(), Catalog())
-    (stmt,) = reports[-1].statements
-    if statement_refusal(stmt.effect) != "with_query_locked":
-        return ""
-    return next(str(a.facts["with_query_locked_text"]) for a in stmt.effect.actions
-                if a.facts.get("with_query_locked"))
+    return str(refusal_facts(SETUP, sql + ";", "with_query_locked").get(
+        "with_query_locked_text", ""))
 
 
 SERVER_CASES = [

@@ -63,7 +63,7 @@ from lockwise.effects.locks import (
     write_blocking_facts,
 )
 from lockwise.effects.nodes import TEMPORARY_PREFIX, NodeMemo
-from lockwise.effects.postgres import compute_effect
+from lockwise.effects.postgres import action_kinds, compute_effect
 from lockwise.effects.postgres.builder import long_scans
 from lockwise.effects.refused import refusal, refusal_kept, refused_actions
 from lockwise.effects.session import (
@@ -1063,6 +1063,8 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
         if not statements:
             return False
     kinds = {a.kind for a in effect.actions}
+    if _never_does(kinds, statements):
+        return False
     does_its_work = False  # (an action of the statement's kind)
     # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
     # is judged as the statement would be, from the same session state. Each statement is
@@ -1097,6 +1099,19 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
         if index < last:  # (the replayed session is dropped after the last statement)
             replay.after(alt, index)
     return does_its_work
+
+
+def _never_does(kinds: Collection[str], statements: Sequence[tuple[str, dict]]) -> bool:
+    """Whether no statement of an alternative can do an action of `kinds`, from their parse
+    trees alone (`action_kinds`): then it does not do the statement's work, whatever its
+    effect, and `_alternative_clears` is false without computing one (a SET statement_timeout
+    before and a RESET after an ALTER TABLE: 610 of the 2,670 effects it computed on the
+    generated corpus's 2,500 files)."""
+    for _sql, tree in statements:
+        known = action_kinds(tree)
+        if known is None or not known.isdisjoint(kinds):
+            return False
+    return True
 
 
 @lru_cache(maxsize=256)

@@ -370,6 +370,28 @@ def test_a_flyway_migration_is_applied_knowing_what_flyway_does(
         assert "cannot run inside a transaction block" in out
 
 
+@pytest.mark.parametrize(("files", "named"), [
+    ({}, "flyway.conf's flyway.mixed, flyway.toml's mixed, or FLYWAY_MIXED"),
+    ({"application.properties": "spring.application.name=shop\n"},
+     "spring.flyway.mixed, or the environment variable SPRING_FLYWAY_MIXED"),
+    ({"application.yml": "flyway:\n  datasources:\n    default:\n      enabled: true\n"},
+     "flyway.datasources.default.mixed, or the environment variable "
+     "FLYWAY_DATASOURCES_DEFAULT_MIXED"),
+], ids=["flyway", "spring", "micronaut"])
+def test_the_refused_mixed_migration_names_the_setting_of_its_run(
+        pg_db: str, tmp_path: Path, files: dict[str, str], named: str) -> None:
+    """apply's note on a migration Flyway refuses (`mixed` off) names the setting that turns
+    it on for the run that runs the folder (fix-layouts27): a Micronaut data source's, not
+    Spring Boot's, where the application is Micronaut."""
+    from tree_helpers import write as write_tree
+
+    write_tree(tmp_path, {"sql/V1__a.sql": "CREATE TABLE a (id int, email text);\n",
+                          "sql/V2__ix.sql": _FLYWAY_MIXED_IX, **files})
+    result = lockwise(pg_db, "apply", "--dry-run", str(tmp_path / "sql"))
+    out = " ".join((result.stdout + result.stderr).split())
+    assert f"Flyway's `mixed` is off ({named})" in out, out
+
+
 @pytest.mark.parametrize("allow", ["safe-with-care", "destructive"])
 def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
         pg_db: str, tmp_path: Path, allow: str) -> None:

@@ -104,6 +104,14 @@ REFUSED = [
      "ALTER TABLE accounts ADD COLUMN mood text;\n", "object-already-exists", 1),
     ("ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0);\n",
      "ALTER TABLE accounts ADD CONSTRAINT c CHECK (id > 0);\n", "object-already-exists", 1),
+    # a down re-creating the function its up replaced, without OR REPLACE (42723; fix-pg93):
+    # the same input types, whatever the result and the argument names
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION f(integer) RETURNS bigint LANGUAGE sql AS 'SELECT 2';\n",
+     "object-already-exists", 1),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "SELECT 1;\nCREATE FUNCTION p(int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n",
+     "object-already-exists", 2),
     # only the first refusal: the down stops there
     ("ALTER TABLE accounts ADD COLUMN mood text;\n",
      "ALTER TABLE accounts DROP COLUMN moods;\nALTER TABLE accounts DROP COLUMN modo;\n",
@@ -177,6 +185,16 @@ RUNS = [
      "CREATE OR REPLACE VIEW ev AS SELECT email FROM accounts;\nDROP VIEW ev;\n"),
     ("CREATE TYPE mood AS ENUM ('a');\n", "DROP TYPE mood;\nCREATE TYPE mood AS ENUM ('a');\n"
      "DROP TYPE mood;\n"),
+    # the function the up made, dropped first or replaced, or another overload (fix-pg93)
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "DROP FUNCTION f(int);\nCREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "DROP FUNCTION f(int);\n"),
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n"
+     "CREATE FUNCTION f(a bigint) RETURNS int LANGUAGE sql AS 'SELECT 2';\n"
+     "CREATE PROCEDURE f(a int, b int) LANGUAGE sql AS 'SELECT 2';\n"),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE PROCEDURE p(a int, b int) LANGUAGE sql AS 'SELECT 2';\n"),
     # DROP DEFAULT runs before the type change whatever the order written (lemmy's
     # 2025-08-01-000057_multi-community)
     ("CREATE TYPE kind AS ENUM ('a', 'b');\nCREATE TYPE kind_tmp AS ENUM ('a');\n"

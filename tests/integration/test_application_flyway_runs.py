@@ -285,3 +285,49 @@ def test_a_bad_application_file_is_an_error_at_its_line_not_a_traceback(tmp_path
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / _RESOURCES}/application.yml:4" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+# --- Spring Boot or Micronaut, by the project's markers (fix-layouts27) ---------------------
+
+_MIXED = "CREATE TABLE t (id bigint);\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n"
+
+
+def _rules(folder: Path) -> set[str]:
+    return {f.rule for r in lint_migrations(discover(folder), LintOptions())
+            for f in r.all_findings}
+
+
+@pytest.mark.parametrize("files", [
+    {f"{_RESOURCES}/application.properties": "spring.application.name=shop\n"},
+    {f"{_RESOURCES}/application.properties": "server.port=8080\n",
+     "build.gradle": "plugins {\n  id 'org.springframework.boot' version '3.3.0'\n}\n"},
+    {f"{_RESOURCES}/application.yml": "server:\n  port: 8080\n",
+     "pom.xml": "<project><parent><groupId>org.springframework.boot</groupId>"
+                "<artifactId>spring-boot-starter-parent</artifactId></parent></project>\n"},
+], ids=["spring-key", "gradle-plugin", "maven-parent"])
+def test_a_spring_application_is_not_read_as_micronaut_for_its_variables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> None:
+    """`FLYWAY_DATASOURCES_DEFAULT_MIXED` in a Spring Boot application's environment (a
+    shared CI environment, a sibling Micronaut service's) made lockwise read it as a
+    Micronaut one: its run became `flyway.datasources.default`, its `mixed` on. Spring Boot
+    does not read the variable; the application's key, or its build file, says Spring."""
+    write(tmp_path, {**files, f"{_LOCATION}/V1__i.sql": _MIXED})
+    monkeypatch.setenv("FLYWAY_DATASOURCES_DEFAULT_MIXED", "true")
+    assert "concurrently-in-transaction" in _rules(tmp_path / _LOCATION)
+    monkeypatch.setenv("SPRING_FLYWAY_MIXED", "true")
+    assert "concurrently-in-transaction" not in _rules(tmp_path / _LOCATION)
+
+
+@pytest.mark.parametrize("files", [
+    {f"{_RESOURCES}/application.yml": "micronaut:\n  application:\n    name: shop\n"},
+    {f"{_RESOURCES}/application.yml": "server:\n  port: 8080\n",
+     "build.gradle.kts": 'plugins {\n  id("io.micronaut.application") version "4.4.0"\n}\n'},
+    {f"{_RESOURCES}/application.yml": "server:\n  port: 8080\n",
+     "micronaut-cli.yml": "applicationType: default\n"},
+], ids=["micronaut-key", "gradle-plugin", "micronaut-cli"])
+def test_a_micronaut_application_reads_its_variables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> None:
+    write(tmp_path, {**files, f"{_LOCATION}/V1__i.sql": _MIXED})
+    assert "concurrently-in-transaction" in _rules(tmp_path / _LOCATION)
+    monkeypatch.setenv("FLYWAY_DATASOURCES_DEFAULT_MIXED", "true")
+    assert "concurrently-in-transaction" not in _rules(tmp_path / _LOCATION)

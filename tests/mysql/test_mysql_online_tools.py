@@ -94,3 +94,30 @@ def test_a_table_the_replay_does_not_know_keeps_both_tools(lint_change) -> None:
     text = instead(lint_change("ALTER TABLE elsewhere MODIFY n BIGINT;", "mariadb",
                                setup="SELECT 1;"), "mysql-table-copy")
     assert "gh-ost --" in text and "pt-online-schema-change --" in text
+
+
+# gh-ost takes a UNIQUE key only on NOT NULL columns: without --allow-nullable-unique-key it
+# bails out ("Chosen key (...) has nullable columns. Bailing out", go/logic/inspect.go;
+# docs/shared-key.md); pt-online-schema-change takes it (fix-mysql62).
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE logs (id INT, n INT, UNIQUE KEY logs_id (id));\n",
+    "CREATE TABLE logs (id INT NOT NULL, k INT, n INT, UNIQUE KEY logs_id_k (id, k));\n",
+    "CREATE TABLE logs (id INT, k INT, n INT, UNIQUE KEY (id), UNIQUE KEY (k));\n",
+])
+def test_a_unique_key_on_a_nullable_column_gets_pt_osc(lint_change, dialect: str,
+                                                       setup: str) -> None:
+    text = instead(lint_change("ALTER TABLE logs MODIFY n BIGINT;", dialect, setup=setup),
+                   "mysql-table-copy")
+    assert "gh-ost --" not in text and "a UNIQUE key on NOT NULL columns" in text
+    assert "pt-online-schema-change --alter 'MODIFY n BIGINT'" in text
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE logs (id INT, k INT NOT NULL, n INT, UNIQUE KEY (id), UNIQUE KEY (k));\n",
+    "CREATE TABLE logs (id INT PRIMARY KEY, k INT, n INT, UNIQUE KEY (k));\n",
+])
+def test_one_key_on_not_null_columns_is_enough_for_gh_ost(lint_change, setup: str) -> None:
+    text = instead(lint_change("ALTER TABLE logs MODIFY n BIGINT;", "mysql", setup=setup),
+                   "mysql-table-copy")
+    assert "gh-ost --" in text and "pt-online-schema-change --" in text

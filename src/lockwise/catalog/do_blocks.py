@@ -185,14 +185,28 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     column in one when it exists)."""
     from lockwise.catalog.routines import followed_statements
     from lockwise.catalog.search_path import follow_set, path_kept
-    from lockwise.parse.plpgsql import plpgsql_body
+    from lockwise.parse.plpgsql import do_block_code, plpgsql_body
 
     body = plpgsql_body(stmt)
     with path_kept():  # (a SET of the block holds for its later statements)
         for step in followed_statements(catalog, body) if body is not None else ():
             apply_statement(catalog, step.tree, migration_id, sql=step.sql)
             follow_set(step.tree, catalog)
-    catalog.reshaped(do_block_reshapes(catalog, stmt))
+    code, language = do_block_code(stmt)
+    catalog.reshaped(code_reshapes(catalog, code, language))
+    if may_change_routines(code):
+        catalog.code_ran()
+
+
+def may_change_routines(code: str) -> bool:
+    """Whether `code` (a DO block's, a routine's) may make, drop or rename a routine out of
+    the replay's sight (`Catalog.code_ran`): it holds DDL, which a branch may not run, or
+    dynamic SQL, which the replay does not follow."""
+    return not _ROUTINE_DDL.isdisjoint(_WORD.findall(code.lower()))
+
+
+#: The words of code that may make, drop or rename a routine (`may_change_routines`).
+_ROUTINE_DDL = frozenset({"alter", "drop", "create", "execute"})
 
 
 #: A word of code: where a DO block may name a table.

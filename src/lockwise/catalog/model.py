@@ -404,6 +404,11 @@ class Table:
     #: MySQL / MariaDB: the storage engine the migrations named for the table (lower case;
     #: "" for the server's default, InnoDB).
     engine: str = ""
+    #: MySQL / MariaDB: the table's default character set as the migrations named it (its
+    #: CHARACTER SET, or the one its COLLATE belongs to), lower case; None when they named
+    #: none (the database's, unknown here). A MODIFY / CHANGE / ADD COLUMN that names none
+    #: gives the column this one.
+    charset: str | None = None
     #: MySQL / MariaDB: the database (USE) the migration was in when it created the table
     #: under an unqualified name, which the catalog keys without it; None when the name
     #: gives it, or it is not known. DROP DATABASE drops the table with it.
@@ -793,6 +798,11 @@ class Catalog:
     #: across kinds (checked on 18.6); one renamed has no number (the kind order then).
     made_order: dict[str, int] = field(default_factory=dict, compare=False)
     made_count: int = field(default=0, compare=False)
+    #: `made_count` when code last ran that may have made, dropped or renamed a routine
+    #: out of the replay's sight (`code_ran`): a DO block or routine body with DDL (a
+    #: branch of it may not run; dynamic SQL is not followed), DROP OWNED. A routine named
+    #: after it (`made_order`) is surely there (`routine_sure`).
+    routines_unsure_at: int = field(default=0, compare=False)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     #: default_tablespace as the migrations set it ("" unset: the database's default); None
     #: once a SET LOCAL made it unknown (it ends with its transaction).
@@ -1075,6 +1085,16 @@ class Catalog:
         """The object of `key` (see `made_order`) is made now, after every one numbered."""
         self.made_count += 1
         self.made_order[key] = self.made_count
+
+    def code_ran(self) -> None:
+        """Code ran that may have made, dropped or renamed routines out of the replay's
+        sight: those named before it are no longer `routine_sure`."""
+        self.routines_unsure_at = self.made_count
+
+    def routine_sure(self, name: str) -> bool:
+        """Whether the routines of `name` (qualified) that the catalog keeps are surely there:
+        the name was made since code last ran that may have changed it unseen (`code_ran`)."""
+        return self.made_order.get(f"routine:{name}", 0) > self.routines_unsure_at
 
     def filed(self, name: str) -> None:
         """Relation `name` (a table, view, index or sequence), type or routine is filed now:

@@ -72,10 +72,22 @@ class Routine(NamedTuple):
     #: them (`operators.operators_in`): DROP OPERATOR without CASCADE is refused while it is
     #: there (a body written as a string records none).
     operators: tuple = ()
+    #: Of a procedure with OUT parameters, its input argument types (IN, INOUT, VARIADIC):
+    #: CALL passes the OUT ones too (`args`), but they are no part of the signature the
+    #: server keeps it by (`input_types`); None when they are `args`.
+    inputs: tuple[str, ...] | None = None
 
     @property
     def followed(self) -> bool:
         return self.language in FOLLOWED_LANGUAGES and bool(self.sql)
+
+
+def input_types(routine: Routine) -> tuple[str, ...]:
+    """The input argument types `routine` is kept by in pg_proc (proargtypes): no CREATE
+    FUNCTION / PROCEDURE / AGGREGATE of its name and these types runs beside it, whatever
+    their kind, result or argument names (42723 "function f already exists with same
+    argument types"; a procedure's OUT parameters do not count: checked on 18.6)."""
+    return routine.args if routine.inputs is None else routine.inputs
 
 
 def arg_type(catalog: Catalog, tn: dict | None) -> str:
@@ -93,6 +105,17 @@ def signature(catalog: Catalog, params: list, procedure: bool
     return (tuple(arg_type(catalog, p.get("argType")) for p in passed), required,
             any(p.get("mode") == "FUNC_PARAM_VARIADIC" for p in passed),
             tuple(str(p.get("name") or "") for p in passed))
+
+
+def procedure_inputs(catalog: Catalog, params: list, procedure: bool
+                     ) -> tuple[str, ...] | None:
+    """`Routine.inputs` of a routine of FunctionParameters `params`: of a procedure with OUT
+    parameters, the types of the others; None otherwise."""
+    given = [unwrap(p)[1] for p in params or ()]
+    if not procedure or all(p.get("mode") != "FUNC_PARAM_OUT" for p in given):
+        return None
+    return tuple(arg_type(catalog, p.get("argType")) for p in given
+                 if p.get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"))
 
 
 def variadic_not_array(params: list) -> int | None:

@@ -3125,6 +3125,7 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         # What the roles own goes (what depends on it too with CASCADE; without it the
         # server refuses while something does: checked on 18.6).
         cascade = body.get("behavior") == "DROP_CASCADE"
+        catalog.code_ran()  # (the roles' routines go too: the replay knows no routine's owner)
         for relation in catalog.owned_by({name for name in map(role_name, body.get("roles")
                                                                 or ()) if name}):
             if relation in catalog.tables:  # (not gone with one before it)
@@ -3194,6 +3195,8 @@ def _run_routines(catalog: Catalog, kind: str, body: dict, migration_id: str) ->
             try:
                 _run_body(catalog, routine, migration_id)
                 if routine.language == "plpgsql":  # (a SQL body is read whole)
+                    if _do_blocks.may_change_routines(routine.sql):
+                        catalog.code_ran()
                     catalog.reshaped(_do_blocks.code_reshapes(catalog, routine.sql,
                                                               "plpgsql"))
             finally:

@@ -118,7 +118,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         strict=bool(_strict_set(stmt.get("options"))),
         cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
         bound_path=path_in_force() if stmt.get("sql_body") else None,
-        operators=_body_operators(catalog, stmt.get("sql_body")))
+        operators=_body_operators(catalog, stmt.get("sql_body")),
+        inputs=_overloads.procedure_inputs(catalog, stmt.get("parameters"), procedure))
 
 
 def _body_operators(catalog: Catalog, body: object) -> tuple:
@@ -171,10 +172,30 @@ def body_dependencies(catalog: Catalog, stmt: dict) -> dict[str, tuple]:
     return {"calls": calls, "columns": tuple(reads.reads)}
 
 
+def signature_taken(catalog: Catalog, stmt: dict) -> Routine | None:
+    """The routine the catalog surely keeps (`Catalog.routine_sure`) whose name and input
+    argument types (`overloads.input_types`) CREATE FUNCTION / PROCEDURE `stmt` gives, which
+    the server refuses without OR REPLACE (42723 "function "f" already exists with same
+    argument types": a function or a procedure, whatever its result, argument names or
+    OUT parameters; checked on 18.6); None when there is none, or OR REPLACE."""
+    name = object_name(strings(stmt.get("funcname")), create=True)
+    if stmt.get("replace") or name not in catalog.kept_routines or \
+            not catalog.routine_sure(name):
+        return None
+    procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
+    inputs = _overloads.procedure_inputs(catalog, params, procedure)
+    if inputs is None:
+        inputs = _overloads.signature(catalog, params, procedure)[0]
+    return next((r for r in catalog.kept_routines[name]
+                 if _overloads.input_types(r) == inputs), None)
+
+
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
-    """The overloads of `routine`'s name the catalog keeps with other argument types."""
+    """The overloads of `routine`'s name the catalog keeps with other input argument types
+    (`overloads.input_types`: a procedure's OUT parameters do not count)."""
+    inputs = _overloads.input_types(routine)
     return tuple(r for r in catalog.kept_routines.get(routine.name, ())
-                 if r.args != routine.args)
+                 if _overloads.input_types(r) != inputs)
 
 
 def routine_language(stmt: dict) -> str:
@@ -346,6 +367,7 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
 
     def retyped(r: Routine) -> Routine:
         return r._replace(args=tuple(map(follow, r.args)), returns=follow(r.returns),
+                          inputs=None if r.inputs is None else tuple(map(follow, r.inputs)),
                           relations=tuple(keys.get(n, n) for n in r.relations))
 
     for kept_as in ("kept_routines", "aggregates"):

@@ -533,18 +533,19 @@ def lint(
                 typer.echo(f"lockwise: warning: {option} needs table sizes: pass --stats "
                            "FILE (written by `lockwise stats`)", err=True)
         shown: list[MigrationReport] | None = None
-        head = ""  # JSON: the document before its conflicts
 
         def reports_ready(computed: "list[MigrationReport]") -> "list[MigrationReport]":
             """What can be rendered (JSON) before the conflicts are known: called while the
             conflict graph's process finishes, when it runs beside lint. The reports as
             shown (the config's overrides applied)."""
-            nonlocal shown, head
+            nonlocal shown
             shown = apply_overrides(computed, cfg, rule_tags)
             if output_format is OutputFormat.json:
-                from lockwise.report.json_report import json_before_conflicts
+                from lockwise.report.json_report import write_json_before_conflicts
 
-                head = json_before_conflicts(shown, options=options)
+                # Written as it is encoded, the document before its conflicts: never whole
+                # in memory (ASCII only, so the bytes click.echo would give).
+                write_json_before_conflicts(shown, sys.stdout.write, options=options)
             return shown
 
         # The text report is printed migration by migration as lint makes them: what the
@@ -589,14 +590,22 @@ def lint(
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
-        typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
-                             dialect=options.dialect))
+        # SARIF written as it is encoded (ASCII only, so the bytes click.echo would give)
+        streamed = output_format is OutputFormat.sarif
+        text = render_ci(output_format.value, reports, rule_index(options).rules,
+                         fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
+                         dialect=options.dialect, write=sys.stdout.write if streamed else None)
+        if streamed:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        else:
+            typer.echo(text)
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_conflicts_tail
 
-        typer.echo(head, nl=False)  # (not joined to the tail: no copy of a long report)
-        typer.echo(json_conflicts_tail([c.to_dict() for c in conflicts]))
+        # (after the head, written to sys.stdout itself: click may wrap it)
+        sys.stdout.write(json_conflicts_tail([c.to_dict() for c in conflicts]) + "\n")
+        sys.stdout.flush()
     elif conflicts:  # text: the reports are printed
         from lockwise.graph.render import render_conflicts_text
 

@@ -1203,10 +1203,30 @@ def _read_atlas(directory: Path) -> list[Migration]:
             for path in _sql_files(directory)]
 
 
+#: photoprism's migration files (internal/entity/migrate/<dialect>/): `<ID>[.<stage>].sql`,
+#: the ID `YYYYMMDD-NNNNNN`; its stages in the order they run (the package's README "When
+#: Migrations Run", stages.go): `pre` before gorm's AutoMigrate, the files without a stage
+#: (`main`) after it, then `post`.
+_PHOTOPRISM_NAME = lazy_compile(r"\d{8}-\d{6}(?:\.(pre|post))?\.sql")
+_PHOTOPRISM_STAGES = {"pre": 0, None: 1, "post": 2}
+
+
+def _photoprism_stages(paths: list[Path]) -> dict[Path, int] | None:
+    """Where each of a plain folder's `paths` runs in photoprism's stages (fix-layouts27):
+    None unless one of them is a `.pre.sql` or `.post.sql` of a photoprism ID (its runner
+    runs every `pre` file first, then the others in name order, then `post`)."""
+    stages = {path: match.group(1) for path in paths
+              if (match := _PHOTOPRISM_NAME.fullmatch(path.name))}
+    if not any(stages.values()):
+        return None
+    return {path: _PHOTOPRISM_STAGES[stages.get(path)] for path in paths}
+
+
 def _read_plain(directory: Path) -> list[Migration]:
     out = []
     paths = _sql_files(directory) or sorted(
         p for p in _walk_sql(directory, set()) if _is_file(p))
+    stages = _photoprism_stages(paths)
     for path in paths:
         if path.name.lower().endswith(".down.sql"):
             continue
@@ -1216,7 +1236,9 @@ def _read_plain(directory: Path) -> list[Migration]:
             # says the version once (v1.2_schema, not v1.2_v1.2_schema).
             version = "/".join(path.relative_to(directory).parts[:-1])
             name = path.stem
-        out.append(_make(version, name, path, _read(path), "plain"))
+        # A photoprism stage runs whole before the next: it leads the key.
+        staged = ((0, stages[path], ""),) + version_key(version or name) if stages else None
+        out.append(_make(version, name, path, _read(path), "plain", sort_key=staged))
     out.sort(key=lambda m: (m.sort_key, str(m.path)))
     return _in_manifest_order(out)
 

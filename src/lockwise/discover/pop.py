@@ -130,13 +130,29 @@ def _pop_files(directory: Path, below: bool = True) -> list[PopFile]:
 
 def detect_pop(directory: Path) -> bool:
     """A folder holding a file named for one of pop's dialects, or a pop `.fizz` migration:
-    golang-migrate's `N_name.up.sql` alone says nothing of pop. Its own files only (a
+    golang-migrate's `N_name.up.sql` alone says nothing of pop, unless its version or
+    `.autocommit` is popx's (`_popx_only`). Its own files only (a
     project's root is no pop folder for the one below it, whose subfolders are read with
     it, `read_pop`), or else its subfolders when it holds nothing but pop folders
     (`_of_pop_folders`)."""
-    if any(f.fizz or f.dialect in _DATABASES for f in _pop_files(directory, below=False)):
+    if any(f.fizz or f.dialect in _DATABASES or _popx_only(f)
+           for f in _pop_files(directory, below=False)):
         return True
     return _of_pop_folders(directory)
+
+
+#: Ory's 20-digit versions: a `YYYYMM...` timestamp of 14 digits (`20150100000001`: its day
+#: may be `00`) and a 6-digit step.
+_ORY_VERSION = lazy_compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])\d{14}")
+
+
+def _popx_only(f: PopFile) -> bool:
+    """Whether a file's name is one only popx runs (fix-layouts27): `.autocommit`, or Ory's
+    20-digit version past an unsigned 64-bit integer, which golang-migrate, whose names
+    pop's look like, skips (it parses the version as a uint64) and popx compares as text
+    with the others. (Another number past 2^64 says nothing of popx.)"""
+    return f.autocommit or (_ORY_VERSION.fullmatch(f.version) is not None
+                            and int(f.version) >= 2**64)
 
 
 #: The files beside a folder's pop subfolders that say nothing of what it is: documentation.

@@ -192,6 +192,9 @@ _MICRONAUT_VARIABLES: dict[Name, dict[tuple[str, ...], str]] = {
 }
 
 
+#: The application's name, in each framework's words: a marker of which it is.
+_APPLICATION_NAMES: tuple[Name, ...] = (("spring", "application", "name"),
+                                        ("micronaut", "application", "name"))
 #: The names read (`*`: any one part, a Micronaut data source's name).
 _PATTERNS: tuple[Name, ...] = (
     *(prefix + (key,) for key in (*_BOOLEANS_READ, _SPRING_INIT_SQL, _LOCATIONS,
@@ -204,7 +207,9 @@ _PATTERNS: tuple[Name, ...] = (
     _LIQUIBASE_ENABLED, _ACTIVE_PROFILES, _DATASOURCE_USER,
     *(_MICRONAUT_DATASOURCES + ("*", key) for key in ("url", "username")),
     _DEFAULT_PROFILES, _INCLUDE_PROFILES,
-    _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values())
+    _GROUPS + ("*",), _DATASOURCE_URL, *_TOOL_URLS.values(),
+    # which framework the application is (`_spring_application`)
+    *_APPLICATION_NAMES)
 
 #: Flyway's default location, where both frameworks leave it.
 DEFAULT_LOCATIONS = ("classpath:db/migration",)
@@ -308,15 +313,54 @@ def _application_sources(folder: Path) -> dict[Name, tuple[Value, Path | None, i
                 if os.path.isfile(path := folder / _profile_file(name, profile))]
     if not files and not profiled:
         return None
-    values: dict[Name, tuple[Value, Path | None, int]] = {
-        name: (value, None, 0) for name, value in
-        (_environment_values() | _micronaut_environment_values()).items()}
+    in_files: dict[Name, tuple[Value, Path | None, int]] = {}
     for path in profiled + files:
         documents = read[path] if path in read else _file_documents(path)
         for name, (value, document) in _active_values(documents, active, path,
                                                       path not in read).items():
-            values.setdefault(name, (value, path, document))
+            in_files.setdefault(name, (value, path, document))
+    variables = _environment_values()
+    if not _spring_application(folder, in_files):
+        variables |= _micronaut_environment_values()
+    values: dict[Name, tuple[Value, Path | None, int]] = {
+        name: (value, None, 0) for name, value in variables.items()}
+    for name, entry in in_files.items():
+        values.setdefault(name, entry)
     return values
+
+
+#: Build files and Micronaut's project file, looked for in the classpath root's folder and
+#: those above it (`_spring_application`).
+_BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts", "micronaut-cli.yml")
+#: The words of a build file that name each framework: its Gradle plugins and Maven parents
+#: or dependencies (`io.micronaut.application`, `io.micronaut.platform`;
+#: `org.springframework.boot`).
+_MICRONAUT_BUILD, _SPRING_BUILD = b"io.micronaut", b"org.springframework.boot"
+
+
+def _spring_application(folder: Path, in_files: dict[Name, object]) -> bool:
+    """Whether the classpath root `folder` is a Spring Boot application's and no Micronaut
+    one's, by the project's own markers (fix-layouts27): its application files' keys
+    (`spring.*`; Micronaut's `micronaut.*`, `flyway.datasources.*`, `datasources.*`,
+    `liquibase.datasources.*`), else the nearest build file above it (Maven's or Gradle's
+    naming `org.springframework.boot` or `io.micronaut`; `micronaut-cli.yml` is Micronaut's).
+    Micronaut's variables (`FLYWAY_DATASOURCES_<NAME>_...`) are not read for a Spring Boot
+    application, where they would have made it Micronaut's; a project that shows neither
+    reads them, as before."""
+    heads = {name[:2] for name in in_files} | {name[:1] for name in in_files}
+    if heads & {("micronaut",), _MICRONAUT, _MICRONAUT_DATASOURCES, _MICRONAUT_LIQUIBASE}:
+        return False
+    if ("spring",) in heads:
+        return True
+    for candidate in (folder, *list(folder.parents)[:3]):
+        found = [name for name in _BUILD_FILES if os.path.isfile(candidate / name)]
+        if found:
+            from lockwise.discover.layouts import file_head
+
+            texts = [file_head(candidate / name) or b"" for name in found]
+            micronaut = "micronaut-cli.yml" in found or any(_MICRONAUT_BUILD in t for t in texts)
+            return not micronaut and any(_SPRING_BUILD in text for text in texts)
+    return False
 
 
 def application_database(classpath_root: Path, tool: str) -> tuple[str, str] | None:
@@ -1263,6 +1307,24 @@ def holds_application_files(folder: Path, names: Iterable[str]) -> bool:
     application file, or a `config/` folder that may."""
     return any(name.startswith(("application.", "application-")) or name == "config"
                for name in names)
+
+
+def mixed_setting(directory: Path) -> str:
+    """What sets Flyway's `mixed` for the migrations of the location `directory`, as a
+    message names it (fix-layouts27): the property of the application run that runs it and
+    its environment variable (Spring Boot's `spring.flyway.mixed`, `SPRING_FLYWAY_MIXED`;
+    a Micronaut data source's `flyway.datasources.<name>.mixed`,
+    `FLYWAY_DATASOURCES_<NAME>_MIXED`), else Flyway's own files and variable. An application
+    file the framework refuses names Flyway's (discovery said what is wrong with it)."""
+    try:
+        claim = application_run(directory)
+    except (InputError, OSError):
+        claim = None
+    if claim is None or claim[0].config is not None:
+        return "flyway.conf's flyway.mixed, flyway.toml's mixed, or FLYWAY_MIXED"
+    prefix = claim[0].name
+    variable = re.sub(r"[.\-]", "_", prefix).upper() + "_MIXED"
+    return f"{prefix}.mixed, or the environment variable {variable}"
 
 
 def application_run(directory: Path) -> tuple[FlywayRun, list[Path]] | None:

@@ -441,12 +441,20 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None,
-                     flavour: str) -> list[str]:
+                     flavour: str, table_charset: str | None = None) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
-    server's default, which a MODIFY naming another one re-encodes."""
+    server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
+    that names neither character set nor collation gives it the table's default
+    (`table_charset`, when known), re-encoding a column of another one (MariaDB 10.11:
+    `MODIFY c VARCHAR(20)` of a latin1 column in a utf8mb4 table "Cannot change column
+    type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
+    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
+    if new_charset is None and old is not None and old.charset and table_charset and \
+            new_type in _STRING_TYPES and _collation(coldef) is None:
+        new_charset = table_charset
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -699,7 +707,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
                        "mysql_partition_operation_refused", "mysql_engine_refused",
-                       "mysql_table_definition_refused",
+                       "mysql_table_definition_refused", "mysql_table_exists",
                        "mysql_constraint_not_found", "mysql_index_not_found",
                        "mysql_primary_key_invisible",
                        "mysql_fulltext_on_temporary_table", "mysql_program_exists",
@@ -1916,7 +1924,8 @@ def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
     `auto` picks rebuild_constraints or drop_swap). Both walk and follow the rows by a
     PRIMARY KEY or UNIQUE key (`keyless`: the table has none, keys.without_unique_key):
     gh-ost bails out without one on the table as it is ("No PRIMARY nor UNIQUE key found in
-    table", go/logic/inspect.go), pt-online-schema-change needs one for its DELETE trigger,
+    table", go/logic/inspect.go), or with only UNIQUE keys on nullable columns (`nullable`),
+    pt-online-schema-change needs one for its DELETE trigger,
     and takes one the ALTER adds from existing columns (its --alter documentation)."""
     alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
     method = " --alter-foreign-keys-method=auto" if referenced else ""
@@ -1927,6 +1936,9 @@ def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
         return why, why
     if keyless == "added":
         return pt_osc, f"# gh-ost needs a PRIMARY KEY or UNIQUE key on the table as it is\n{pt_osc}"
+    if keyless == "nullable":
+        return pt_osc, ("# gh-ost needs a PRIMARY KEY or a UNIQUE key on NOT NULL columns "
+                        f"(each UNIQUE key of {base['table']} has a nullable one)\n{pt_osc}")
     if foreign_keys or referenced:
         return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
     gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
@@ -2109,6 +2121,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     from sqlglot import exp
 
     t = b.catalog.tables.get(table)
+    # the default a MODIFY takes: one this ALTER sets (it applies to its own MODIFY too:
+    # MariaDB 10.11 checked), else the table's
+    table_charset = _default_charset(expr.args.get("options") or ())[0] or (
+        t.charset if t is not None else None)
     ops: list[tuple[str, dict]] = []
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
@@ -2132,7 +2148,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            for op in _classify_modify(coldef, old, t, b.session.flavour):
+            for op in _classify_modify(coldef, old, t, b.session.flavour, table_charset):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
@@ -3022,6 +3038,14 @@ def _create_table(b: _Builder, expr, sql: str) -> None:
         b.locks.update(_read_locks(expr.expression))
     base = {**b.table_facts(table), "table_is_new": True}
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    if existing_table(b.catalog, expr, b.session):
+        # the server answers 1050 before it reads the definition, or (IF NOT EXISTS) makes
+        # nothing and checks nothing, with a note (MariaDB 10.11)
+        if not expr.args.get("exists"):
+            b.act("mysql_table_exists", {
+                **base, "error_code": 1050,
+                "server_error": f"Table '{expr.this.find(exp.Table).name}' already exists"})
+        return
     if refusal := definition_refusal(expr, b.session.flavour):
         # answered before an invalid default or the engine's limits (MariaDB 10.11)
         b.act("mysql_table_definition_refused", {**base, **refusal})
@@ -3682,6 +3706,23 @@ def _missing_tables(catalog: Catalog, session: MySQLSession, tables: list[str]) 
             t not in catalog.tables and t.split(".")[-1] not in session.temporary_tables}
 
 
+def existing_table(catalog: Catalog, expr, session: MySQLSession) -> bool:
+    """Whether the CREATE TABLE `expr` names a table (or view) the replay has, not a
+    TEMPORARY one: the server answers error 1050, "Table 't' already exists", before it
+    checks the definition (its columns, keys, defaults, engine, partitioning; MariaDB 10.11
+    checked: `CREATE TABLE t (id INT, id INT)` of an existing t is 1050, not 1060), and with
+    IF NOT EXISTS makes nothing (a note). A TEMPORARY table of the name, or a CREATE
+    TEMPORARY TABLE, is not judged (either may shadow the other)."""
+    from sqlglot import exp
+
+    if expr.find(exp.TemporaryProperty) is not None or expr.args.get("replace"):
+        return False  # (MariaDB's CREATE OR REPLACE TABLE drops the old one first)
+    name, _ = _created_key(_table_name(expr.this), session)
+    bare = name.split(".")[-1]
+    return name in catalog.tables and bare not in session.temporary_tables and \
+        bare not in session.shadowing_tables
+
+
 def refused_create(catalog: Catalog, tree: dict, session: MySQLSession) -> None:
     """Move the catalog past a CREATE TABLE the server refused: it made no table, so one the
     replay did not have is certainly not there afterwards (an ALTER of it is error 1146, a
@@ -4223,9 +4264,20 @@ def _column(coldef) -> Column:
 def _table_charset(expr) -> tuple[str | None, str | None]:
     """The DEFAULT CHARSET and COLLATE a CREATE TABLE names (lower case, None when not)."""
     props = expr.args.get("properties")
-    found = {type(prop).__name__: prop.name.lower()
-             for prop in (props.expressions if props is not None else ())}
-    return found.get("CharacterSetProperty"), found.get("CollateProperty")
+    return _default_charset(props.expressions if props is not None else ())
+
+
+def _default_charset(options) -> tuple[str | None, str | None]:
+    """The default character set and collation table options name (lower case, None when
+    not): a COLLATE alone names its character set too (`latin1_bin` is latin1's; MariaDB
+    10.11: `CREATE TABLE ... COLLATE latin1_bin` is DEFAULT CHARSET=latin1). DEFAULT (the
+    database's) is not known here."""
+    found = {type(option).__name__: option.name.lower() for option in options}
+    charset, collation = found.get("CharacterSetProperty"), found.get("CollateProperty")
+    if charset is None and collation and collation != "default":
+        charset = collation.split("_")[0]
+    return (None if charset == "default" else charset,
+            None if collation == "default" else collation)
 
 
 def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
@@ -4247,6 +4299,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
     charset, collation = _table_charset(expr)
+    table.charset = charset
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -4614,7 +4667,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             (altered := catalog.tables.get(key(m.group("table")))) is not None:
         altered.partition_names = partition_ops.partitions_after(altered.partition_names,
                                                                  tree["sqlglot"]["sql"])
-    if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
+    if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE" \
+            and expr.args.get("exists") and existing_table(catalog, expr, session):
+        pass  # IF NOT EXISTS of a table there: the server keeps it as it is
+    elif isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name, database = _created_key(_table_name(expr.this), session)
         if expr.find(exp.TemporaryProperty) is not None and name in catalog.tables and \
                 name.split(".")[-1] not in session.temporary_tables:
@@ -4789,12 +4845,26 @@ def _has_string_columns(table: Table, flavour: str) -> bool:
                for column in table.columns.values())
 
 
+def _take_table_charset(column: Column, table: Table, previous: Column | None) -> None:
+    """The character set of a string column an ADD / MODIFY / CHANGE wrote without one: the
+    table's default when known (a COLLATE names its own: left as written), else the one the
+    column had."""
+    if column.charset is not None:
+        return
+    if column.type_name in _STRING_TYPES and table.charset is not None and \
+            column.collation is None:
+        column.charset = table.charset
+    elif previous is not None:
+        column.charset = previous.charset
+
+
 def _convert_columns(table: Table | None, charset: str) -> None:
     """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
     their length bytes in the new encoding. DEFAULT (the database's, unknown here) keeps
     what the catalog knows."""
     if table is None or charset.lower() == "default":
         return
+    table.charset = charset.lower()
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
             column.charset, column.collation = charset.lower(), None
@@ -4874,19 +4944,21 @@ def _changes_columns(expr) -> bool:
 def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> None:
     from sqlglot import exp
 
+    # a new default (CHARACTER SET / COLLATE) first: the ALTER's own columns take it
+    table.charset = _default_charset(expr.args.get("options") or ())[0] or table.charset
     for action in expr.args.get("actions") or ():
         kind = (action.args.get("kind") or "").upper() if isinstance(action, exp.Drop) else ""
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
-            table.columns[action.name.lower()] = _column(action)
+            table.columns[action.name.lower()] = added = _column(action)
+            _take_table_charset(added, table, None)
             _record_checks(table, [action], flavour)
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
-            if previous is not None and column.charset is None:
-                column.charset = previous.charset
+            _take_table_charset(column, table, previous)
             if previous is not None and column.collation is None and \
                     column.charset == previous.charset:
                 column.collation = previous.collation

@@ -287,13 +287,26 @@ def implicit_primary_key(table: Table) -> str:
 def without_unique_key(table: Table | None, operations: list[tuple[str, dict]]) -> str:
     """Whether `table`, whose definition the replay knows, has no PRIMARY KEY and no UNIQUE
     index, which an online schema change tool needs to follow its rows: "none", or "added"
-    when the ALTER's `operations` add one; "" when it has one or is not known."""
-    if table is None or table.created_by is None or "PRIMARY" in table.constraints or any(
-            unique for _, unique in table.keys.values()):
+    when the ALTER's `operations` add one; "nullable" when it has UNIQUE indexes, each with
+    a column that may be NULL, which gh-ost refuses as its key ("Chosen key ... has nullable
+    columns. Bailing out", go/logic/inspect.go; docs/shared-key.md: unless
+    --allow-nullable-unique-key, safe only when no NULL is stored); "" when it has a key
+    both tools take, or is not known."""
+    if table is None or table.created_by is None or "PRIMARY" in table.constraints:
         return ""
+    uniques = [columns for columns, unique in table.keys.values() if unique]
+    if uniques:
+        return "nullable" if all(_nullable_column(table, columns) for columns in uniques) \
+            else ""
     adds = any(op in ("add_primary_key", "add_functional_unique_index") or (
         op == "add_index" and extra.get("unique")) for op, extra in operations)
     return "added" if adds else "none"
+
+
+def _nullable_column(table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether one of `columns` is a column of `table` known to take NULL."""
+    return any(column in table.columns and not table.columns[column].not_null
+               for column in columns)
 
 
 def invisible(node) -> bool:

@@ -385,14 +385,15 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 notes=[f"{at(span.line, span.column)}: {note}"
                        for span, note in psql_settings_skipped(parsed)] + once)
     if tool_refuses_mixed(migration, [not s.transactional for s in statements]):
+        from lockwise.discover.spring_boot import mixed_setting
+
         refused = next(s for s in statements if not s.transactional)
         plan.notes.append(
             f"{at(refused.line, refused.column)}: Flyway refuses this migration: statement "
             f"{refused.index + 1} "
             "cannot run inside a transaction block, the others run in one, and Flyway's "
-            "`mixed` is off (flyway.conf, flyway.toml; in a Spring Boot project, "
-            "spring.flyway.mixed); lockwise runs it statement by "
-            "statement, as Flyway does with `mixed = true`")
+            f"`mixed` is off ({mixed_setting(migration.path.parent)}); lockwise runs it "
+            "statement by statement, as Flyway does with `mixed = true`")
 
     why = why_statement_by_statement(plan)
     if why is not None:

@@ -90,6 +90,7 @@ from lockwise.graph.deps import (
     missing_call_error,
     none_takes,
     routine_calls,
+    sequence_missing,
 )
 from lockwise.graph.model import (
     DUPLICATE_DOWN_STEP,
@@ -618,7 +619,8 @@ class _Pending:
 _REFUSED_DOWN_KINDS = frozenset({"DropStmt", "AlterTableStmt", "RenameStmt",
                                  "AlterDomainStmt", "CreateStmt", "IndexStmt", "ViewStmt",
                                  "CreateEnumStmt", "CompositeTypeStmt", "CreateSeqStmt",
-                                 "CreateDomainStmt", "CreateTableAsStmt"})
+                                 "CreateDomainStmt", "CreateTableAsStmt",
+                                 "CreateFunctionStmt"})
 #: The actions of a down's statement that `_gone_in_down` judges (a drop of what is gone)
 #: and those `_referenced_in_down` judges (a drop of what a key or a view still needs):
 #: an effect with none of them is judged by `_refused_in_down` alone (a CREATE, a RENAME).
@@ -1251,6 +1253,7 @@ class _Builder:
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb,
                                  _call_error(self.catalog, tree, obj) if kind == "function"
+                                 else sequence_missing(tree, name) if kind == "sequence"
                                  else "")
         elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
                 len(lookup_schemas() or ()) < 2:

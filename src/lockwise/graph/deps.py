@@ -13,6 +13,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
 from lockwise.catalog.search_path import lookup_schemas
 from lockwise.effects.nodes import (
+    const_value,
     is_sequence_call,
     object_name,
     range_var,
@@ -20,6 +21,7 @@ from lockwise.effects.nodes import (
     sequence_argument,
     strings,
     unwrap,
+    walk,
 )
 
 if TYPE_CHECKING:
@@ -226,9 +228,48 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
                     note(f"function:{object_name(names)}")
                 elif names[0] not in builtin:
                     _note_call(names[0], gone, note)
-                if is_sequence_call(names) and (seq := sequence_argument(value)):
+                if is_sequence_call(names) and (seq := looked_up_sequence(kind, value)):
                     note(f"sequence:{seq}")
     return list(found)
+
+
+#: Statements that store their expressions (a DEFAULT, a CHECK) rather than run them.
+_STORING_EXPRESSIONS = frozenset({"CreateStmt", "AlterTableStmt", "CreateDomainStmt",
+                                  "AlterDomainStmt"})
+
+
+def looked_up_sequence(kind: str, call: dict) -> str | None:
+    """The sequence (qualified) that sequence function call `call` (nextval, currval,
+    setval) of a statement of node type `kind` names, when the statement looks it up (42P01
+    `relation "s" does not exist` when there is none): a constant the server reads as
+    regclass as it analyzes the expression (`'s'`, `'s'::regclass`), or, in a statement that
+    runs the call, any constant. A DEFAULT or CHECK of CREATE / ALTER TABLE or DOMAIN stores
+    `nextval('s'::text)` and looks s up at each run: the statement runs without s
+    (checked on 18.6; ADD COLUMN runs it for each row there is, which lockwise cannot
+    count: not said). None when it names none, or looks it up later."""
+    from lockwise.effects.volatility import regclass_constants
+
+    seq = sequence_argument(call)
+    if seq is not None and kind in _STORING_EXPRESSIONS and \
+            seq not in regclass_constants({"FuncCall": call}):
+        return None
+    return seq
+
+
+def sequence_missing(tree: dict, name: str) -> str:
+    """The server's message refusing statement `tree`, which looks up sequence `name`
+    (qualified: `looked_up_sequence`) while there is none: `relation "s" does not exist`,
+    the name as the constant writes it (folded to lower case unless double-quoted, with
+    the schema only when written); "" when it looks none up."""
+    kind = unwrap(tree)[0]
+    for node_kind, node in walk(tree):
+        if node_kind == "FuncCall" and is_sequence_call(strings(node.get("funcname"))) and \
+                looked_up_sequence(kind, node) == name:
+            written = str(const_value((node.get("args") or [None])[0]))
+            folded = ".".join(p[1:-1] if p.startswith('"') else p.lower()
+                              for p in written.split("."))
+            return f'relation "{folded}" does not exist'
+    return ""
 
 
 #: Keys under which a parse tree holds a call: a FuncCall, CALL's `funccall` (unwrapped).

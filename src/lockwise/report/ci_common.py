@@ -7,7 +7,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,14 +141,21 @@ CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
 
 def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
               fail_on: Safety, conflicts: Sequence[Conflict] = (),
-              thresholds: Thresholds | None = None, dialect: str = "postgresql") -> str:
+              thresholds: Thresholds | None = None, dialect: str = "postgresql",
+              write: Callable[[str], object] | None = None) -> str:
     """Render one of CI_FORMATS, conflicts between migrations included; the format modules
     are imported only when used. `thresholds`: each migration's own --fail-on (per-path
-    overrides), `fail_on` for all when None; `dialect`: the run's, which words the rules."""
+    overrides), `fail_on` for all when None; `dialect`: the run's, which words the rules.
+    SARIF is given to `write`, when there is one, in pieces as it is encoded, and "" is
+    returned (a long history's log is never one text)."""
     reports = with_conflicts(reports, conflicts)
     if name == "sarif":
-        from lockwise.report.sarif import render_sarif
+        from lockwise.report.sarif import render_sarif, write_sarif
 
+        if write is not None:
+            write_sarif(reports, rules, write, fail_on=fail_on, thresholds=thresholds,
+                        dialect=dialect)
+            return ""
         return render_sarif(reports, rules, fail_on=fail_on, thresholds=thresholds,
                             dialect=dialect)
     if name == "github":

@@ -20,7 +20,6 @@ A finding: { "rule", "safety", "title", "message", "why", "instead", "path", "li
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import INFINITY
@@ -77,7 +76,7 @@ def _sum(values: list[float | None]) -> float | None:
     return None if known is None else round(known, 3)
 
 
-class _Encoded(list):
+class Encoded(list):
     """A list `_indented` reads one element at a time: each statement's dict is built as it
     is encoded and dropped after, never the whole report's at once (a data dump of 500,000
     statements). (json's C encoder reads a list's storage, which is empty here.)"""
@@ -165,7 +164,7 @@ def migration_dict(r: MigrationReport, *, streamed: bool = False) -> dict:
         "estimated_seconds": _sum([s.estimated_seconds for s in r.statements]),
         "lock_seconds": _sum([s.lock_seconds for s in r.statements]),
         "findings": [finding_dict(f) for f in r.findings],
-        "statements": _Encoded(r.statements, statement_dict) if streamed
+        "statements": Encoded(r.statements, statement_dict) if streamed
         else [statement_dict(s) for s in r.statements],
     }
 
@@ -187,31 +186,90 @@ def target_fields(options: LintOptions) -> dict:
             "server_version": ".".join(map(str, server_version(options)))}
 
 
+#: About how many characters `write_json_before_conflicts` gathers before each write: a
+#: write a migration or so, not one a token, and never the whole document at once.
+CHUNK_CHARS = 1 << 16
+
+
 def json_before_conflicts(reports: Sequence[MigrationReport], *, options: LintOptions) -> str:
-    """The document up to its last member, `conflicts`: lint renders it while the conflict
-    graph is still being built beside it (`_indented`: the text json.dumps with indent=2
-    gives)."""
+    """The document up to its last member, `conflicts`, as one text (see
+    `write_json_before_conflicts`)."""
+    pieces: list[str] = []
+    write_json_before_conflicts(reports, pieces.append, options=options)
+    return "".join(pieces)
+
+
+def write_json_before_conflicts(reports: Sequence[MigrationReport],
+                                write: Callable[[str], object], *,
+                                options: LintOptions) -> None:
+    """The document up to its last member, `conflicts`, given to `write` in pieces of about
+    CHUNK_CHARS as it is encoded: lint writes it while the conflict graph is still being built
+    beside it. Each migration's dict is built, encoded and dropped before the next, and no
+    text holds the whole document: built whole it was 250 MB on 10,000 files, joined and then
+    encoded once more (885 MB at the peak, docs/performance.md's ninety-sixth round). The text
+    json.dumps with indent=2 gives, in pieces (`_indented`)."""
     safety = max((r.safety for r in reports), default=Safety.SAFE)
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "lockwise", "version": __version__},
         **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
-        "migrations": _Encoded(reports, lambda r: migration_dict(r, streamed=True)),
+        "migrations": Encoded(reports, lambda r: migration_dict(r, streamed=True)),
         "findings_count": sum(len(r.all_findings) for r in reports),
     }
-    # Encoded member by member, each migration apart, into one buffer: the document's
-    # dicts are never whole, and the text is never cut (a copy).
-    out = io.StringIO()
-    out.write("{")
-    for i, (key, value) in enumerate(doc.items()):
-        out.write(f'{"," if i else ""}\n  {_string(key)}: ')
-        if isinstance(value, _Encoded) and value:  # the migrations, one at a time
-            for j, item in enumerate(value):
-                out.write(f'{"," if j else "["}\n    {_indented(item, chr(10) + "    ")}')
-            out.write("\n  ]")
-        else:
-            out.write(_indented(value, "\n  "))
-    return out.getvalue()
+    out = _Gathered(write)
+    out("{")
+    for i, (key, value) in enumerate(doc.items()):  # (no end: `conflicts` comes after)
+        out(f'{"," if i else ""}\n  {_string(key)}: ')
+        _write_indented(value, "\n  ", out)
+    out.flush()
+
+
+def write_json(value: object, write: Callable[[str], object]) -> None:
+    """`json.dumps(value, indent=2)` given to `write` in pieces of about CHUNK_CHARS as it is
+    encoded: a list built as it is read (`Encoded`) an element at a time."""
+    out = _Gathered(write)
+    _write_indented(value, "\n", out)
+    out.flush()
+
+
+class _Gathered:
+    """Pieces of text handed on to `write` joined, about CHUNK_CHARS at a time."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.pieces: list[str] = []
+        self.size = 0
+
+    def __call__(self, text: str) -> None:
+        self.pieces.append(text)
+        self.size += len(text)
+        if self.size >= CHUNK_CHARS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pieces:
+            self.write("".join(self.pieces))
+            self.pieces, self.size = [], 0
+
+
+def _write_indented(value: object, indent: str, write: Callable[[str], object]) -> None:
+    """`_indented(value, indent)` given to `write` in pieces: a list built as it is read
+    (`Encoded`) an element at a time, a dict holding one member by member, anything else
+    whole."""
+    inner = indent + "  "
+    if isinstance(value, Encoded) and value:
+        for i, item in enumerate(value):
+            write(f"{',' if i else '['}{inner}")
+            _write_indented(item, inner, write)
+        write(f"{indent}]")
+    elif isinstance(value, dict) and any(isinstance(v, Encoded) for v in value.values()):
+        for i, (key, item) in enumerate(value.items()):
+            name = _string(key) if key.__class__ is str else _key(key)
+            write(f"{',' if i else '{'}{inner}{name}: ")
+            _write_indented(item, inner, write)
+        write(f"{indent}}}")
+    else:
+        write(_indented(value, indent))
 
 
 def json_with_conflicts(head: str, conflicts: Sequence[dict]) -> str:

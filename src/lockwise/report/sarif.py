@@ -7,14 +7,14 @@ above --fail-on is `error`, a safe (informational) rule is `note`, anything betw
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, Span
 from lockwise.report.ci_common import (
+    Located,
     display_path,
     finding_text,
     fingerprint,
@@ -160,7 +160,20 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                  fail_on: Safety, thresholds: Thresholds | None = None,
                  dialect: str = "postgresql") -> str:
     """The SARIF log of the reports; `rules` are described as `dialect` words them."""
+    pieces: list[str] = []
+    write_sarif(reports, rules, pieces.append, fail_on=fail_on, thresholds=thresholds,
+                dialect=dialect)
+    return "".join(pieces)
+
+
+def write_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule],
+                write: Callable[[str], object], *, fail_on: Safety,
+                thresholds: Thresholds | None = None, dialect: str = "postgresql") -> None:
+    """The SARIF log of the reports (`render_sarif`) given to `write` in pieces as it is
+    encoded: each result's dict built and dropped in turn, and no text of the whole log (the
+    JSON report's writer, json_report.write_json: the text json.dumps with indent=2 gives)."""
     from lockwise.graph.model import CONFLICT_TITLES
+    from lockwise.report.json_report import Encoded, write_json
 
     ordered = sorted(rules, key=lambda r: r.id)
     descriptors = [_rule_descriptor(r, fail_on, dialect) for r in ordered]
@@ -168,8 +181,8 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                     if f.rule in CONFLICT_TITLES} - {r.id for r in ordered})
     descriptors += [_conflict_descriptor(kind, fail_on, dialect) for kind in kinds]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
-    results = []
-    for item in located_findings(reports):
+
+    def result_dict(item: Located) -> dict:
         f = item.finding
         location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
         if f.span is not None:
@@ -189,22 +202,20 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
             result["relatedLocations"] = related
         if f.rule in index:
             result["ruleIndex"] = index[f.rule]
-        results.append(result)
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "lockwise",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": REPOSITORY_URL,
-                "rules": descriptors,
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {
-                "description": {"text": "The directory lockwise ran in (the repository root)."}}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        return result
+
+    run = {
+        "tool": {"driver": {
+            "name": "lockwise",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": REPOSITORY_URL,
+            "rules": descriptors,
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {
+            "description": {"text": "The directory lockwise ran in (the repository root)."}}},
+        "columnKind": "unicodeCodePoints",
+        "results": Encoded(list(located_findings(reports)), result_dict),
     }
-    return json.dumps(doc, indent=2)
+    write_json({"$schema": SARIF_SCHEMA, "version": "2.1.0",
+                "runs": Encoded([run], lambda r: r)}, write)

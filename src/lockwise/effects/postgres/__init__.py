@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
+from lockwise.catalog.model import CHECK_CALLERS
 from lockwise.catalog.routines import CALLING_KINDS
 from lockwise.core.types import Effect
 from lockwise.effects.context import Context
@@ -146,6 +147,26 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The kinds of action the effect of a statement of each of these node types has, whatever
+#: the catalog and the context: each handler acts once, with that kind, and `compute_effect`
+#: adds only facts to what it acted (none of them calls a routine: `CALLING_KINDS`). Checked
+#: at each such statement when CHECK_CALLERS is set (tests). What `action_kinds` answers.
+_FIXED_KINDS: dict[str, frozenset[str]] = {
+    "VariableSetStmt": frozenset({"set"}),
+    "ConstraintsSetStmt": frozenset({"set"}),
+    "TransactionStmt": frozenset({"transaction"}),
+    "DiscardStmt": frozenset({"discard"}),
+}
+
+
+def action_kinds(tree: dict) -> frozenset[str] | None:
+    """The kinds of the actions the effect of statement `tree` has, known from its node type
+    alone (`_FIXED_KINDS`: SET, RESET, transaction control, DISCARD), without computing it;
+    None for the other statements, whose actions depend on what they say and on the catalog.
+    A caller that only asks whether a statement does some kind of action spares its effect."""
+    return _FIXED_KINDS.get(next(iter(tree), ""))
+
+
 #: The functions `family_function` found, by (family, name).
 _FAMILY_FUNCTIONS: dict[tuple[str, str], Callable] = {}
 
@@ -190,6 +211,9 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     effect = b.build()
+    if CHECK_CALLERS and kind in _FIXED_KINDS:  # (tests: what `action_kinds` says of it)
+        assert {a.kind for a in effect.actions} == _FIXED_KINDS[kind], \
+            f"{kind}: {[a.kind for a in effect.actions]}"
     if not effect.transactional and ctx.in_transaction and kind not in _MAY_RUN_IN_A_BLOCK:
         # CREATE / DROP INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, DISCARD ALL, ...: "cannot
         # run inside a transaction block" (25001), the statement refused whole, so neither

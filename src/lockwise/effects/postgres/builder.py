@@ -18,6 +18,7 @@ from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
     bodies_of_kind,
     calls_function,
+    format_type,
     is_sequence_call,
     only_relations,
     range_var,
@@ -612,6 +613,14 @@ def server_shown(name: str) -> str:
     default search_path: bare in public, else with its schema."""
     schema, bare = name.split(".", 1)
     return quote_ident(bare) if schema == "public" else quote_qualified(name)
+
+
+def routine_shown(name: str, args: Iterable[str]) -> str:
+    """A routine as the server's messages name it: `f(integer)`, `app.f(integer,text)`
+    (format_type's names, no space after a comma; checked on 18.6)."""
+    return f"{server_shown(name)}(" + ",".join(
+        format_type(server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
+                    (), a.endswith("[]")) for a in args) + ")"
 
 
 def reference_text(table: str, con: dict, column: str | None, why: str) -> str:

@@ -43,6 +43,7 @@ from lockwise.effects.postgres.builder import (
     refused_if_partitioned,
     refused_on_partitioned,
     relation_skips,
+    routine_shown,
     skipped,
     stored_reads,
     table_facts,
@@ -595,7 +596,17 @@ def define(b: Builder, stmt: dict) -> None:
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
-    if refused := _refused_definition(b, stmt):  # (a refusal: not replayed)
+    refused = _refused_definition(b, stmt)
+    # The server looks for the signature before it validates the body (a VARIADIC
+    # parameter of no array type is refused before both).
+    if not refused.get("refused_variadic_parameter") and \
+            (taken := _routines.signature_taken(b.ctx.catalog, stmt)) is not None:
+        kind = "procedure" if taken.procedure else "function"
+        b.act("create_function", name=name, name_sql=quote_qualified(name), replace=False,
+              routine_name_known=True, **already_exists(
+                  f"{kind} {routine_shown(taken.name, _overloads.input_types(taken))}"))
+        return
+    if refused:  # (a refusal: not replayed)
         b.act("create_function", name=name, name_sql=quote_qualified(name),
               replace=bool(stmt.get("replace")), **refused)
         return

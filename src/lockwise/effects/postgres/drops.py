@@ -25,7 +25,6 @@ from lockwise.effects.nodes import (
     calls_function,
     drop_object_name,
     drop_object_names,
-    format_type,
     object_name,
     range_var,
     role_name,
@@ -45,6 +44,7 @@ from lockwise.effects.postgres.builder import (
     owned_sequences,
     partition_lineage,
     refused_if_partitioned,
+    routine_shown,
     row_key_facts,
     server_shown,
     table_facts,
@@ -359,7 +359,7 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
         detail += [f"index {server_shown(i)} depends on {on}" for i in more.indexes]
         detail += [f"{_view_kind(catalog, v)} {server_shown(v)} depends on {on}"
                    for v in more.views]
-        detail += [f"function {_routine_shown(r.name, r.args)} depends on {on}"
+        detail += [f"function {routine_shown(r.name, r.args)} depends on {on}"
                    for r in more.routines]
         defaults += uses
         generated += columns
@@ -422,11 +422,11 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     overloads = catalog.kept_routines.get(name, ())
     routine = next((r for r in overloads if args in (None, r.args)), None)
     # (a procedure is a "function" there too, as a dependent and as what is dropped)
-    on = "function " + (_routine_shown(routine.name, routine.args) if routine is not None
-                        else _routine_shown(name, args or ()))
+    on = "function " + (routine_shown(routine.name, routine.args) if routine is not None
+                        else routine_shown(name, args or ()))
 
     # (what each depends on: the routine dropped, or one of those calling it)
-    shown = {name: on, **{r.name: f"function {_routine_shown(r.name, r.args)}"
+    shown = {name: on, **{r.name: f"function {routine_shown(r.name, r.args)}"
                           for r in users.routines}}
 
     def of(uses: Iterable[str]) -> str:
@@ -459,7 +459,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
           for v in users.views),
         *(f"{_view_kind(catalog, o)} {server_shown(o)} depends on "
           f"{_view_kind(catalog, v)} {server_shown(v)}" for o, v in over if v),
-        *(f"function {_routine_shown(r.name, r.args)} depends on {of(r.calls)}"
+        *(f"function {routine_shown(r.name, r.args)} depends on {of(r.calls)}"
           for r in users.routines),
         *(f"policy {p} on {table(t.name)} depends on {of(t.policies[p].functions)}"
           for t, p in users.policies),
@@ -482,14 +482,6 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
             f"{relation_sql(name, name, len(names) > 1)}({', '.join(routine.args)})")))
     return {"refused_function_drop": True, "refused_function_drop_text": "; ".join(detail),
             "refused_function_drop_sql": "\n".join(steps)}
-
-
-def _routine_shown(name: str, args: Iterable[str]) -> str:
-    """A routine as the server's messages name it: `f(integer)`, `app.f(integer,text)`
-    (format_type's names, no space after a comma; checked on 18.6)."""
-    return f"{server_shown(name)}(" + ",".join(
-        format_type(server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
-                    (), a.endswith("[]")) for a in args) + ")"
 
 
 def _view_kind(catalog: Catalog, view: str) -> str:

@@ -1,0 +1,89 @@
+"""A MODIFY / CHANGE of a string column that names no CHARACTER SET (nor COLLATE) gives the
+column its table's default character set (fix-mysql62): a column of another one (written for
+it at CREATE) is re-encoded, and the table copied ("Cannot change column type. Try
+ALGORITHM=COPY", checked on MariaDB 10.11; MySQL 8.0 manual, 10.3.5 "Column Character Set
+and Collation": a column definition of CREATE or ALTER TABLE naming neither takes the table's
+character set and collation). It was read as a VARCHAR widening, instant."""
+
+from __future__ import annotations
+
+import pytest
+
+SETUP = ("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(10) CHARACTER SET latin1, "
+         "kind ENUM('a', 'b') CHARACTER SET latin1, title VARCHAR(10), "
+         "code VARCHAR(10) CHARACTER SET utf8mb3) DEFAULT CHARSET=utf8mb4;\n"
+         "INSERT INTO notes VALUES (1, 'x', 'a', 't', 'c');")
+
+
+#: (ALTER, whether it copies the table)
+CASES = [
+    # the table's utf8mb4, not the column's latin1: re-encoded
+    ("ALTER TABLE notes MODIFY body VARCHAR(20)", True),
+    ("ALTER TABLE notes CHANGE body body VARCHAR(10)", True),
+    ("ALTER TABLE notes MODIFY kind ENUM('a', 'b', 'c')", True),
+    # named again: the column keeps latin1
+    ("ALTER TABLE notes MODIFY body VARCHAR(20) CHARACTER SET latin1", False),
+    ("ALTER TABLE notes MODIFY kind ENUM('a', 'b', 'c') CHARACTER SET latin1", False),
+    # a column of the table's own character set
+    ("ALTER TABLE notes MODIFY title VARCHAR(20)", False),
+    # a default this ALTER sets applies to its own MODIFY
+    ("ALTER TABLE notes MODIFY body VARCHAR(20), DEFAULT CHARSET=latin1", False),
+    # utf8mb3 into utf8mb4: nothing re-encoded (MariaDB instant, MySQL in place)
+    ("ALTER TABLE notes MODIFY code VARCHAR(10)", False),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "copies"), CASES)
+def test_the_table_default_decides(alter_algorithm, lint_change, dialect: str, change: str,
+                                   copies: bool) -> None:
+    report = lint_change(change + ";", dialect)
+    assert (alter_algorithm(report) == "COPY") == copies
+    assert ("mysql-table-copy" in [f.rule for f in report.all_findings]) == copies
+
+
+def test_utf8mb3_to_the_table_utf8mb4_is_the_widening(alter_algorithm, lint_change) -> None:
+    """utf8mb3 into a utf8mb4 table's default: nothing re-encoded, MariaDB's instant
+    widening (as when utf8mb4 is named)."""
+    report = lint_change("ALTER TABLE notes MODIFY code VARCHAR(10);", "mariadb")
+    assert alter_algorithm(report) == "INSTANT"
+
+
+def test_the_replay_gives_the_column_the_table_default(alter_algorithm, lint_change) -> None:
+    """After the copy the column is utf8mb4: a later widening of it counts 4 bytes a
+    character (VARCHAR(60) -> (70): 240 -> 280 bytes, a second length byte)."""
+    setup = ("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(10) CHARACTER SET latin1)"
+             " DEFAULT CHARSET=utf8mb4;\nALTER TABLE notes MODIFY body VARCHAR(60);")
+    report = lint_change("ALTER TABLE notes MODIFY body VARCHAR(70);", "mariadb", setup=setup)
+    assert alter_algorithm(report) == "COPY"
+    latin1 = setup.replace("DEFAULT CHARSET=utf8mb4", "DEFAULT CHARSET=latin1")
+    report = lint_change("ALTER TABLE notes MODIFY body VARCHAR(70);", "mariadb", setup=latin1)
+    assert alter_algorithm(report) == "INSTANT"
+
+
+def test_a_table_collate_names_its_character_set(alter_algorithm, lint_change) -> None:
+    setup = ("CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(10) CHARACTER SET latin1)"
+             " COLLATE utf8mb4_bin;")
+    report = lint_change("ALTER TABLE notes MODIFY body VARCHAR(20);", "mysql", setup=setup)
+    assert alter_algorithm(report) == "COPY"
+
+
+@pytest.mark.parametrize(("change", "copies"), CASES)
+def test_on_mariadb(mariadb, change: str, copies: bool) -> None:
+    """Each without a copy (ALGORITHM=NOCOPY: instant or in place), or refused so."""
+    mariadb.fresh("table_charset", SETUP)
+    done = mariadb.run(f"{change}, ALGORITHM=NOCOPY", "table_charset")
+    assert (done.returncode != 0) == copies, done.stderr
+    if copies:
+        assert "Cannot change column type" in done.stderr
+
+
+def test_a_bare_default_change_keeps_the_columns(alter_algorithm, lint_change) -> None:
+    """ALTER TABLE ... DEFAULT CHARACTER SET re-encodes no column: one that names its old
+    character set again is widened as before (latin1 VARCHAR(50) -> (100): one length
+    byte)."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(50)) DEFAULT CHARSET=latin1;\n"
+             "ALTER TABLE t DEFAULT CHARACTER SET utf8mb4;")
+    report = lint_change("ALTER TABLE t MODIFY v VARCHAR(100) CHARACTER SET latin1;",
+                         "mariadb", setup=setup)
+    assert alter_algorithm(report) == "INSTANT"

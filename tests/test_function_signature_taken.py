@@ -1,0 +1,124 @@
+"""CREATE FUNCTION / PROCEDURE of a name and input argument types an earlier statement made,
+without OR REPLACE: the server stops with 42723 ("function "f" already exists with same
+argument types"), which lockwise says as `name_taken` (rule object-already-exists; fix-pg93).
+Each verdict is held against the embedded server: what lockwise says is refused, the server
+refuses with 42723; what it lets pass runs, or is code lockwise cannot see through."""
+
+from __future__ import annotations
+
+import pytest
+
+from effect_helpers import refusal_facts
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.effects.refused import statement_refusal
+from lockwise.lint import LintOptions, lint_migrations
+from server_helpers import server_error
+
+F_INT = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+
+
+def _taken(setup: str, sql: str) -> str:
+    """The `existing_object` lockwise names when it says `sql` (one statement, after
+    `setup`) is refused for a taken signature; "" when it says it runs."""
+    facts = refusal_facts(setup, sql, "name_taken",
+                          LintOptions(pg_version=18, pg_version_stated=True))
+    return str(facts.get("existing_object", ""))
+
+
+#: (setup, statement, what lockwise names): the server refuses the statement (42723).
+REFUSED = [
+    (F_INT, "CREATE FUNCTION f(integer) RETURNS text LANGUAGE sql AS 'SELECT 1::text';",
+     "function f(integer)"),
+    (F_INT, "CREATE FUNCTION f(int4) RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 1; END';",
+     "function f(integer)"),
+    (F_INT, "CREATE PROCEDURE f(b int) LANGUAGE sql AS 'SELECT 1';", "function f(integer)"),
+    ("CREATE FUNCTION f(a int, OUT b text) LANGUAGE sql AS 'SELECT ''x''';\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function f(integer)"),
+    ("CREATE FUNCTION f(varchar(10)) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION f(character varying) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function f(character varying)"),
+    ("CREATE FUNCTION f(VARIADIC int[]) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION f(int[]) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function f(integer[])"),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION p(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "procedure p(integer)"),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n"
+     "CREATE PROCEDURE p(a int, b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';", "procedure p(integer)"),
+    ("CREATE SCHEMA app;\nCREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 2';", "function app.f()"),
+    # a DO block that only reads: it can have dropped nothing
+    (F_INT + "DO $$ BEGIN PERFORM 1; END $$;\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function f(integer)"),
+]
+
+#: (setup, statement): the server runs the statement, and lockwise says nothing.
+RUNS = [
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 2';"),
+    (F_INT, "CREATE FUNCTION f(a bigint) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT, "CREATE FUNCTION f(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE DOMAIN d AS int;\n"
+     "CREATE FUNCTION f(d) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE PROCEDURE p(a int, b int) LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "DROP FUNCTION f(int);\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "DROP FUNCTION f;\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n",
+     "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    # code the replay does not see through may have dropped it (here it did) ...
+    (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "CREATE FUNCTION dropper() RETURNS void LANGUAGE plpgsql AS "
+     "$$BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END$$;\nSELECT dropper();\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    # ... and a branch that did not run did not make it
+    ("DO $$ BEGIN IF false THEN "
+     "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1'; END IF; END $$;\n",
+     "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+]
+
+
+@pytest.mark.parametrize(("setup", "sql", "named"), REFUSED)
+def test_a_taken_signature_is_refused_as_the_server_refuses_it(
+        pg_db: str, setup: str, sql: str, named: str) -> None:
+    import psycopg
+
+    assert server_error(pg_db, setup, sql, (psycopg.errors.DuplicateFunction,)) is not None
+    assert _taken(setup, sql) == named
+
+
+@pytest.mark.parametrize(("setup", "sql"), RUNS)
+def test_a_free_signature_runs_and_is_not_reported(pg_db: str, setup: str, sql: str) -> None:
+    assert server_error(pg_db, setup, sql) is None
+    assert _taken(setup, sql) == ""
+
+
+def test_a_do_block_statement_creating_a_taken_signature_in_a_branch_is_not_the_block_s_refusal(
+        ) -> None:
+    """The usual guard (`IF NOT EXISTS (SELECT FROM pg_proc ...) THEN CREATE FUNCTION`): its
+    branch does not run when the function is there (the server runs the block), and the
+    statement of a block's branch refuses no whole statement."""
+    reports = lint_migrations([
+        migration_from_text(F_INT, "0001_setup.sql"),
+        migration_from_text(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_proc WHERE proname = 'f') THEN "
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1'; END IF; END $$;",
+            "0002_change.sql")], LintOptions(pg_version=18, pg_version_stated=True), Catalog())
+    (stmt,) = reports[-1].statements
+    assert statement_refusal(stmt.effect) == ""
+    assert all(f.rule != "object-already-exists" for f in reports[-1].findings)
+
+
+def test_drop_owned_may_have_dropped_the_routines() -> None:
+    """The replay knows no routine's owner: after DROP OWNED the function may be gone."""
+    assert _taken(F_INT, "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';")
+    assert _taken(F_INT + "DROP OWNED BY app_owner;\n",
+                  "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';") == ""
