@@ -849,13 +849,14 @@ def test_the_lint_command_pauses_the_collector_while_reading_and_printing(
         monkeypatch.setattr(module, name, wrapper)
 
     observed(lockwise.cli.inputs, "collect")
-    observed(lockwise.report.text, "render_text")
+    observed(lockwise.report.text.TextPrinter, "add")  # each migration, as it is linted
+    observed(lockwise.report.text.TextPrinter, "end")
     _lint("--no-cache", str(migrations_dir))
-    assert seen == {"collect": False, "render_text": False}
+    assert seen == {"collect": False, "add": False, "end": False}
     assert gc.isenabled()
     # sqlglot's trees are cycles (each node points at its parent): the collector stays on.
     _lint("--no-cache", "--dialect", "mysql", str(migrations_dir))
-    assert seen == {"collect": True, "render_text": True}
+    assert seen == {"collect": True, "add": True, "end": True}
 
 
 def _install_like_a_wheel(site: Path) -> Path:

@@ -1821,6 +1821,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
                     release: bool = False,
                     one_run: Collection[str] = frozenset(),
                     not_run: Collection[int] | None = None,
+                    on_reported: Callable[[MigrationReport], object] | None = None,
                     ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
@@ -1837,6 +1838,8 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     part of a history linted in several calls). Each is judged but not replayed: the
     migrations after it find the catalog as it left it (the duplicate-version conflict says
     why).
+    `on_reported`: sees each reported migration's report, after `on_report`, instead of the
+    list returned (then empty): a report printed as it comes need not be held to the end.
     """
     options = options or LintOptions()
     if not_run is None:
@@ -1857,7 +1860,11 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
                                    release, run if migration.id in one_run else None)
         if on_report is not None:
             on_report(report)
-        if wanted:
+        if not wanted:
+            continue
+        if on_reported is not None:
+            on_reported(report)
+        else:
             reports.append(report)
     keep_compiled()  # the matchers, and the methods of the dataclasses defined so far
     return reports

@@ -535,16 +535,12 @@ def lint(
         shown: list[MigrationReport] | None = None
 
         def reports_ready(computed: "list[MigrationReport]") -> "list[MigrationReport]":
-            """What can be printed (text) or rendered (JSON) before the conflicts are known:
-            called while the conflict graph's process finishes, when it runs beside lint.
-            The reports as shown (the config's overrides applied)."""
+            """What can be rendered (JSON) before the conflicts are known: called while the
+            conflict graph's process finishes, when it runs beside lint. The reports as
+            shown (the config's overrides applied)."""
             nonlocal shown
             shown = apply_overrides(computed, cfg, rule_tags)
-            if output_format is OutputFormat.text:
-                from lockwise.report.text import render_text
-
-                render_text(shown, sys.stdout, verbose=verbose, color=color)
-            elif output_format is OutputFormat.json:
+            if output_format is OutputFormat.json:
                 from lockwise.report.json_report import write_json_before_conflicts
 
                 # Written as it is encoded, the document before its conflicts: never whole
@@ -552,13 +548,30 @@ def lint(
                 write_json_before_conflicts(shown, sys.stdout.write, options=options)
             return shown
 
+        # The text report is printed migration by migration as lint makes them: what the
+        # verdict reads of each is kept, not the report (120 MB at 10,000 generated files).
+        printer, parts, each_report = None, [], None
+        if output_format is OutputFormat.text:
+            from lockwise.report.text import TextPrinter
+            from lockwise.report.verdict import verdict_part
+
+            printer = TextPrinter(sys.stdout, verbose=verbose, color=color)
+
+            def each_report(computed: "MigrationReport") -> None:
+                shown_one = apply_overrides([computed], cfg, rule_tags)[0]
+                printer.add(shown_one)
+                parts.append(verdict_part(shown_one))
+
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
             migrations, histories, options, base_requests=requests, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql,
-            reports_ready=reports_ready)
-        # Not yet shown when the conflicts were known as soon as the reports.
-        reports = shown if shown is not None else reports_ready(result.reports)
+            reports_ready=None if printer else reports_ready, each_report=each_report)
+        if printer is not None:
+            printer.end()
+            reports = parts
+        else:  # not yet shown when the conflicts were known as soon as the reports
+            reports = shown if shown is not None else reports_ready(result.reports)
         from lockwise.report.said_once import conflicts_not_said
 
         # A kind of conflict named in --ignore (or `ignore`) is left out of the report, and

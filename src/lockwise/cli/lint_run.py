@@ -71,6 +71,7 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
                         base_requests: Sequence[BaseRequest] | None = None,
                         use_cache: bool = True, parallel: bool | None = None,
                         reports_ready: Callable[[list[MigrationReport]], object] | None = None,
+                        each_report: Callable[[MigrationReport], object] | None = None,
                         ) -> LintResult:
     """Reports for `migrations` and, with `conflicts`, the conflicts between them (for each
     of `histories`, or against REF for each of `base_requests`, one per history). `parallel`:
@@ -78,14 +79,18 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     pay, and a second CPU and fork() are there). `reports_ready` sees the reports when lint
     is done and the graph beside it is not: the text report prints them meanwhile, the JSON
     one renders all but its conflicts (not called on the other paths, where both are done
-    together)."""
+    together). `each_report` sees every report, in order, as soon as it is final (a
+    stored result's as it is read): the text report prints migration by migration. Lint's
+    own reports are then kept only for the result cache (`result.reports` is empty without
+    one): a long history's are not held to the end (120 MB at 10,000 generated files)."""
     from lockwise.rules.loader import one_listing
 
     # One listing of the rule files for the result's key and the catalog lint reads.
     with collector_paused(options.dialect), one_listing():
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
                                     base_requests=base_requests, use_cache=use_cache,
-                                    parallel=parallel, reports_ready=reports_ready)
+                                    parallel=parallel, reports_ready=reports_ready,
+                                    each_report=each_report)
 
 
 @contextmanager
@@ -115,6 +120,7 @@ def _lint_with_conflicts(migrations: list[Migration],
                          conflicts: bool, base_requests: Sequence[BaseRequest] | None,
                          use_cache: bool, parallel: bool | None,
                          reports_ready: Callable[[list[MigrationReport]], object] | None,
+                         each_report: Callable[[MigrationReport], object] | None,
                          ) -> LintResult:
     # --base results depend on the git repository too: not cached.
     key, chain = _keys(migrations, histories, options, conflicts) \
@@ -122,14 +128,24 @@ def _lint_with_conflicts(migrations: list[Migration],
     if key is not None:
         cached = _load_result(key, migrations)
         if cached is not None:
-            return cached[0]
+            return _each(cached[0], each_report)
     if conflicts and base_requests is not None:
-        result = _against_base(migrations, histories, options, base_requests, parallel)
+        result = _each(_against_base(migrations, histories, options, base_requests, parallel),
+                       each_report)
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel,
-                           reports_ready)
+                           reports_ready, each_report)
     if key is not None:
         _beside(lambda: _store_result(key, result, migrations), migrations)
+    return result
+
+
+def _each(result: LintResult, each_report: Callable[[MigrationReport], object] | None
+          ) -> LintResult:
+    """`result` with each of its reports shown to `each_report` (all were made at once)."""
+    if each_report is not None:
+        for report in result.reports:
+            each_report(report)
     return result
 
 
@@ -217,9 +233,11 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
               options: LintOptions, conflicts: bool, key: str | None, chain: list[str],
               parallel: bool | None,
               reports_ready: Callable[[list[MigrationReport]], object] | None = None,
+              each_report: Callable[[MigrationReport], object] | None = None,
               ) -> LintResult:
     """Lint, the conflict graph fed report by report (or built in a second process), going on
-    from the longest stored replay that the migrations begin with.
+    from the longest stored replay that the migrations begin with. Each report is shown to
+    `each_report` once final (see `lint_with_conflicts`), and kept only for the cache (`key`).
 
     Replays are stored at two places, so that the next run can resume (`chain` given):
     - a file linted with its directory (as pre-commit does): the state just before the file,
@@ -265,6 +283,13 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     # Fed to no graph, the reports keep only what is printed from the start, statement by
     # statement: a pg_dump-sized migration never holds all its details at once.
     on_report = graph_then_release if stream is not None else None
+    on_reported = None
+    if each_report is not None:
+        for report in reports:  # a stored result's, resumed from
+            each_report(report)
+        # Kept only for the cache to store: else printed, they are dropped.
+        on_reported = each_report if key is None \
+            else partial(_shown_and_kept, each_report, reports)
     new_databases = history_starts(histories)
     # (found over the whole history: a version's migrations may fall on both sides of `first`)
     not_run = never_run(migrations, new_databases)
@@ -275,7 +300,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
             _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
         reports += lint_migrations(migrations[max(start, first):], options, catalog,
                                    on_report, new_databases, release=stream is None,
-                                   not_run=not_run)
+                                   not_run=not_run, on_reported=on_reported)
     if chain and whole and migrations and (
             start == 0 or len(migrations) - start >= NEW_REPLAY_AFTER):
         # The result is stored under `key` right after: a resumed run reads its reports.
@@ -290,6 +315,12 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     found = child.result() if child is not None else None
     return LintResult(reports, _graph(histories, options) if found is None else found,
                       builds_on)
+
+
+def _shown_and_kept(each_report: Callable[[MigrationReport], object],
+                    kept: list[MigrationReport], report: MigrationReport) -> None:
+    each_report(report)
+    kept.append(report)
 
 
 def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migration]],

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lockwise.core.types import Action, MigrationReport
+    from lockwise.core.types import Action, MigrationReport, StatementReport
     from lockwise.graph.model import Conflict
 
 
@@ -30,11 +30,16 @@ def conflicts_not_said(conflicts: Sequence[Conflict], reports: Sequence[Migratio
         return list(conflicts)
     said = {(str(report.migration.path), st.statement.span.line, st.statement.span.column,
              _said(st.effect.actions))
-            for report in reports for st in report.statements
-            if any(f.rule == "object-missing" for f in st.findings)}
+            for report in reports for st in report.statements if says_missing(st)}
     return [c for c in conflicts if c.kind != "missing-object" or not c.locations
             or (c.locations[-1].path, c.locations[-1].line, c.locations[-1].column,
                 c.object) not in said]
+
+
+def says_missing(statement: StatementReport) -> bool:
+    """Whether a finding of object-missing is about `statement`: the ones of a report that
+    `conflicts_not_said` reads."""
+    return any(f.rule == "object-missing" for f in statement.findings)
 
 
 def _said(actions: Sequence[Action]) -> str:

@@ -160,45 +160,61 @@ def _expand_tabs_by_cells(text: str) -> str:
     return expanded.plain
 
 
-def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
-    """The same report without rich (see `writes_plain`)."""
-    counts = {s: 0 for s in Safety}
-    for r in reports:  # one write per migration: a 10,000-file report is never held whole
-        counts[r.safety] += 1
-        lines = [f"{r.migration.where}  [{r.safety.label}] {r.reason}{_migration_estimate(r)}"]
-        for f in r.findings:
-            lines.extend(text for text, _ in _finding_lines(f))
-        for s in r.statements:
-            lines.extend(text for text, _ in _statement_lines(s, verbose))
-        if "".join(lines).isprintable():  # nearly always: one C pass, not a call per line
-            out.write("\n".join(lines) + "\n")
-        else:
-            out.write("".join(plain(line) + "\n" for line in lines))
-    summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
-    out.write(f"{len(reports)} migration(s): {summary or 'nothing to lint'}\n")
+class TextPrinter:
+    """The human report printed migration by migration (`add`), then its summary (`end`):
+    a 10,000-file report is never held whole, and lint need not hold the reports it printed.
+    Colour only on a terminal (or when forced): without it, rich is not imported (see
+    `writes_plain`)."""
 
+    def __init__(self, out: TextIO, *, verbose: bool = False, color: bool | None = None
+                 ) -> None:
+        self._out, self._verbose = out, verbose
+        self._console = None if writes_plain(out, color) else rich_console(out, color)
+        #: How many migrations of each level were printed.
+        self.counts = {s: 0 for s in Safety}
 
-def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
-                color: bool | None = None) -> None:
-    """Print the human report. Colour only on a terminal (or when forced)."""
-    if writes_plain(out, color):
-        _render_plain(reports, out, verbose)
-        return
-    from rich.text import Text
+    def add(self, r: MigrationReport) -> None:
+        """Print one migration's part of the report."""
+        self.counts[r.safety] += 1
+        head = f"{r.migration.where}  [{r.safety.label}] {r.reason}{_migration_estimate(r)}"
+        if self._console is None:
+            lines = [head]
+            for f in r.findings:
+                lines.extend(text for text, _ in _finding_lines(f))
+            for s in r.statements:
+                lines.extend(text for text, _ in _statement_lines(s, self._verbose))
+            if "".join(lines).isprintable():  # nearly always: one C pass, not a call a line
+                self._out.write("\n".join(lines) + "\n")  # one write per migration
+            else:
+                self._out.write("".join(plain(line) + "\n" for line in lines))
+            return
+        from rich.text import Text
 
-    console = rich_console(out, color)
-    counts = {s: 0 for s in Safety}
-    for r in reports:
-        counts[r.safety] += 1
-        console.print(Text(visible(f"{r.migration.where}  [{r.safety.label}] {r.reason}"
-                                   f"{_migration_estimate(r)}"),
-                           style=_STYLE[r.safety] + " bold"))
+        console = self._console
+        console.print(Text(visible(head), style=_STYLE[r.safety] + " bold"))
         for f in r.findings:
             for text, style in _finding_lines(f):
                 console.print(Text(visible(text), style=style))
         for s in r.statements:
-            for text, style in _statement_lines(s, verbose):
+            for text, style in _statement_lines(s, self._verbose):
                 console.print(Text(visible(text), style=style))
-    summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
-    console.print(Text(f"{len(reports)} migration(s): {summary or 'nothing to lint'}",
-                       style="bold"))
+
+    def end(self) -> None:
+        """Print the summary line: how many migrations, how many at each level."""
+        summary = ", ".join(f"{n} {s.label}" for s, n in self.counts.items() if n)
+        line = f"{sum(self.counts.values())} migration(s): {summary or 'nothing to lint'}"
+        if self._console is None:
+            self._out.write(line + "\n")
+            return
+        from rich.text import Text
+
+        self._console.print(Text(line, style="bold"))
+
+
+def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
+                color: bool | None = None) -> None:
+    """Print the human report of `reports` (see `TextPrinter`)."""
+    printer = TextPrinter(out, verbose=verbose, color=color)
+    for r in reports:
+        printer.add(r)
+    printer.end()

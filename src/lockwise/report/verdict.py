@@ -70,6 +70,23 @@ def also_involved(places: Sequence[str]) -> str:
     return f" (also: {'; '.join(places)})" if places else ""
 
 
+def verdict_part(report: MigrationReport) -> MigrationReport:
+    """What the run's verdict (`verdict_fails`), `has_input_errors` and `conflicts_not_said`
+    read of `report`, kept when the report itself is printed and dropped (the text report,
+    migration by migration): its migration and level, the migration's own input errors, its
+    worst finding (`fails` at any threshold as the report does), and the statements that a
+    finding of object-missing is about (rarely any)."""
+    from lockwise.options import INPUT_ERROR_RULES
+    from lockwise.report.said_once import says_missing
+
+    findings = [f for f in report.findings if f.rule in INPUT_ERROR_RULES]
+    worst = max(report.all_findings, key=lambda f: f.safety, default=None)
+    if worst is not None and all(f is not worst for f in findings):
+        findings.append(worst)
+    return MigrationReport(report.migration, [s for s in report.statements if says_missing(s)],
+                           findings, report.safety, "")
+
+
 def verdict_fails(reports: Sequence[MigrationReport], conflicts: Sequence[Conflict],
                   fail_on: Safety, thresholds: Thresholds | None = None) -> bool:
     """The run's verdict, as the CI formats show it: a finding at or above its migration's
