@@ -47,6 +47,23 @@ REFUSED = [
      "CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';", "procedure p(integer)"),
     ("CREATE SCHEMA app;\nCREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
      "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 2';", "function app.f()"),
+    # renamed or moved onto the name (fix-pg94): the routine goes by its new name
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function g(integer)"),
+    (F_INT + "CREATE FUNCTION g(text) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION g(integer) RETURNS text LANGUAGE sql AS 'SELECT 1::text';",
+     "function g(integer)"),
+    ("CREATE SCHEMA app;\n" + F_INT + "ALTER FUNCTION f(int) SET SCHEMA app;\n",
+     "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function app.f(integer)"),
+    ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER SCHEMA app RENAME TO lib;\n",
+     "CREATE FUNCTION lib.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function lib.f(integer)"),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER PROCEDURE p(int) RENAME TO q;\n",
+     "CREATE FUNCTION q(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "procedure q(integer)"),
     # a DO block that only reads: it can have dropped nothing
     (F_INT + "DO $$ BEGIN PERFORM 1; END $$;\n",
      "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function f(integer)"),
@@ -73,6 +90,16 @@ RUNS = [
     ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
      "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n",
      "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\nALTER FUNCTION g(int) RENAME TO h;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\nDROP FUNCTION g(int);\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    # what a rename moves is no surer than what it renamed: here code the replay does not
+    # see through made f(bigint) of f(int), which ALTER FUNCTION f (its one overload) renames
+    (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION f(int)'; EXECUTE 'CREATE FUNCTION "
+     "f(a bigint) RETURNS int LANGUAGE sql AS ''SELECT 1'''; END $$;\n"
+     "ALTER FUNCTION f RENAME TO g;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
     # code the replay does not see through may have dropped it (here it did) ...
     (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
      "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),

@@ -89,6 +89,7 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     routine = created_routine(catalog, stmt, sql)
     if routine.name not in catalog.kept_routines:  # (OR REPLACE keeps its place)
         catalog.made_now(f"routine:{routine.name}")
+        catalog.routines_moved_at.pop(routine.name, None)
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[routine.name] = (*overloads_beside(catalog, routine), routine)
     catalog.kept_routines = kept
