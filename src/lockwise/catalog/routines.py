@@ -179,9 +179,33 @@ def signature_taken(catalog: Catalog, stmt: dict) -> Routine | None:
     the server refuses without OR REPLACE (42723 "function "f" already exists with same
     argument types": a function or a procedure, whatever its result, argument names or
     OUT parameters; checked on 18.6); None when there is none, or OR REPLACE."""
+    return None if stmt.get("replace") else _same_inputs(catalog, stmt)
+
+
+def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
+    """The routine CREATE OR REPLACE FUNCTION / PROCEDURE `stmt` would replace (its name and
+    input argument types, surely kept: `_same_inputs`) and what the server says refusing it
+    (checked on 18.6): another kind, a function over a procedure or the reverse (42809
+    "cannot change routine kind"), or another result of a function declared RETURNS a
+    type (42P13 "cannot change return type of existing function": another type, SETOF or
+    TABLE; type aliases are one type). A result of OUT parameters is not compared. None
+    when it runs, as far as the catalog knows, or without OR REPLACE."""
+    old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
+    if old is None:
+        return None
+    new = created_routine(catalog, stmt, None)
+    if new.procedure != old.procedure:
+        return old, "cannot change routine kind"
+    if old.returns and (new.returns_set or new.returns not in ("", old.returns)):
+        return old, "cannot change return type of existing function"
+    return None
+
+
+def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
+    """The routine the catalog surely keeps (`Catalog.routine_sure`) of the name and input
+    argument types (`overloads.input_types`) CREATE FUNCTION / PROCEDURE `stmt` gives."""
     name = object_name(strings(stmt.get("funcname")), create=True)
-    if stmt.get("replace") or name not in catalog.kept_routines or \
-            not catalog.routine_sure(name):
+    if name not in catalog.kept_routines or not catalog.routine_sure(name):
         return None
     procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
     inputs = _overloads.procedure_inputs(catalog, params, procedure)
