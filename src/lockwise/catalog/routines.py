@@ -100,20 +100,12 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    returned = stmt.get("returnType") or {}
+    returns, returns_set = _declared_result(catalog, stmt)
     return _overloads.Routine(
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
-        returns_set=bool(returned.get("setof")),
-        relations=built_on(catalog, stmt),
-        # (a result of OUT parameters is `record`, named by no type the call's is compared
-        # as: left unsaid)
-        returns="" if procedure or not returned or returned.get("setof") or
-        any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
-                                         "FUNC_PARAM_TABLE")
-            for p in stmt.get("parameters") or ()) else
-        _overloads.arg_type(catalog, returned),
+        returns_set=returns_set, relations=built_on(catalog, stmt), returns=returns,
         **body_dependencies(catalog, stmt),
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
         strict=bool(_strict_set(stmt.get("options"))),
@@ -121,6 +113,20 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         bound_path=path_in_force() if stmt.get("sql_body") else None,
         operators=_body_operators(catalog, stmt.get("sql_body")),
         inputs=_overloads.procedure_inputs(catalog, stmt.get("parameters"), procedure))
+
+
+def _declared_result(catalog: Catalog, stmt: dict) -> tuple[str, bool]:
+    """`Routine.returns` and `returns_set` of CREATE FUNCTION / PROCEDURE `stmt`: the one
+    type it says it returns ("" for a procedure, SETOF or TABLE, or OUT parameters, whose
+    result is `record`, named by no type a call's is compared as), and whether it returns
+    a set."""
+    returned = stmt.get("returnType") or {}
+    if stmt.get("is_procedure") or not returned or returned.get("setof") or \
+            any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
+                                             "FUNC_PARAM_TABLE")
+                for p in stmt.get("parameters") or ()):
+        return "", bool(returned.get("setof"))
+    return _overloads.arg_type(catalog, returned), False
 
 
 def _body_operators(catalog: Catalog, body: object) -> tuple:
@@ -193,10 +199,10 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
     old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
     if old is None:
         return None
-    new = created_routine(catalog, stmt, None)
-    if new.procedure != old.procedure:
+    if bool(stmt.get("is_procedure")) != old.procedure:
         return old, "cannot change routine kind"
-    if old.returns and (new.returns_set or new.returns not in ("", old.returns)):
+    returns, returns_set = _declared_result(catalog, stmt)
+    if old.returns and (returns_set or returns not in ("", old.returns)):
         return old, "cannot change return type of existing function"
     return None
 
