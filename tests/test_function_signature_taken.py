@@ -47,6 +47,23 @@ REFUSED = [
      "CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';", "procedure p(integer)"),
     ("CREATE SCHEMA app;\nCREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
      "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 2';", "function app.f()"),
+    # renamed or moved onto the name (fix-pg94): the routine goes by its new name
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function g(integer)"),
+    (F_INT + "CREATE FUNCTION g(text) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION g(integer) RETURNS text LANGUAGE sql AS 'SELECT 1::text';",
+     "function g(integer)"),
+    ("CREATE SCHEMA app;\n" + F_INT + "ALTER FUNCTION f(int) SET SCHEMA app;\n",
+     "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function app.f(integer)"),
+    ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER SCHEMA app RENAME TO lib;\n",
+     "CREATE FUNCTION lib.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function lib.f(integer)"),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER PROCEDURE p(int) RENAME TO q;\n",
+     "CREATE FUNCTION q(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "procedure q(integer)"),
     # a DO block that only reads: it can have dropped nothing
     (F_INT + "DO $$ BEGIN PERFORM 1; END $$;\n",
      "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';", "function f(integer)"),
@@ -73,6 +90,16 @@ RUNS = [
     ("CREATE SCHEMA app;\nCREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
      "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n",
      "CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\nALTER FUNCTION g(int) RENAME TO h;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\nDROP FUNCTION g(int);\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    # what a rename moves is no surer than what it renamed: here code the replay does not
+    # see through made f(bigint) of f(int), which ALTER FUNCTION f (its one overload) renames
+    (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION f(int)'; EXECUTE 'CREATE FUNCTION "
+     "f(a bigint) RETURNS int LANGUAGE sql AS ''SELECT 1'''; END $$;\n"
+     "ALTER FUNCTION f RENAME TO g;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
     # code the replay does not see through may have dropped it (here it did) ...
     (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
      "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
@@ -122,3 +149,78 @@ def test_drop_owned_may_have_dropped_the_routines() -> None:
     assert _taken(F_INT, "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';")
     assert _taken(F_INT + "DROP OWNED BY app_owner;\n",
                   "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';") == ""
+
+
+def _replace_refused(setup: str, sql: str) -> tuple[str, str]:
+    """What lockwise names and quotes when it says CREATE OR REPLACE `sql` (after `setup`) is
+    refused for another kind or result (`refused_routine_replace`; fix-pg94); ("", "") when
+    it says it runs."""
+    facts = refusal_facts(setup, sql, "refused_routine_replace",
+                          LintOptions(pg_version=18, pg_version_stated=True))
+    return (str(facts.get("existing_object", "")),
+            str(facts.get("refused_routine_replace_text", "")))
+
+
+KIND = "cannot change routine kind"
+RESULT = "cannot change return type of existing function"
+#: (setup, CREATE OR REPLACE statement, what lockwise names, the server's message).
+REPLACE_REFUSED = [
+    (F_INT, "CREATE OR REPLACE PROCEDURE f(b int) LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", KIND),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION p(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer)", KIND),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION p(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer)", KIND),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", RESULT),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS text LANGUAGE plpgsql "
+     "AS 'BEGIN RETURN 1; END';", "function f(integer)", RESULT),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", RESULT),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS TABLE (x int) LANGUAGE sql "
+     "AS 'SELECT 1';", "function f(integer)", RESULT),
+    # the kind is judged first, and the signature before the body (here one refused)
+    (F_INT, "CREATE OR REPLACE PROCEDURE f(a int) LANGUAGE sql AS 'SELEC 1';",
+     "function f(integer)", KIND),
+    (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE OR REPLACE FUNCTION g(a int) RETURNS void LANGUAGE sql AS 'SELECT';",
+     "function g(integer)", RESULT),
+]
+
+#: (setup, CREATE OR REPLACE statement): the server runs it, and lockwise says nothing.
+REPLACE_RUNS = [
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int) RETURNS int4 LANGUAGE sql AS 'SELECT 2';"),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT 2';"),
+    (F_INT, "CREATE OR REPLACE PROCEDURE f(a bigint) LANGUAGE sql AS 'SELECT 1';"),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(a text) RETURNS text LANGUAGE sql AS 'SELECT a';"),
+    ("CREATE FUNCTION f(a varchar(10)) RETURNS varchar(10) LANGUAGE sql AS 'SELECT a';\n",
+     "CREATE OR REPLACE FUNCTION f(a varchar) RETURNS character varying LANGUAGE sql "
+     "AS 'SELECT a';"),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 2';"),
+    (F_INT + "DROP FUNCTION f(int);\n",
+     "CREATE OR REPLACE PROCEDURE f(a int) LANGUAGE sql AS 'SELECT 1';"),
+    # code the replay does not see through may have dropped it (here it did)
+    (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT 1';"),
+]
+
+
+@pytest.mark.parametrize(("setup", "sql", "named", "said"), REPLACE_REFUSED)
+def test_or_replace_of_another_kind_or_result_is_refused_as_the_server_refuses_it(
+        pg_db: str, setup: str, sql: str, named: str, said: str) -> None:
+    import psycopg
+
+    error = server_error(pg_db, setup, sql, (psycopg.errors.WrongObjectType,
+                                             psycopg.errors.InvalidFunctionDefinition))
+    assert error is not None and str(error).splitlines()[0] == said
+    assert _replace_refused(setup, sql) == (named, said)
+
+
+@pytest.mark.parametrize(("setup", "sql"), REPLACE_RUNS)
+def test_or_replace_keeping_kind_and_result_runs_and_is_not_reported(
+        pg_db: str, setup: str, sql: str) -> None:
+    assert server_error(pg_db, setup, sql) is None
+    assert _replace_refused(setup, sql) == ("", "")

@@ -112,6 +112,17 @@ REFUSED = [
     ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
      "SELECT 1;\nCREATE FUNCTION p(int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n",
      "object-already-exists", 2),
+    # renamed onto the name, and OR REPLACE of another result or kind (fix-pg94)
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+     "ALTER FUNCTION f(int) RENAME TO g;\n",
+     "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n",
+     "object-already-exists", 1),
+    ("CREATE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n",
+     "replace-function-refused", 1),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n",
+     "SELECT 1;\nCREATE OR REPLACE FUNCTION p(a int) RETURNS int LANGUAGE sql AS 'SELECT 2';\n",
+     "replace-function-refused", 2),
     # only the first refusal: the down stops there
     ("ALTER TABLE accounts ADD COLUMN mood text;\n",
      "ALTER TABLE accounts DROP COLUMN moods;\nALTER TABLE accounts DROP COLUMN modo;\n",

@@ -803,6 +803,11 @@ class Catalog:
     #: branch of it may not run; dynamic SQL is not followed), DROP OWNED. A routine named
     #: after it (`made_order`) is surely there (`routine_sure`).
     routines_unsure_at: int = field(default=0, compare=False)
+    #: Routine name (qualified) -> the number (as `made_order`'s) of the last ALTER
+    #: FUNCTION ... RENAME TO / SET SCHEMA that moved a routine onto it, 0 when what moved
+    #: (or what the name held) was not `routine_sure`: a rename writes no pg_depend row, so
+    #: `made_order` keeps no number of it (`moved_onto`).
+    routines_moved_at: dict[str, int] = field(default_factory=dict, compare=False)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     #: default_tablespace as the migrations set it ("" unset: the database's default); None
     #: once a SET LOCAL made it unknown (it ends with its transaction).
@@ -1093,8 +1098,22 @@ class Catalog:
 
     def routine_sure(self, name: str) -> bool:
         """Whether the routines of `name` (qualified) that the catalog keeps are surely there:
-        the name was made since code last ran that may have changed it unseen (`code_ran`)."""
-        return self.made_order.get(f"routine:{name}", 0) > self.routines_unsure_at
+        the name was made, or a sure routine moved onto it (`moved_onto`), since code last
+        ran that may have changed it unseen (`code_ran`)."""
+        made = self.routines_moved_at.get(name)
+        if made is None:
+            made = self.made_order.get(f"routine:{name}", 0)
+        return made > self.routines_unsure_at
+
+    def moved_onto(self, old: str, new: str) -> None:
+        """A routine of name `old` goes by name `new` now (both qualified; ALTER FUNCTION
+        RENAME TO, SET SCHEMA): `new`'s routines are sure when it was, and they were (or
+        it held none)."""
+        sure = self.routine_sure(old) and (new not in self.kept_routines or
+                                           self.routine_sure(new))
+        if sure:
+            self.made_count += 1  # (no `made_order` key: the cascade order is the kind's)
+        self.routines_moved_at[new] = self.made_count if sure else 0
 
     def filed(self, name: str) -> None:
         """Relation `name` (a table, view, index or sequence), type or routine is filed now:

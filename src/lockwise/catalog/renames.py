@@ -470,6 +470,8 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
                    kept_as: str = "kept_routines") -> None:
     """Routine `old` (qualified; its overloads `moving`, else every one) goes by name `new`,
     and the triggers that execute it with it, and what calls it (`_follow_calls`)."""
+    if kept_as == "kept_routines" and old != new and old in catalog.kept_routines:
+        catalog.moved_onto(old, new)  # (before: whether `new` held routines)
     forget_routine(catalog, old, new, moving, kept_as)
     if kept_as == "aggregates":
         return

@@ -89,6 +89,7 @@ def keep_routine(catalog: Catalog, stmt: dict, sql: str | None) -> None:
     routine = created_routine(catalog, stmt, sql)
     if routine.name not in catalog.kept_routines:  # (OR REPLACE keeps its place)
         catalog.made_now(f"routine:{routine.name}")
+        catalog.routines_moved_at.pop(routine.name, None)
     kept = dict(catalog.kept_routines)  # (replaced whole: a fork shares it)
     kept[routine.name] = (*overloads_beside(catalog, routine), routine)
     catalog.kept_routines = kept
@@ -99,20 +100,12 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
     """The routine CREATE [OR REPLACE] FUNCTION / PROCEDURE `stmt`, written as `sql`, makes."""
     procedure = bool(stmt.get("is_procedure"))
     language = routine_language(stmt)
-    returned = stmt.get("returnType") or {}
+    returns, returns_set = _declared_result(catalog, stmt)
     return _overloads.Routine(
         object_name(strings(stmt.get("funcname")), create=True),
         (sql or "") if language in _overloads.FOLLOWED_LANGUAGES else "", procedure, language,
         *_overloads.signature(catalog, stmt.get("parameters"), procedure),
-        returns_set=bool(returned.get("setof")),
-        relations=built_on(catalog, stmt),
-        # (a result of OUT parameters is `record`, named by no type the call's is compared
-        # as: left unsaid)
-        returns="" if procedure or not returned or returned.get("setof") or
-        any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
-                                         "FUNC_PARAM_TABLE")
-            for p in stmt.get("parameters") or ()) else
-        _overloads.arg_type(catalog, returned),
+        returns_set=returns_set, relations=built_on(catalog, stmt), returns=returns,
         **body_dependencies(catalog, stmt),
         volatility=declared_volatility(stmt), path=clause_path(stmt.get("options"))[1],
         strict=bool(_strict_set(stmt.get("options"))),
@@ -120,6 +113,20 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         bound_path=path_in_force() if stmt.get("sql_body") else None,
         operators=_body_operators(catalog, stmt.get("sql_body")),
         inputs=_overloads.procedure_inputs(catalog, stmt.get("parameters"), procedure))
+
+
+def _declared_result(catalog: Catalog, stmt: dict) -> tuple[str, bool]:
+    """`Routine.returns` and `returns_set` of CREATE FUNCTION / PROCEDURE `stmt`: the one
+    type it says it returns ("" for a procedure, SETOF or TABLE, or OUT parameters, whose
+    result is `record`, named by no type a call's is compared as), and whether it returns
+    a set."""
+    returned = stmt.get("returnType") or {}
+    if stmt.get("is_procedure") or not returned or returned.get("setof") or \
+            any(unwrap(p)[1].get("mode") in ("FUNC_PARAM_OUT", "FUNC_PARAM_INOUT",
+                                             "FUNC_PARAM_TABLE")
+                for p in stmt.get("parameters") or ()):
+        return "", bool(returned.get("setof"))
+    return _overloads.arg_type(catalog, returned), False
 
 
 def _body_operators(catalog: Catalog, body: object) -> tuple:
@@ -178,9 +185,33 @@ def signature_taken(catalog: Catalog, stmt: dict) -> Routine | None:
     the server refuses without OR REPLACE (42723 "function "f" already exists with same
     argument types": a function or a procedure, whatever its result, argument names or
     OUT parameters; checked on 18.6); None when there is none, or OR REPLACE."""
+    return None if stmt.get("replace") else _same_inputs(catalog, stmt)
+
+
+def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
+    """The routine CREATE OR REPLACE FUNCTION / PROCEDURE `stmt` would replace (its name and
+    input argument types, surely kept: `_same_inputs`) and what the server says refusing it
+    (checked on 18.6): another kind, a function over a procedure or the reverse (42809
+    "cannot change routine kind"), or another result of a function declared RETURNS a
+    type (42P13 "cannot change return type of existing function": another type, SETOF or
+    TABLE; type aliases are one type). A result of OUT parameters is not compared. None
+    when it runs, as far as the catalog knows, or without OR REPLACE."""
+    old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
+    if old is None:
+        return None
+    if bool(stmt.get("is_procedure")) != old.procedure:
+        return old, "cannot change routine kind"
+    returns, returns_set = _declared_result(catalog, stmt)
+    if old.returns and (returns_set or returns not in ("", old.returns)):
+        return old, "cannot change return type of existing function"
+    return None
+
+
+def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
+    """The routine the catalog surely keeps (`Catalog.routine_sure`) of the name and input
+    argument types (`overloads.input_types`) CREATE FUNCTION / PROCEDURE `stmt` gives."""
     name = object_name(strings(stmt.get("funcname")), create=True)
-    if stmt.get("replace") or name not in catalog.kept_routines or \
-            not catalog.routine_sure(name):
+    if name not in catalog.kept_routines or not catalog.routine_sure(name):
         return None
     procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
     inputs = _overloads.procedure_inputs(catalog, params, procedure)

@@ -55,7 +55,9 @@ from lockwise.core.types import Action, Effect
 #: policy, a trigger, a routine's SQL-standard body calling it), an ALTER COLUMN ... TYPE
 #: ... USING of a generated column (`refused_generated_using`: first, as the server judges it
 #: before the rest, ONLY with children included), a DROP OPERATOR without CASCADE of one a
-#: DEFAULT or a generated column runs (`refused_operator_drop`).
+#: DEFAULT or a generated column runs (`refused_operator_drop`), a CREATE OR REPLACE FUNCTION /
+#: PROCEDURE of another kind or result than the routine it replaces
+#: (`refused_routine_replace`).
 REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
@@ -71,7 +73,8 @@ REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "prepared_statement_not_select", "refused_not_immutable",
                  "refused_virtual_user_defined",
                  "refused_routine_not_unique", "refused_index_drop",
-                 "refused_function_drop", "refused_default_cast", "refused_operator_drop")
+                 "refused_function_drop", "refused_default_cast", "refused_operator_drop",
+                 "refused_routine_replace")
 
 
 def refusal(effect: Effect) -> str:

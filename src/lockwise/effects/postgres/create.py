@@ -601,10 +601,16 @@ def create_function(b: Builder, stmt: dict) -> None:
     # parameter of no array type is refused before both).
     if not refused.get("refused_variadic_parameter") and \
             (taken := _routines.signature_taken(b.ctx.catalog, stmt)) is not None:
-        kind = "procedure" if taken.procedure else "function"
         b.act("create_function", name=name, name_sql=quote_qualified(name), replace=False,
-              routine_name_known=True, **already_exists(
-                  f"{kind} {routine_shown(taken.name, _overloads.input_types(taken))}"))
+              routine_name_known=True, **already_exists(_routine_kind_shown(taken)))
+        return
+    # OR REPLACE of another kind or result: refused before the body is validated too.
+    if not refused.get("refused_variadic_parameter") and \
+            (kept := _routines.replace_refused(b.ctx.catalog, stmt)) is not None:
+        b.act("create_function", name=name, name_sql=quote_qualified(name), replace=True,
+              routine_name_known=True, refused_routine_replace=True,
+              refused_routine_replace_text=kept[1], existing_object=_routine_kind_shown(
+                  kept[0]))
         return
     if refused:  # (a refusal: not replayed)
         b.act("create_function", name=name, name_sql=quote_qualified(name),
@@ -647,6 +653,12 @@ def create_function(b: Builder, stmt: dict) -> None:
           **locked,
           **({"refused_function_body": True, "refused_function_body_text": refused}
              if refused else {}))
+
+
+def _routine_kind_shown(routine: _overloads.Routine) -> str:
+    """`routine` as the server's messages name it: "function f(integer)", "procedure p()"."""
+    kind = "procedure" if routine.procedure else "function"
+    return f"{kind} {routine_shown(routine.name, _overloads.input_types(routine))}"
 
 
 def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
