@@ -205,7 +205,7 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     charset = None
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
-            charset = con.args["kind"].name.lower()
+            charset = _charset_name(con.args["kind"].name.lower())
     if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
     elif type_name in _INTEGER_TYPES:
@@ -244,13 +244,42 @@ def _collation(coldef) -> str | None:
 
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CollateColumnConstraint):
-            return con.args["kind"].this.name.lower() or None
+            return _collation_name(con.args["kind"].this.name.lower()) or None
     return None
 
 
 def _charset_name(charset: str) -> str:
-    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8, MariaDB 10.x)."""
+    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8; MariaDB while its
+    old_mode has UTF8_IS_UTF8MB3, the default: without it, utf8 is utf8mb4, not followed)."""
     return "utf8mb3" if charset == "utf8" else charset
+
+
+def _collation_name(collation: str) -> str:
+    """A collation by its own name: `utf8_bin` is utf8mb3_bin (as _charset_name)."""
+    return "utf8mb3_" + collation[5:] if collation.startswith("utf8_") else collation
+
+
+#: The collation a character set's column takes when nothing names one (MySQL 8.0 / 8.4 and
+#: MariaDB 10.11, SHOW CHARACTER SET's Default collation); only the common ones.
+_DEFAULT_COLLATIONS = {"latin1": "latin1_swedish_ci", "utf8mb3": "utf8mb3_general_ci",
+                       "ascii": "ascii_general_ci", "binary": "binary"}
+_UTF8MB4_DEFAULT_COLLATION = {"mysql": "utf8mb4_0900_ai_ci", "mariadb": "utf8mb4_general_ci"}
+
+
+def _changes_to_default(old: Column, charset: str | None, collation: str | None,
+                        flavour: str) -> bool:
+    """Whether a MODIFY that names no COLLATE changes the column's collation: it takes
+    `collation`, its table's default (None: the character set's own default; MySQL 8.0
+    manual, 10.3.5 "Column Character Set and Collation"; MariaDB 10.11 checked: `MODIFY c
+    VARCHAR(10)` of a utf8mb4_bin column in a utf8mb4 table makes it utf8mb4_general_ci, and
+    `CHARACTER SET latin1` alone of a latin1_bin column latin1_swedish_ci). A default not
+    known here is taken to be no `_bin` collation."""
+    default = _UTF8MB4_DEFAULT_COLLATION.get(flavour) if charset == "utf8mb4" \
+        else _DEFAULT_COLLATIONS.get(charset or "")
+    before, after = old.collation or default, collation or default
+    if before is None or after is None:
+        return (before or after or "").endswith("_bin")
+    return before != after
 
 
 def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
@@ -299,17 +328,19 @@ def _indexed(table: Table | None, column: str) -> bool:
     return table is not None and any(column in columns for columns, _ in table.keys.values())
 
 
-def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
+def _recodes_members(coldef, old: Column, new_charset: str | None,
+                     to_default: bool) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
     "Cannot change column type"), even when members are only appended. A collation is
     compared only with one the migrations wrote for the column or its table; a character set
-    with the one the column has."""
+    with the one the column has; `to_default`: a MODIFY naming no COLLATE gives it another
+    (_changes_to_default)."""
     new_collation = _collation(coldef)
     charset = new_charset or (new_collation.split("_")[0] if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
-    return _changes_collation(new_collation, old)
+    return to_default or _changes_collation(new_collation, old)
 
 
 def _changes_collation(new_collation: str | None, old: Column) -> bool:
@@ -320,14 +351,15 @@ def _changes_collation(new_collation: str | None, old: Column) -> bool:
         new_collation and old.collation is None and new_collation.endswith("_bin"))
 
 
-def _collation_operation(coldef, old: Column, table: Table | None) -> str | None:
+def _collation_operation(changes: bool, old: Column, table: Table | None) -> str | None:
     """A CHAR / VARCHAR / TEXT column's new collation in the same character set: the rows keep
     their bytes, but an index on the column is in another order. Unindexed, MySQL changes it
     in place and MariaDB instantly; indexed, MySQL copies the table (sql/field.cc,
     charset_prevents_inplace: a collation change is "potentially acceptable if the field is
     not indexed") and MariaDB builds the index again without a rebuild (NOCOPY); a primary
-    key column's change copies the table on both (checked on MariaDB 10.11)."""
-    if not _changes_collation(_collation(coldef), old):
+    key column's change copies the table on both (checked on MariaDB 10.11). `changes`:
+    whether the MODIFY gives the column another collation."""
+    if not changes:
         return None
     if _in_primary_key(table, old.name):
         return "change_column_type"
@@ -440,8 +472,9 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
     return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
-def _classify_modify(coldef, old: Column | None, table: Table | None,
-                     flavour: str, table_charset: str | None = None) -> list[str]:
+def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
+                     table_default: tuple[str | None, str | None] = (None, None)
+                     ) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
     server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
@@ -449,12 +482,21 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
     (`table_charset`, when known), re-encoding a column of another one (MariaDB 10.11:
     `MODIFY c VARCHAR(20)` of a latin1 column in a utf8mb4 table "Cannot change column
     type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
-    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used)."""
+    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
+    then is the table's default (`table_default`: character set and collation); with a
+    CHARACTER SET alone, that set's default (_changes_to_default)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
+    table_charset, table_collation = table_default
+    named = new_charset
     if new_charset is None and old is not None and old.charset and table_charset and \
             new_type in _STRING_TYPES and _collation(coldef) is None:
         new_charset = table_charset
+    # (a character set this MODIFY names takes its own default collation)
+    to_default = old is not None and new_type in _STRING_TYPES and \
+        _collation(coldef) is None and (new_charset or old.charset) == old.charset and \
+        _changes_to_default(old, old.charset, None if named or not table_charset
+                            else table_collation, flavour)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -471,7 +513,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
                 old.charset or SERVER_DEFAULT_CHARSET[flavour]):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
-    elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
+    elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
+                                                          to_default):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)
@@ -497,7 +540,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
         ops.append("change_column_type")
     if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
             not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed"} & set(ops) and \
-            (collation := _collation_operation(coldef, old, table)) is not None:
+            (collation := _collation_operation(
+                to_default or _changes_collation(_collation(coldef), old), old, table)) \
+            is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
         ops.append("make_column_nullable")
@@ -2123,8 +2168,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     t = b.catalog.tables.get(table)
     # the default a MODIFY takes: one this ALTER sets (it applies to its own MODIFY too:
     # MariaDB 10.11 checked), else the table's
-    table_charset = _default_charset(expr.args.get("options") or ())[0] or (
-        t.charset if t is not None else None)
+    options = _default_charset(expr.args.get("options") or ())
+    table_default = options if options[0] else (t.charset, t.collation) if t is not None \
+        else (None, None)
     ops: list[tuple[str, dict]] = []
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
@@ -2148,7 +2194,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            for op in _classify_modify(coldef, old, t, b.session.flavour, table_charset):
+            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
@@ -4274,8 +4320,10 @@ def _default_charset(options) -> tuple[str | None, str | None]:
     database's) is not known here."""
     found = {type(option).__name__: option.name.lower() for option in options}
     charset, collation = found.get("CharacterSetProperty"), found.get("CollateProperty")
+    collation = collation and _collation_name(collation)
     if charset is None and collation and collation != "default":
         charset = collation.split("_")[0]
+    charset = charset and _charset_name(charset)
     return (None if charset == "default" else charset,
             None if collation == "default" else collation)
 
@@ -4298,8 +4346,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_names=partition_names(expr.meta["partitioning"])
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
-    charset, collation = _table_charset(expr)
-    table.charset = charset
+    table.charset, table.collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -4310,9 +4357,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
             and isinstance(col.expressions[0], exp.PrimaryKey) else col
         if isinstance(col, exp.ColumnDef):
             column = _column(col)
-            column.charset = column.charset or charset
-            if column.type_name in _STRING_TYPES and column.charset == charset:
-                column.collation = column.collation or collation
+            _take_table_charset(column, table, None)
             table.columns[column.name] = column
             if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                 key = (column.name,)
@@ -4846,14 +4891,17 @@ def _has_string_columns(table: Table, flavour: str) -> bool:
 
 
 def _take_table_charset(column: Column, table: Table, previous: Column | None) -> None:
-    """The character set of a string column an ADD / MODIFY / CHANGE wrote without one: the
-    table's default when known (a COLLATE names its own: left as written), else the one the
-    column had."""
-    if column.charset is not None:
+    """The character set and collation of a string column a CREATE / ADD / MODIFY / CHANGE
+    wrote without them: the table's defaults when known, else the character set the column
+    had (and that set's default collation); a COLLATE alone names its character set, a
+    CHARACTER SET alone takes its own default collation (MariaDB 10.11 checked, even when
+    the table's is another collation of the same set; _changes_to_default)."""
+    if column.type_name not in _STRING_TYPES or column.charset is not None:
         return
-    if column.type_name in _STRING_TYPES and table.charset is not None and \
-            column.collation is None:
-        column.charset = table.charset
+    if column.collation is not None:
+        column.charset = _charset_name(column.collation.split("_")[0])
+    elif table.charset is not None:
+        column.charset, column.collation = table.charset, table.collation
     elif previous is not None:
         column.charset = previous.charset
 
@@ -4864,10 +4912,10 @@ def _convert_columns(table: Table | None, charset: str) -> None:
     what the catalog knows."""
     if table is None or charset.lower() == "default":
         return
-    table.charset = charset.lower()
+    table.charset, table.collation = _charset_name(charset.lower()), None
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
-            column.charset, column.collation = charset.lower(), None
+            column.charset, column.collation = table.charset, None
 
 
 def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
@@ -4945,7 +4993,9 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
     from sqlglot import exp
 
     # a new default (CHARACTER SET / COLLATE) first: the ALTER's own columns take it
-    table.charset = _default_charset(expr.args.get("options") or ())[0] or table.charset
+    options = _default_charset(expr.args.get("options") or ())
+    if options[0]:
+        table.charset, table.collation = options
     for action in expr.args.get("actions") or ():
         kind = (action.args.get("kind") or "").upper() if isinstance(action, exp.Drop) else ""
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
@@ -4959,9 +5009,6 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
             _take_table_charset(column, table, previous)
-            if previous is not None and column.collation is None and \
-                    column.charset == previous.charset:
-                column.collation = previous.collation
             table.columns[column.name] = column
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
