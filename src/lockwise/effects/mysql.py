@@ -472,6 +472,34 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
     return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
+def _takes_default(coldef, old: Column | None,
+                   table_default: tuple[str | None, str | None], flavour: str
+                   ) -> tuple[str | None, bool]:
+    """A MODIFY's character set (the one it names, else its table's default when known and
+    the column's is), and whether, naming no COLLATE, it gives the column another collation
+    (a CHARACTER SET named alone takes its own default collation)."""
+    new_type, _, named = _column_type(coldef)
+    if old is None or new_type not in _STRING_TYPES or _collation(coldef) is not None:
+        return named, False
+    table_charset, table_collation = table_default
+    charset = named or (table_charset if old.charset else None)
+    return charset, (charset or old.charset) == old.charset and _changes_to_default(
+        old, old.charset, None if named or not table_charset else table_collation, flavour)
+
+
+def _keep_charset_text(coldef, old: Column | None,
+                       table_default: tuple[str | None, str | None], flavour: str) -> str:
+    """What a MODIFY naming neither CHARACTER SET nor COLLATE would write to keep the column's
+    own (it takes the table's defaults otherwise): "" when it names one or changes neither."""
+    if old is None or _column_type(coldef)[2] is not None or not old.charset:
+        return ""
+    charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    if charset == old.charset and not to_default:
+        return ""
+    return f"CHARACTER SET {old.charset}" + (f" COLLATE {old.collation}" if old.collation
+                                             else "")
+
+
 def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
                      table_default: tuple[str | None, str | None] = (None, None)
                      ) -> list[str]:
@@ -487,16 +515,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     CHARACTER SET alone, that set's default (_changes_to_default)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    table_charset, table_collation = table_default
-    named = new_charset
-    if new_charset is None and old is not None and old.charset and table_charset and \
-            new_type in _STRING_TYPES and _collation(coldef) is None:
-        new_charset = table_charset
-    # (a character set this MODIFY names takes its own default collation)
-    to_default = old is not None and new_type in _STRING_TYPES and \
-        _collation(coldef) is None and (new_charset or old.charset) == old.charset and \
-        _changes_to_default(old, old.charset, None if named or not table_charset
-                            else table_collation, flavour)
+    new_charset, to_default = _takes_default(coldef, old, table_default, flavour)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -1578,7 +1597,8 @@ class _Builder:
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
             if temporary else _algorithm_instead_sql(base, clauses, run, tool),
-            "online_schema_change_sql": optimize or tools,
+            "online_schema_change_sql": optimize or _keep_charset_instead(
+                base, clauses, operations, algorithm) + tools,
             "rebuild_instead_sql": optimize or (
                 f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
                 f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
@@ -1854,6 +1874,60 @@ def _ignoring_duplicates(operations: list[tuple[str, dict]], sql: str, flavour: 
     return [("add_unique_key_ignoring_duplicates", extra)
             if op == "add_primary_key" or op == "add_index" and extra.get("unique")
             else (op, extra) for op, extra in operations]
+
+
+def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[str, dict]],
+                          algorithm: str) -> str:
+    """For a copy a MODIFY causes by naming no CHARACTER SET (its column takes the table's
+    default, re-encoded): the same ALTER naming the column's own, written after its type in
+    the user's text, which keeps it and needs no copy for that; "" for another."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    kept = {extra["column"]: extra["keep_charset"] for _, extra in operations
+            if extra.get("keep_charset")}
+    if algorithm != "COPY" or not kept:
+        return ""
+    text = clauses.operations_sql
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return ""
+    inserts: list[tuple[int, str]] = []
+    written: list[str] = []
+    depth, first = 0, True
+    for i, tok in enumerate(tokens):
+        starts = first and depth == 0
+        first = tok.token_type == TokenType.COMMA and depth == 0
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        verb = tok.text.upper()
+        if not starts or verb not in ("MODIFY", "CHANGE"):
+            continue
+        at = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text.upper() == "COLUMN")
+        if at >= len(tokens) or (keep := kept.get(tokens[at].text.lower())) is None:
+            continue
+        written.append(text[tokens[at].start:tokens[at].end + 1])
+        at += 1 + (verb == "CHANGE")  # the new name
+        end = at
+        if end + 1 < len(tokens) and tokens[end + 1].token_type == TokenType.L_PAREN:
+            end += 1
+            while end + 1 < len(tokens) and tokens[end].token_type != TokenType.R_PAREN:
+                end += 1
+        if end < len(tokens):
+            inserts.append((tokens[end].end + 1, f" {keep}"))
+    if len(inserts) != len(kept):
+        return ""
+    for offset, words in reversed(inserts):
+        text = text[:offset] + words + text[offset:]
+    one = len(written) == 1
+    return (f"-- {', '.join(written)} {'names' if one else 'name'} no CHARACTER SET: the "
+            f"server gives {'it' if one else 'them'} {base['table']}'s default and re-encodes "
+            f"{'it' if one else 'them'}, copying the table; naming {'its' if one else 'their'} "
+            f"own keeps {'it' if one else 'them'}, with no copy for that:\nALTER TABLE "
+            f"{quote_mysql_qualified(base['table_sql'])} {text};\n-- or, to change it, "
+            "through an online schema change tool:\n")
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -2194,9 +2268,11 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
+            keep = _keep_charset_text(coldef, old, table_default, b.session.flavour)
             for op in _classify_modify(coldef, old, t, b.session.flavour, table_default):
                 ops.append((op, {"column": old_name, "new_type": new_type,
-                                 "checks_revalidated": checks}))
+                                 "checks_revalidated": checks,
+                                 "keep_charset": keep if op == "change_column_type" else ""}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
