@@ -126,6 +126,7 @@ def test_the_advice_keeps_a_written_collation(lint_change) -> None:
 @pytest.mark.parametrize("change", [
     "ALTER TABLE notes MODIFY id BIGINT",  # a copy for another reason
     "ALTER TABLE notes MODIFY body TEXT CHARACTER SET utf8mb4",  # the new one named
+    "ALTER TABLE notes MODIFY body CHARACTER VARYING(20)",  # a spelling not placed
 ])
 def test_no_charset_advice_for_other_copies(lint_change, change: str) -> None:
     advice = _copy_advice(lint_change(change + ";"))

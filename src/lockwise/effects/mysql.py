@@ -1910,6 +1910,8 @@ def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[
             continue
         written.append(text[tokens[at].start:tokens[at].end + 1])
         at += 1 + (verb == "CHANGE")  # the new name
+        if at >= len(tokens) or tokens[at].text.lower() not in _STRING_TYPES:
+            continue  # (CHARACTER VARYING, NATIONAL CHAR...: not placed)
         end = at
         if end + 1 < len(tokens) and tokens[end + 1].token_type == TokenType.L_PAREN:
             end += 1
