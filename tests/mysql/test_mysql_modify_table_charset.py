@@ -87,3 +87,59 @@ def test_a_bare_default_change_keeps_the_columns(alter_algorithm, lint_change) -
     report = lint_change("ALTER TABLE t MODIFY v VARCHAR(100) CHARACTER SET latin1;",
                          "mariadb", setup=setup)
     assert alter_algorithm(report) == "INSTANT"
+
+
+def _copy_advice(report) -> str:
+    (found,) = [f.instead for f in report.all_findings if f.rule == "mysql-table-copy"]
+    return found
+
+
+#: (ALTER re-encoding by naming no CHARACTER SET, the same naming the column's own, fix-mysql63)
+KEPT = [
+    ("ALTER TABLE notes MODIFY `Body` VARCHAR(20) NOT NULL",
+     "ALTER TABLE notes MODIFY `Body` VARCHAR(20) CHARACTER SET latin1 NOT NULL;"),
+    ("ALTER TABLE notes CHANGE COLUMN kind Kind ENUM('a', 'b', 'c'), MODIFY title VARCHAR(20)",
+     "ALTER TABLE notes CHANGE COLUMN kind Kind ENUM('a', 'b', 'c') CHARACTER SET latin1, "
+     "MODIFY title VARCHAR(20);"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "kept"), KEPT)
+def test_the_copy_advice_names_the_column_charset(lint_change, dialect: str, change: str,
+                                                  kept: str) -> None:
+    """The table copy's advice first says how to keep the column's own character set (and
+    the collation written for it): the same ALTER, in the user's words, naming it."""
+    advice = _copy_advice(lint_change(change + ";", dialect))
+    assert kept in advice.splitlines()
+    assert advice.index(kept) < advice.index("gh-ost")
+
+
+def test_the_advice_keeps_a_written_collation(lint_change) -> None:
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET latin1 "
+             "COLLATE latin1_bin) DEFAULT CHARSET=utf8mb4;")
+    advice = _copy_advice(lint_change("ALTER TABLE t MODIFY v VARCHAR(20);", setup=setup))
+    assert "ALTER TABLE t MODIFY v VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin;" \
+        in advice
+
+
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE notes MODIFY id BIGINT",  # a copy for another reason
+    "ALTER TABLE notes MODIFY body TEXT CHARACTER SET utf8mb4",  # the new one named
+    "ALTER TABLE notes MODIFY body CHARACTER VARYING(20)",  # a spelling not placed
+])
+def test_no_charset_advice_for_other_copies(lint_change, change: str) -> None:
+    advice = _copy_advice(lint_change(change + ";"))
+    assert "names no CHARACTER SET" not in advice
+    assert advice.startswith("gh-ost")
+
+
+@pytest.mark.parametrize(("change", "kept"), KEPT)
+def test_the_kept_alter_on_mariadb(mariadb, change: str, kept: str) -> None:
+    """The advice's ALTER runs without a copy (in place: NOT NULL is checked on the rows);
+    the one it replaces does not."""
+    mariadb.fresh("table_charset_kept", SETUP)
+    done = mariadb.run(f"{kept.rstrip(';')}, ALGORITHM=INPLACE", "table_charset_kept")
+    assert done.returncode == 0, done.stderr
+    done = mariadb.run(f"{change}, ALGORITHM=INPLACE", "table_charset_kept")
+    assert "Cannot change column type" in done.stderr

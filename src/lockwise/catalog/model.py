@@ -409,6 +409,9 @@ class Table:
     #: none (the database's, unknown here). A MODIFY / CHANGE / ADD COLUMN that names none
     #: gives the column this one.
     charset: str | None = None
+    #: MySQL / MariaDB: the table's default collation as the migrations named it (lower
+    #: case); None for its character set's default, or not known. Such a column takes it too.
+    collation: str | None = None
     #: MySQL / MariaDB: the database (USE) the migration was in when it created the table
     #: under an unqualified name, which the catalog keys without it; None when the name
     #: gives it, or it is not known. DROP DATABASE drops the table with it.

@@ -205,7 +205,7 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     charset = None
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
-            charset = con.args["kind"].name.lower()
+            charset = _charset_name(con.args["kind"].name.lower())
     if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
     elif type_name in _INTEGER_TYPES:
@@ -244,13 +244,42 @@ def _collation(coldef) -> str | None:
 
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CollateColumnConstraint):
-            return con.args["kind"].this.name.lower() or None
+            return _collation_name(con.args["kind"].this.name.lower()) or None
     return None
 
 
 def _charset_name(charset: str) -> str:
-    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8, MariaDB 10.x)."""
+    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8; MariaDB while its
+    old_mode has UTF8_IS_UTF8MB3, the default: without it, utf8 is utf8mb4, not followed)."""
     return "utf8mb3" if charset == "utf8" else charset
+
+
+def _collation_name(collation: str) -> str:
+    """A collation by its own name: `utf8_bin` is utf8mb3_bin (as _charset_name)."""
+    return "utf8mb3_" + collation[5:] if collation.startswith("utf8_") else collation
+
+
+#: The collation a character set's column takes when nothing names one (MySQL 8.0 / 8.4 and
+#: MariaDB 10.11, SHOW CHARACTER SET's Default collation); only the common ones.
+_DEFAULT_COLLATIONS = {"latin1": "latin1_swedish_ci", "utf8mb3": "utf8mb3_general_ci",
+                       "ascii": "ascii_general_ci", "binary": "binary"}
+_UTF8MB4_DEFAULT_COLLATION = {"mysql": "utf8mb4_0900_ai_ci", "mariadb": "utf8mb4_general_ci"}
+
+
+def _changes_to_default(old: Column, charset: str | None, collation: str | None,
+                        flavour: str) -> bool:
+    """Whether a MODIFY that names no COLLATE changes the column's collation: it takes
+    `collation`, its table's default (None: the character set's own default; MySQL 8.0
+    manual, 10.3.5 "Column Character Set and Collation"; MariaDB 10.11 checked: `MODIFY c
+    VARCHAR(10)` of a utf8mb4_bin column in a utf8mb4 table makes it utf8mb4_general_ci, and
+    `CHARACTER SET latin1` alone of a latin1_bin column latin1_swedish_ci). A default not
+    known here is taken to be no `_bin` collation."""
+    default = _UTF8MB4_DEFAULT_COLLATION.get(flavour) if charset == "utf8mb4" \
+        else _DEFAULT_COLLATIONS.get(charset or "")
+    before, after = old.collation or default, collation or default
+    if before is None or after is None:
+        return (before or after or "").endswith("_bin")
+    return before != after
 
 
 def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
@@ -299,17 +328,19 @@ def _indexed(table: Table | None, column: str) -> bool:
     return table is not None and any(column in columns for columns, _ in table.keys.values())
 
 
-def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
+def _recodes_members(coldef, old: Column, new_charset: str | None,
+                     to_default: bool) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
     "Cannot change column type"), even when members are only appended. A collation is
     compared only with one the migrations wrote for the column or its table; a character set
-    with the one the column has."""
+    with the one the column has; `to_default`: a MODIFY naming no COLLATE gives it another
+    (_changes_to_default)."""
     new_collation = _collation(coldef)
     charset = new_charset or (new_collation.split("_")[0] if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
-    return _changes_collation(new_collation, old)
+    return to_default or _changes_collation(new_collation, old)
 
 
 def _changes_collation(new_collation: str | None, old: Column) -> bool:
@@ -320,14 +351,15 @@ def _changes_collation(new_collation: str | None, old: Column) -> bool:
         new_collation and old.collation is None and new_collation.endswith("_bin"))
 
 
-def _collation_operation(coldef, old: Column, table: Table | None) -> str | None:
+def _collation_operation(changes: bool, old: Column, table: Table | None) -> str | None:
     """A CHAR / VARCHAR / TEXT column's new collation in the same character set: the rows keep
     their bytes, but an index on the column is in another order. Unindexed, MySQL changes it
     in place and MariaDB instantly; indexed, MySQL copies the table (sql/field.cc,
     charset_prevents_inplace: a collation change is "potentially acceptable if the field is
     not indexed") and MariaDB builds the index again without a rebuild (NOCOPY); a primary
-    key column's change copies the table on both (checked on MariaDB 10.11)."""
-    if not _changes_collation(_collation(coldef), old):
+    key column's change copies the table on both (checked on MariaDB 10.11). `changes`:
+    whether the MODIFY gives the column another collation."""
+    if not changes:
         return None
     if _in_primary_key(table, old.name):
         return "change_column_type"
@@ -440,8 +472,37 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
     return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
-def _classify_modify(coldef, old: Column | None, table: Table | None,
-                     flavour: str, table_charset: str | None = None) -> list[str]:
+def _takes_default(coldef, old: Column | None,
+                   table_default: tuple[str | None, str | None], flavour: str
+                   ) -> tuple[str | None, bool]:
+    """A MODIFY's character set (the one it names, else its table's default when known and
+    the column's is), and whether, naming no COLLATE, it gives the column another collation
+    (a CHARACTER SET named alone takes its own default collation)."""
+    new_type, _, named = _column_type(coldef)
+    if old is None or new_type not in _STRING_TYPES or _collation(coldef) is not None:
+        return named, False
+    table_charset, table_collation = table_default
+    charset = named or (table_charset if old.charset else None)
+    return charset, (charset or old.charset) == old.charset and _changes_to_default(
+        old, old.charset, None if named or not table_charset else table_collation, flavour)
+
+
+def _keep_charset_text(coldef, old: Column | None,
+                       table_default: tuple[str | None, str | None], flavour: str) -> str:
+    """What a MODIFY naming neither CHARACTER SET nor COLLATE would write to keep the column's
+    own (it takes the table's defaults otherwise): "" when it names one or changes neither."""
+    if old is None or _column_type(coldef)[2] is not None or not old.charset:
+        return ""
+    charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    if charset == old.charset and not to_default:
+        return ""
+    return f"CHARACTER SET {old.charset}" + (f" COLLATE {old.collation}" if old.collation
+                                             else "")
+
+
+def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
+                     table_default: tuple[str | None, str | None] = (None, None)
+                     ) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
     server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
@@ -449,12 +510,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
     (`table_charset`, when known), re-encoding a column of another one (MariaDB 10.11:
     `MODIFY c VARCHAR(20)` of a latin1 column in a utf8mb4 table "Cannot change column
     type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
-    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used)."""
+    ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
+    then is the table's default (`table_default`: character set and collation); with a
+    CHARACTER SET alone, that set's default (_changes_to_default)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    if new_charset is None and old is not None and old.charset and table_charset and \
-            new_type in _STRING_TYPES and _collation(coldef) is None:
-        new_charset = table_charset
+    new_charset, to_default = _takes_default(coldef, old, table_default, flavour)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -471,7 +532,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
                 old.charset or SERVER_DEFAULT_CHARSET[flavour]):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
-    elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
+    elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
+                                                          to_default):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)
@@ -497,7 +559,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None,
         ops.append("change_column_type")
     if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
             not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed"} & set(ops) and \
-            (collation := _collation_operation(coldef, old, table)) is not None:
+            (collation := _collation_operation(
+                to_default or _changes_collation(_collation(coldef), old), old, table)) \
+            is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
         ops.append("make_column_nullable")
@@ -1533,7 +1597,8 @@ class _Builder:
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
             if temporary else _algorithm_instead_sql(base, clauses, run, tool),
-            "online_schema_change_sql": optimize or tools,
+            "online_schema_change_sql": optimize or _keep_charset_instead(
+                base, clauses, operations, algorithm) + tools,
             "rebuild_instead_sql": optimize or (
                 f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
                 f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
@@ -1809,6 +1874,62 @@ def _ignoring_duplicates(operations: list[tuple[str, dict]], sql: str, flavour: 
     return [("add_unique_key_ignoring_duplicates", extra)
             if op == "add_primary_key" or op == "add_index" and extra.get("unique")
             else (op, extra) for op, extra in operations]
+
+
+def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[str, dict]],
+                          algorithm: str) -> str:
+    """For a copy a MODIFY causes by naming no CHARACTER SET (its column takes the table's
+    default, re-encoded): the same ALTER naming the column's own, written after its type in
+    the user's text, which keeps it and needs no copy for that; "" for another."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    kept = {extra["column"]: extra["keep_charset"] for _, extra in operations
+            if extra.get("keep_charset")}
+    if algorithm != "COPY" or not kept:
+        return ""
+    text = clauses.operations_sql
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return ""
+    inserts: list[tuple[int, str]] = []
+    written: list[str] = []
+    depth, first = 0, True
+    for i, tok in enumerate(tokens):
+        starts = first and depth == 0
+        first = tok.token_type == TokenType.COMMA and depth == 0
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        verb = tok.text.upper()
+        if not starts or verb not in ("MODIFY", "CHANGE"):
+            continue
+        at = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].text.upper() == "COLUMN")
+        if at >= len(tokens) or (keep := kept.get(tokens[at].text.lower())) is None:
+            continue
+        written.append(text[tokens[at].start:tokens[at].end + 1])
+        at += 1 + (verb == "CHANGE")  # the new name
+        if at >= len(tokens) or tokens[at].text.lower() not in _STRING_TYPES:
+            continue  # (CHARACTER VARYING, NATIONAL CHAR...: not placed)
+        end = at
+        if end + 1 < len(tokens) and tokens[end + 1].token_type == TokenType.L_PAREN:
+            end += 1
+            while end + 1 < len(tokens) and tokens[end].token_type != TokenType.R_PAREN:
+                end += 1
+        if end < len(tokens):
+            inserts.append((tokens[end].end + 1, f" {keep}"))
+    if len(inserts) != len(kept):
+        return ""
+    for offset, words in reversed(inserts):
+        text = text[:offset] + words + text[offset:]
+    one = len(written) == 1
+    return (f"-- {', '.join(written)} {'names' if one else 'name'} no CHARACTER SET: the "
+            f"server gives {'it' if one else 'them'} {base['table']}'s default and re-encodes "
+            f"{'it' if one else 'them'}, copying the table; naming {'its' if one else 'their'} "
+            f"own keeps {'it' if one else 'them'}, with no copy for that:\nALTER TABLE "
+            f"{quote_mysql_qualified(base['table_sql'])} {text};\n-- or, to change it, "
+            "through an online schema change tool:\n")
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -2123,8 +2244,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     t = b.catalog.tables.get(table)
     # the default a MODIFY takes: one this ALTER sets (it applies to its own MODIFY too:
     # MariaDB 10.11 checked), else the table's
-    table_charset = _default_charset(expr.args.get("options") or ())[0] or (
-        t.charset if t is not None else None)
+    options = _default_charset(expr.args.get("options") or ())
+    table_default = options if options[0] else (t.charset, t.collation) if t is not None \
+        else (None, None)
     ops: list[tuple[str, dict]] = []
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
@@ -2148,9 +2270,11 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            for op in _classify_modify(coldef, old, t, b.session.flavour, table_charset):
+            keep = _keep_charset_text(coldef, old, table_default, b.session.flavour)
+            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default):
                 ops.append((op, {"column": old_name, "new_type": new_type,
-                                 "checks_revalidated": checks}))
+                                 "checks_revalidated": checks,
+                                 "keep_charset": keep if op == "change_column_type" else ""}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
@@ -4274,8 +4398,10 @@ def _default_charset(options) -> tuple[str | None, str | None]:
     database's) is not known here."""
     found = {type(option).__name__: option.name.lower() for option in options}
     charset, collation = found.get("CharacterSetProperty"), found.get("CollateProperty")
+    collation = collation and _collation_name(collation)
     if charset is None and collation and collation != "default":
         charset = collation.split("_")[0]
+    charset = charset and _charset_name(charset)
     return (None if charset == "default" else charset,
             None if collation == "default" else collation)
 
@@ -4298,8 +4424,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_names=partition_names(expr.meta["partitioning"])
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
-    charset, collation = _table_charset(expr)
-    table.charset = charset
+    table.charset, table.collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -4310,9 +4435,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
             and isinstance(col.expressions[0], exp.PrimaryKey) else col
         if isinstance(col, exp.ColumnDef):
             column = _column(col)
-            column.charset = column.charset or charset
-            if column.type_name in _STRING_TYPES and column.charset == charset:
-                column.collation = column.collation or collation
+            _take_table_charset(column, table, None)
             table.columns[column.name] = column
             if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                 key = (column.name,)
@@ -4846,14 +4969,17 @@ def _has_string_columns(table: Table, flavour: str) -> bool:
 
 
 def _take_table_charset(column: Column, table: Table, previous: Column | None) -> None:
-    """The character set of a string column an ADD / MODIFY / CHANGE wrote without one: the
-    table's default when known (a COLLATE names its own: left as written), else the one the
-    column had."""
-    if column.charset is not None:
+    """The character set and collation of a string column a CREATE / ADD / MODIFY / CHANGE
+    wrote without them: the table's defaults when known, else the character set the column
+    had (and that set's default collation); a COLLATE alone names its character set, a
+    CHARACTER SET alone takes its own default collation (MariaDB 10.11 checked, even when
+    the table's is another collation of the same set; _changes_to_default)."""
+    if column.type_name not in _STRING_TYPES or column.charset is not None:
         return
-    if column.type_name in _STRING_TYPES and table.charset is not None and \
-            column.collation is None:
-        column.charset = table.charset
+    if column.collation is not None:
+        column.charset = _charset_name(column.collation.split("_")[0])
+    elif table.charset is not None:
+        column.charset, column.collation = table.charset, table.collation
     elif previous is not None:
         column.charset = previous.charset
 
@@ -4864,10 +4990,10 @@ def _convert_columns(table: Table | None, charset: str) -> None:
     what the catalog knows."""
     if table is None or charset.lower() == "default":
         return
-    table.charset = charset.lower()
+    table.charset, table.collation = _charset_name(charset.lower()), None
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
-            column.charset, column.collation = charset.lower(), None
+            column.charset, column.collation = table.charset, None
 
 
 def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
@@ -4945,7 +5071,9 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
     from sqlglot import exp
 
     # a new default (CHARACTER SET / COLLATE) first: the ALTER's own columns take it
-    table.charset = _default_charset(expr.args.get("options") or ())[0] or table.charset
+    options = _default_charset(expr.args.get("options") or ())
+    if options[0]:
+        table.charset, table.collation = options
     for action in expr.args.get("actions") or ():
         kind = (action.args.get("kind") or "").upper() if isinstance(action, exp.Drop) else ""
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
@@ -4959,9 +5087,6 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
             _take_table_charset(column, table, previous)
-            if previous is not None and column.collation is None and \
-                    column.charset == previous.charset:
-                column.collation = previous.collation
             table.columns[column.name] = column
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
