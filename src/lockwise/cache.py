@@ -148,9 +148,12 @@ def _replace(root: Path, name: str, write: Callable[[BinaryIO], None],
         _prune(root, name.split("-", 1)[0] + "-", keep)
 
 
-def load_marshalled(name: str) -> object | None:
-    """The value `store_marshalled` stored under `name`, or None (missing, damaged or caching
-    off). For values of plain types only (bytes, str, numbers, tuples, lists, dicts, code):
+def load_marshalled(name: str, *, shape: int | None = None) -> object | None:
+    """The value `store_marshalled` stored under `name`, or None (missing, damaged, stored
+    with another `shape`, or caching off). `shape` says what the value is made of; None:
+    this version's `FORMAT` (a store whose contents do not follow the results' shape, such as
+    the code stores, passes its own, and is then shared with versions of another FORMAT).
+    For values of plain types only (bytes, str, numbers, tuples, lists, dicts, code):
     `marshal` needs no import, where the unpickler's extension module (with the
     `_compat_pickle` it imports) is loaded for nothing else by `lockwise lint --no-cache`."""
     import marshal
@@ -163,21 +166,26 @@ def load_marshalled(name: str) -> object | None:
             stored = marshal.loads(handle.read())
     except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
         return None
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT:
+    if isinstance(stored, tuple) and len(stored) == 2 \
+            and stored[0] == (FORMAT if shape is None else shape):
         return stored[1]
     return None
 
 
-def store_marshalled(name: str, value: object, *, keep: int | None = None) -> None:
-    """Keep `value` (plain types only, see `load_marshalled`) under `name`, as `store`
-    keeps its items: atomically, then only the `keep` newest files of `name`'s prefix."""
+def store_marshalled(name: str, value: object, *, keep: int | None = None,
+                     shape: int | None = None) -> None:
+    """Keep `value` (plain types only, see `load_marshalled`) under `name`, with its `shape`
+    (None: `FORMAT`), as `store` keeps its items: atomically, then only the `keep` newest
+    files of `name`'s prefix."""
     import marshal
 
     root = cache_root()
     if root is None:
         return
+    stamp = FORMAT if shape is None else shape
+
     def write(handle: BinaryIO) -> None:
-        marshal.dump((FORMAT, value), handle)
+        marshal.dump((stamp, value), handle)
 
     with contextlib.suppress(OSError, ValueError):  # run without the cache then
         _replace(root, name, write, keep)

@@ -10,6 +10,13 @@ source; reading it back from `marshal` takes microseconds. Equal source compiles
 code, so nothing stored can be stale; bytecode and marshal's format change with the
 interpreter, which names the store. A store that cannot be read or written is compiled
 around, as `lockwise.cache` skips any cache it cannot use.
+
+What a store holds does not follow `lockwise.cache.FORMAT` (the shape of cached *results*):
+it has its own, `_STORE_SHAPE`, in its file's name and checked on reading. Two lockwise
+versions of another FORMAT sharing one cache folder (two installs, a worktree of an older
+branch) then share each store, `keep` merging their entries, where with FORMAT each rejected
+the other's file, compiled everything and overwrote it (fix-speed67: +177 M instructions a
+`lint --no-cache` of one file, at every run of either).
 """
 
 from __future__ import annotations
@@ -23,6 +30,11 @@ from typing import Any, AnyStr
 
 from lockwise.cache import blake2b, load_marshalled, store_marshalled
 
+#: Bump when what a store holds changes shape: its key (`compiled`, `pattern`), the marshalled
+#: value (code, a pattern's program) or the file's layout. Files of another shape are ignored
+#: (their name differs); tests/test_code_store.py pins shape 1.
+_STORE_SHAPE = 1
+
 
 class CodeStore:
     """Code compiled from source, read from the cache folder at the first `compiled` and
@@ -31,7 +43,7 @@ class CodeStore:
     def __init__(self, name: str, limit: int) -> None:
         _STORES.append(self)
         # ("-m": in marshal's format, which stores of the pickled format's names do not hold)
-        self.name = f"{name}-m-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+        self.name = f"{name}-m{_STORE_SHAPE}-{sys.implementation.cache_tag}-{sys.hexversion:x}"
         #: More entries than this (rules edited again and again): the store starts afresh.
         self.limit = limit
         #: Marshalled code by a digest of its file name and source; None until read.
@@ -114,7 +126,7 @@ class CodeStore:
         merged = self._read()
         merged.update(self._by_source)
         store_marshalled(self.name, merged if len(merged) <= self.limit else self._by_source,
-                         keep=4)
+                         keep=4, shape=_STORE_SHAPE)
         self._by_source = merged
         self._new = False
 
@@ -123,7 +135,7 @@ class CodeStore:
         self._by_source, self._new = None, False
 
     def _read(self) -> dict[bytes, bytes]:
-        found = load_marshalled(self.name)
+        found = load_marshalled(self.name, shape=_STORE_SHAPE)
         return found if isinstance(found, dict) else {}
 
 
