@@ -364,7 +364,7 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     `examples=False`: each rule's `examples` left empty, for lint, which reads none of them."""
     from dataclasses import replace
 
-    from lockwise.cache import blake2b, load, load_marshalled, store, store_marshalled
+    from lockwise.cache import blake2b, load, load_marshalled, store, store_marshalled, touch
 
     # Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them
     # back from one file costs 2. The examples are stored apart (pickled): they are half of
@@ -375,6 +375,9 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
                      digest_size=16).hexdigest()
     cached = _stored_rules(load_marshalled(f"rules-{digest}"))
     if cached is not None:
+        # Marked as used: pruning (`keep=8` below) keeps the catalogs last written *or read*,
+        # so more than 8 installs, versions or rule sets in turn do not evict one in use.
+        touch(f"rules-{digest}")
         bare: tuple[Rule, ...] = cached
         if not examples:
             return bare
@@ -383,6 +386,7 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
         stored = load(f"examples-{digest}")
         if stored is not None and len(stored[1]) == len(bare) and all(
                 isinstance(e, Example) for each in stored[1] for e in each):
+            touch(f"examples-{digest}")
             return tuple(replace(rule, examples=each)
                          for rule, each in zip(bare, stored[1], strict=True))
     by_id: dict[str, Rule] = {}
