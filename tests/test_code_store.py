@@ -41,10 +41,11 @@ run()
 """
 
 
-def _texts_executed(tmp_path: Path, *args: str) -> int:
+def _texts_executed(tmp_path: Path, *args: str, before: str = "") -> int:
+    """`before`: Python run first (after `import lockwise`, before the command)."""
     env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
-    out = subprocess.run([sys.executable, "-c", COUNTING_RUN, *args], cwd=tmp_path, env=env,
-                         check=False, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", before + COUNTING_RUN, *args], cwd=tmp_path,
+                         env=env, check=False, capture_output=True, text=True)
     last = out.stdout.strip().splitlines()[-1].split()
     assert last[1] in ("0", "1"), out.stderr
     return int(last[0])
@@ -54,6 +55,80 @@ def test_a_second_run_compiles_no_dataclass_methods(tmp_path: Path) -> None:
     args = ("lint", "--no-cache", "-f", "json", str(FIXTURES / "migrations"))
     assert _texts_executed(tmp_path, *args) > 50  # the first run compiles them
     assert _texts_executed(tmp_path, *args) == 0
+
+
+def test_a_version_of_another_cache_format_reads_the_stored_methods(tmp_path: Path) -> None:
+    # Two lockwise versions whose results differ in shape (cache.FORMAT) share one cache
+    # folder: the code stores do not follow FORMAT, so the other version compiles nothing
+    # (fix-speed67: it rejected the file, compiled ~110 methods and overwrote it, every run).
+    args = ("lint", "--no-cache", "-f", "json", str(FIXTURES / "migrations"))
+    assert _texts_executed(tmp_path, *args) > 50
+    other_format = "import lockwise.cache\nlockwise.cache.FORMAT += 1\n"
+    assert _texts_executed(tmp_path, *args, before=other_format) == 0
+    assert _texts_executed(tmp_path, *args) == 0  # and the first version still finds them
+
+
+def test_versions_of_two_cache_formats_share_one_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each version adds what it compiled to the one file: neither evicts the other's entries.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise import cache
+    from lockwise.core import code_store
+
+    compiled: list[str] = []
+    monkeypatch.setattr(code_store, "compile", lambda *a, **k: compiled.append(a[0])
+                        or compile(*a, **k), raising=False)
+    store = code_store.CodeStore("test-shared", limit=10)
+    pattern = PATTERNS[2]
+
+    def run(format_: int, *sources: str) -> list[str]:
+        """One process of a version of `format_`: compile `sources` and `pattern`, keep."""
+        monkeypatch.setattr(cache, "FORMAT", format_)
+        store.forget()
+        compiled.clear()
+        for source in sources:
+            namespace: dict[str, object] = {}
+            exec(store.compiled(source, "<string>"), namespace)  # noqa: S102
+            assert namespace["x"] == 1
+        assert store.pattern(*pattern) == re.compile(*pattern)
+        new = store._new
+        store.keep()
+        return compiled.copy() if new else []
+
+    assert run(5, "x = 1\n") == ["x = 1\n"]
+    assert run(6, "x = 1\n", "y = x = 1\n") == ["y = x = 1\n"]  # the first is read back
+    assert run(5, "x = 1\n", "y = x = 1\n") == []  # the second version's entry is kept
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_what_a_store_holds_is_of_the_shape_its_constant_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every version of one interpreter reads the same store, whatever its cache.FORMAT: a
+    # change of what it holds (its keys, values or file) must bump `_STORE_SHAPE`, or one
+    # version would read another's entries as its own. Shape 1, pinned: a change here means
+    # bumping the constant and pinning the new shape.
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core import code_store
+
+    assert code_store._STORE_SHAPE == 1
+    store = code_store.CodeStore("test-shape", limit=10)
+    store.compiled("x = 1\n", "<string>")
+    store.pattern(r"(?P<word>\w+)-\d", int(re.IGNORECASE))
+    store.keep()
+    (path,) = tmp_path.iterdir()
+    assert path.name == f"test-shape-m1-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+    shape, entries = marshal.loads(path.read_bytes())
+    assert shape == 1
+    # Keys: blake2b-128 of "<string>\0x = 1\n" and of "re\0" "2\0" + the pattern's repr.
+    assert {key.hex(): type(marshal.loads(value)).__name__ for key, value in entries.items()
+            } == {"b5e372593b2cbb256115e37ec4dc2d03": "code",
+                  "11b439ae9d0fcf9a66f71c67d657ab59": "tuple"}
+    by_type = {type(marshal.loads(value)): marshal.loads(value) for value in entries.values()}
+    assert by_type[types.CodeType] == compile("x = 1\n", "<string>", "exec", dont_inherit=True)
+    flags, program, groups, groupdict, indexgroup = by_type[tuple]
+    assert (flags, groups, groupdict, indexgroup) == (
+        re.IGNORECASE | re.UNICODE, 1, {"word": 1}, (None, "word"))
+    assert program and all(type(word) is int for word in program)
 
 
 def _point_class(module: str = "lockwise.points") -> type:
