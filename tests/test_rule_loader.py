@@ -319,3 +319,39 @@ def test_the_catalog_is_stored_under_a_name_its_rule_shape_is_part_of(
     load_rules.cache_clear()
     load_rules((rules_dir,), examples=False)
     assert len(list((rules_dir.parent / "cache").glob("rules-*"))) == 2
+
+
+def _age(path: Path, seconds: int) -> None:
+    os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
+
+
+def test_a_catalog_read_back_is_marked_as_used(rules_dir: Path) -> None:
+    load_rules((rules_dir,))
+    stored = sorted((rules_dir.parent / "cache").glob("*-*"))
+    assert [p.name.split("-")[0] for p in stored] == ["examples", "rules"]
+    for path in stored:
+        _age(path, 1000)
+    load_rules.cache_clear()
+    load_rules((rules_dir,))  # both read back: both marked
+    assert all(path.stat().st_mtime_ns > 1000 * 10**9 for path in stored)
+
+
+def test_a_catalog_in_use_outlives_eight_written_after_it(rules_dir: Path) -> None:
+    # Pruning keeps the 8 catalogs last written or used: one written long ago and read since
+    # stays while 8 others (other installs, versions, rule sets) are written around its use.
+    from lockwise.cache import store_marshalled
+
+    load_rules((rules_dir,), examples=False)
+    cache = rules_dir.parent / "cache"
+    (in_use,) = cache.glob("rules-*")
+    _age(in_use, 1000)
+    others = [f"rules-{i:032x}" for i in range(8)]
+    for at, name in enumerate(others[:4]):
+        store_marshalled(name, (), keep=8)
+        _age(cache / name, 2000 + at)
+    load_rules.cache_clear()
+    load_rules((rules_dir,), examples=False)  # used: read back
+    for name in others[4:]:
+        store_marshalled(name, (), keep=8)
+    kept = {p.name for p in cache.glob("rules-*")}
+    assert kept == {in_use.name, *others[1:]}  # the oldest other one pruned instead
