@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
 from functools import lru_cache
@@ -659,25 +659,14 @@ def _calls_and_casts(node: object, casts: bool) -> tuple[str, ...]:
     cast_types: dict[str, None] = {}
     if node is None:
         return ()
-    call_bodies: Sequence[dict]
-    cast_bodies: Sequence[dict] = ()
-    if node is _last_relations[0]:
-        # A view's query was just read by `relations_in`, which kept its calls and casts.
-        call_bodies = [body for kind, body in _last_relations[3] if kind == "FuncCall"]
-        if casts:
-            cast_bodies = [body for kind, body in _last_relations[3] if kind == "TypeCast"]
-    else:
-        # Each kind's bodies in `walk`'s order (the calls and the casts are kept apart, the
-        # calls first): `bodies_of_kind`'s loop, without a generator step per node, and its
-        # memo (the effect model asked lately for the calls of the same node: `named_calls`).
-        call_bodies = bodies_of_kind(node, "FuncCall")
-        if casts:
-            cast_bodies = bodies_of_kind(node, "TypeCast")
-    for body in call_bodies:
-        if name := ".".join(strings(body.get("funcname"))[-2:]).lower():
-            calls[name] = None
-    for body in cast_bodies:
-        cast_types["::" + type_name(body.get("typeName"))[0]] = None
+    # A view's query was just read by `relations_in`, which kept its calls and casts.
+    found = _last_relations[3] if node is _last_relations[0] else walk(node)
+    for kind, body in found:
+        if kind == "FuncCall":
+            if name := ".".join(strings(body.get("funcname"))[-2:]).lower():
+                calls[name] = None
+        elif casts and kind == "TypeCast":
+            cast_types["::" + type_name(body.get("typeName"))[0]] = None
     return (*calls, *cast_types)
 
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from lockwise.effects.nodes import (
     NodeMemo,
-    bodies_of_kind,
     range_name,
     range_var,
     relations_in,
@@ -493,8 +492,8 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
     read = [node.get(k) for k in ("targetList", "fromClause", "usingClause", "whereClause")]
     relations = set(relations_in(read))
     columns = {"*" if unwrap((ref.get("fields") or [{}])[-1])[0] == "A_Star" else names[-1]
-               for ref in bodies_of_kind(read, "ColumnRef")
-               if (names := strings(ref.get("fields")) or ["*"])}
+               for k, ref in walk(read) if k == "ColumnRef"
+               and (names := strings(ref.get("fields")) or ["*"])}
     actions = tables.key_writes(table, write, sets)
     for referencing, key, how, changed in actions:
         if how == "" and referencing == table:
@@ -608,8 +607,8 @@ def _body_tables(create: str | None) -> tuple[frozenset[str], frozenset[str]] | 
     else:
         return None
     builtin = builtin_functions()
-    if any((strings(call.get("funcname"))[-1:] or [""])[0].lower() not in builtin
-           for call in bodies_of_kind(trees, "FuncCall")):
+    if any(k == "FuncCall" and (strings(call.get("funcname"))[-1:] or [""])[0].lower()
+           not in builtin for k, call in walk(trees)):
         return None
     writes = {range_var(unwrap(tree)[1].get("relation"))[0] for tree in trees
               if unwrap(tree)[0] in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")}
