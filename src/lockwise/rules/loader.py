@@ -345,7 +345,7 @@ def _stored_rules(stored: object, shipped: str) -> tuple[Rule, ...] | None:
         return None
     names = [f.name for f in fields(Rule)]
     safety_at, strategy_at = names.index("safety"), names.index("strategy")
-    path_at = names.index("path")
+    path_at, sep = names.index("path"), os.sep
     rules = []
     try:
         for values in stored:
@@ -355,8 +355,9 @@ def _stored_rules(stored: object, shipped: str) -> tuple[Rule, ...] | None:
             values[safety_at] = Safety(values[safety_at])
             if values[strategy_at] is not None:
                 values[strategy_at] = Strategy(values[strategy_at])
-            if os.sep not in values[path_at]:  # a file's name alone: a shipped rule
-                values[path_at] = shipped + values[path_at]
+            path = values[path_at]
+            if sep not in path:  # a file's name alone: a shipped rule
+                values[path_at] = shipped + path
             rules.append(Rule(*values))
     except (TypeError, ValueError, IndexError):
         return None
