@@ -327,7 +327,9 @@ def _age(path: Path, seconds: int) -> None:
 
 def test_a_catalog_read_back_is_marked_as_used(rules_dir: Path) -> None:
     load_rules((rules_dir,))
-    stored = sorted((rules_dir.parent / "cache").glob("*-*"))
+    cache = rules_dir.parent / "cache"
+    # The content-keyed names are hard links to these two (fix-speed69): one inode each.
+    stored = sorted([*cache.glob("examples-*"), *cache.glob("rules-*")])
     assert [p.name.split("-")[0] for p in stored] == ["examples", "rules"]
     for path in stored:
         _age(path, 1000)
@@ -355,3 +357,129 @@ def test_a_catalog_in_use_outlives_eight_written_after_it(rules_dir: Path) -> No
         store_marshalled(name, (), keep=8)
     kept = {p.name for p in cache.glob("rules-*")}
     assert kept == {in_use.name, *others[1:]}  # the oldest other one pruned instead
+
+
+# A catalog missed by its files' paths and times (a second worktree or install, a checkout
+# that rewrote the rule files) is looked up by their content before their TOML is parsed.
+
+@pytest.fixture
+def two_trees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """Two copies of the shipped rules folder, at two paths, and one cache folder."""
+    import shutil
+
+    from lockwise.rules.loader import builtin_rules_dir
+
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    trees = (tmp_path / "a" / "rules", tmp_path / "tree-b" / "rules")
+    for tree in trees:
+        shutil.copytree(builtin_rules_dir(), tree)
+    load_rules.cache_clear()
+    yield trees
+    load_rules.cache_clear()
+
+
+def _load_from(tree: Path, monkeypatch: pytest.MonkeyPatch, directories: tuple[Path, ...] = (),
+               examples: bool = True) -> tuple[tuple, list[str]]:
+    """`load_rules` with `tree` as the shipped folder, and the files whose TOML it parsed."""
+    from lockwise.rules import loader
+
+    parsed: list[str] = []
+    real = loader.parse_toml
+    monkeypatch.setattr(loader, "builtin_rules_dir", lambda: tree)
+    monkeypatch.setattr(loader, "parse_toml",
+                        lambda text, path: parsed.append(str(path)) or real(text, path))
+    load_rules.cache_clear()
+    return load_rules(directories, examples), parsed
+
+
+def test_a_catalog_stored_from_one_tree_is_found_by_content_from_another(
+        two_trees: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = two_trees
+    from_a, parsed = _load_from(a, monkeypatch)
+    assert len(parsed) == len(list(a.glob("*.toml"))) > 100
+    from_b, parsed = _load_from(b, monkeypatch)
+    assert parsed == []
+    assert all(Path(r.path).parent == b and Path(r.path).stem == r.id for r in from_b)
+    assert [dataclasses.replace(r, path=Path(r.path).name) for r in from_b] == \
+        [dataclasses.replace(r, path=Path(r.path).name) for r in from_a]
+    assert sum(len(r.examples) for r in from_b) > 100  # the examples found with it
+    # Stored under B's paths and times too: found there next, its files not read at all.
+    from lockwise.rules import loader
+
+    monkeypatch.setattr(loader, "_content_digest", lambda *args: pytest.fail("by content"))
+    again, parsed = _load_from(b, monkeypatch)
+    assert parsed == [] and again == from_b
+    bare, parsed = _load_from(a, monkeypatch, examples=False)
+    assert parsed == [] and all(Path(r.path).parent == a for r in bare)
+
+
+def test_a_rule_file_of_other_bytes_misses_the_catalog_stored_by_content(
+        two_trees: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = two_trees
+    _load_from(a, monkeypatch)
+    path = b / "truncate-table.toml"
+    path.write_text(path.read_text().replace('title = "', 'title = "Edited: ', 1))
+    from_b, parsed = _load_from(b, monkeypatch)
+    assert len(parsed) == len(list(b.glob("*.toml")))
+    assert next(r for r in from_b if r.id == "truncate-table").title.startswith("Edited: ")
+    # and A's catalog is still A's
+    from_a, parsed = _load_from(a, monkeypatch)
+    assert parsed == []
+    assert not next(r for r in from_a if r.id == "truncate-table").title.startswith("Edited")
+
+
+def test_a_team_rules_dir_is_found_by_content_with_its_own_path(
+        two_trees: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    a, b = two_trees
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "team-no-truncate.toml").write_text(RULE.format(title="first"))
+    _load_from(a, monkeypatch, (team,))
+    from_b, parsed = _load_from(b, monkeypatch, (team,))
+    assert parsed == []
+    mine = next(r for r in from_b if r.id == "team-no-truncate")
+    assert mine.path == str(team / "team-no-truncate.toml") and mine.title == "first"
+    assert all(Path(r.path).parent == b for r in from_b if r is not mine)
+    # Its content is part of the key: an edited team rule is parsed again.
+    (team / "team-no-truncate.toml").write_text(RULE.format(title="second"))
+    _, parsed = _load_from(a, monkeypatch, (team,))
+    assert len(parsed) > 100
+
+
+def test_a_rule_file_of_the_shipped_folder_is_stored_by_its_name_alone(
+        rules_dir: Path) -> None:
+    from lockwise.cache import load_marshalled
+    from lockwise.rules.loader import builtin_rules_dir
+
+    parsed = load_rules((rules_dir,), examples=False)
+    (stored,) = (rules_dir.parent / "cache").glob("rules-*")
+    names = [f.name for f in dataclasses.fields(parsed[0])]
+    paths = [values[names.index("path")] for values in load_marshalled(stored.name)]
+    assert paths == [r.path if Path(r.path).parent == rules_dir else Path(r.path).name
+                     for r in parsed]
+    assert all(Path(r.path).parent in (rules_dir, builtin_rules_dir()) for r in parsed)
+    content = list((rules_dir.parent / "cache").glob("rulescontent-*"))
+    assert len(content) == 1 and content[0].read_bytes() == stored.read_bytes()
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_stored_file_kept_under_a_second_name_replaces_it_and_is_just_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool) -> None:
+    # `cache.link`: a hard link, or a copy on a file system without them; replacing a file
+    # of that name (a damaged one), marked as just written (pruning keeps the newest).
+    from lockwise.cache import link, load_marshalled, store_marshalled
+
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    if not hard_links:
+        def refused(*args: object) -> None:
+            raise OSError("no hard links here")
+        monkeypatch.setattr(os, "link", refused)
+    store_marshalled("rules-old", ("stored",))
+    os.utime(tmp_path / "rules-old", ns=(0, 0))
+    (tmp_path / "rulescontent-x").write_bytes(b"damaged")
+    link("rules-old", "rulescontent-x", keep=8)
+    assert load_marshalled("rulescontent-x") == ("stored",)
+    assert (tmp_path / "rulescontent-x").stat().st_mtime_ns > 0
+    assert (tmp_path / "rules-old").stat().st_nlink == (2 if hard_links else 1)
+    link("rules-missing", "rulescontent-y")  # nothing to keep: nothing, and no error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rules-old", "rulescontent-x"]

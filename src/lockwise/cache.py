@@ -200,6 +200,34 @@ def touch(*names: str) -> None:
             os.utime(root / name)
 
 
+def link(existing: str, name: str, *, keep: int | None = None) -> None:
+    """Keep the stored file `existing` under `name` too, as `store` would (atomically, marked
+    as just written, then only the `keep` newest files of `name`'s prefix): a hard link, or a
+    copy where the folder takes none. Nothing when `existing` is missing or the cache cannot
+    be written."""
+    root = cache_root()
+    if root is None:
+        return
+    tmp = root / f"{name}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):
+        try:
+            os.link(root / existing, tmp)
+        except OSError:  # no hard links there (or `existing` is gone: the copy fails too)
+            with open(root / existing, "rb") as handle:
+                data = handle.read()
+            _replace(root, name, lambda out: out.write(data), keep)
+            return
+        try:
+            os.replace(tmp, root / name)
+        except OSError:
+            os.unlink(tmp)
+            raise
+        # The link shares `existing`'s time: an old one would be the first pruned.
+        os.utime(root / name)
+        if keep is not None:
+            _prune(root, name.split("-", 1)[0] + "-", keep)
+
+
 def _prune(root: Path, prefix: str, keep: int) -> None:
     entries = []
     with os.scandir(root) as it:

@@ -292,22 +292,34 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
 
 
 #: Changes when a stored `Rule` changes shape (2: its path a string; 3: marshalled as
-#: `_stored_rule` writes it; 4: with `reads_on_demand`), so that a catalog another version
+#: `_stored_rule` writes it; 4: with `reads_on_demand`; 5: a shipped rule's path its file's
+#: name alone, joined to this tree's `builtin_rules_dir` on load), so that a catalog another version
 #: stored is not read back. `_rule_shape`, in the key too, does the same by itself for a field
 #: added, removed or moved (a development checkout keeps its version). Not
 #: `cache.FORMAT`: the code stores of two versions sharing a cache folder would then push each
 #: other out at every run.
-_STORED_SHAPE = 4
+_STORED_SHAPE = 5
 
 
-def _stored_rule(rule: Rule) -> tuple:
+def _shipped_prefix() -> str:
+    """The shipped catalog's folder with a separator after it: what a stored shipped rule's
+    path leaves out, so that a catalog found by its files' content (`_content_digest`) names
+    the files of the tree that reads it, not of the one that stored it."""
+    return str(builtin_rules_dir()) + os.sep
+
+
+def _stored_rule(rule: Rule, shipped: str) -> tuple:
     """A rule without its examples in `marshal`'s plain types: its fields in `__init__`'s
-    order, its safety and strategy by their values (`_stored_rules` reads it back)."""
+    order, its safety and strategy by their values, the path of a rule of the `shipped`
+    folder (`_shipped_prefix`) its file's name alone (`_stored_rules` reads it back)."""
     from dataclasses import fields
 
     values = {f.name: getattr(rule, f.name) for f in fields(rule)}
     values["safety"] = rule.safety.value
     values["strategy"] = None if rule.strategy is None else rule.strategy.value
+    name = rule.path[len(shipped):]
+    if rule.path.startswith(shipped) and os.sep not in name:
+        values["path"] = name
     return tuple(values.values())
 
 
@@ -322,8 +334,9 @@ def _rule_shape() -> str:
     return ",".join(f.name for f in fields(Rule))
 
 
-def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
-    """The rules `_stored_rule` wrote, or None for anything else (a damaged file)."""
+def _stored_rules(stored: object, shipped: str) -> tuple[Rule, ...] | None:
+    """The rules `_stored_rule` wrote, each shipped rule's file in the `shipped` folder, or
+    None for anything else (a damaged file)."""
     from dataclasses import fields
 
     from lockwise.rules.model import Rule
@@ -332,6 +345,7 @@ def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
         return None
     names = [f.name for f in fields(Rule)]
     safety_at, strategy_at = names.index("safety"), names.index("strategy")
+    path_at, sep = names.index("path"), os.sep
     rules = []
     try:
         for values in stored:
@@ -341,6 +355,9 @@ def _stored_rules(stored: object) -> tuple[Rule, ...] | None:
             values[safety_at] = Safety(values[safety_at])
             if values[strategy_at] is not None:
                 values[strategy_at] = Strategy(values[strategy_at])
+            path = values[path_at]
+            if sep not in path:  # a file's name alone: a shipped rule
+                values[path_at] = shipped + path
             rules.append(Rule(*values))
     except (TypeError, ValueError, IndexError):
         return None
@@ -364,16 +381,25 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     `examples=False`: each rule's `examples` left empty, for lint, which reads none of them."""
     from dataclasses import replace
 
-    from lockwise.cache import blake2b, load, load_marshalled, store, store_marshalled, touch
+    from lockwise.cache import blake2b, link, load, load_marshalled, store, store_marshalled, touch
 
     # Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them
     # back from one file costs 2. The examples are stored apart (pickled): they are half of
     # what is stored, and of the time a one-file lint took to read it. The rules themselves
     # are marshalled: lint then needs no unpickler (see `cache.load_marshalled`).
     files, fingerprint = _rule_files(directories)
-    digest = blake2b(f"{_STORED_SHAPE}\0{_rule_shape()}\0{fingerprint}".encode(),
-                     digest_size=16).hexdigest()
-    cached = _stored_rules(load_marshalled(f"rules-{digest}"))
+    shape = f"{_STORED_SHAPE}\0{_rule_shape()}"
+    digest = blake2b(f"{shape}\0{fingerprint}".encode(), digest_size=16).hexdigest()
+    shipped = _shipped_prefix()
+    cached = _stored_rules(load_marshalled(f"rules-{digest}"), shipped)
+    # Missed by the files' paths and times (another worktree or install, a checkout that
+    # rewrote the files): by their content, before parsing them all again (a second).
+    content = None if cached is not None else _content_digest(shape, files, fingerprint)
+    if content is not None:
+        cached = _stored_rules(load_marshalled(f"rulescontent-{content}"), shipped)
+        if cached is not None:  # found next time by paths and times, as before
+            link(f"rulescontent-{content}", f"rules-{digest}", keep=8)
+            link(f"examplescontent-{content}", f"examples-{digest}", keep=8)
     if cached is not None:
         # Marked as used: pruning (`keep=8` below) keeps the catalogs last written *or read*,
         # so more than 8 installs, versions or rule sets in turn do not evict one in use.
@@ -395,6 +421,36 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
         by_id[rule.id] = rule
     rules = tuple(by_id.values())
     bare = tuple(replace(rule, examples=()) for rule in rules)
-    store_marshalled(f"rules-{digest}", tuple(_stored_rule(rule) for rule in bare), keep=8)
+    store_marshalled(f"rules-{digest}", tuple(_stored_rule(rule, shipped) for rule in bare),
+                     keep=8)
     store(f"examples-{digest}", None, [rule.examples for rule in rules], keep=8)
+    content = content or _content_digest(shape, files, fingerprint)
+    if content is not None:
+        link(f"rules-{digest}", f"rulescontent-{content}", keep=8)
+        link(f"examples-{digest}", f"examplescontent-{content}", keep=8)
     return rules if examples else bare
+
+
+def _content_digest(shape: str, files: tuple[str, ...], fingerprint: str) -> str | None:
+    """What names a stored catalog by the content of its rule files (`load_rules` stores it
+    under this and under its files' paths and times): the `shape` of a stored rule, the
+    shipped files' names and bytes, and a `--rules-dir` file's part of the `fingerprint`
+    (its path, whose rules are stored with it, and a digest of its bytes). None when a
+    shipped file cannot be read (parsing it says why)."""
+    from lockwise.cache import blake2b
+
+    shipped = _shipped_prefix()
+    digest = blake2b(shape.encode(), digest_size=16)
+    for path, part in zip(files, fingerprint.split("\0") if files else (), strict=True):
+        name = path[len(shipped):]
+        if path.startswith(shipped) and os.sep not in name:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+            digest.update(f"\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        else:
+            digest.update(f"\0{part}\0".encode())
+    return digest.hexdigest()
