@@ -2102,6 +2102,19 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
+#: Table options MariaDB changes in the data dictionary (COMMENT=, AUTO_INCREMENT=, the
+#: default CHARACTER SET / COLLATE) and the column and index changes it makes instantly only
+#: without them: beside one, these take the in-place path without a rebuild (NOCOPY, writes
+#: go on). Checked on MariaDB 10.11: `MODIFY w VARCHAR(20), DEFAULT CHARSET=latin1` (or
+#: `COMMENT='x'`, `AUTO_INCREMENT=5`) answers ALGORITHM=INSTANT with 1846 "Reason: DROP
+#: INDEX. Try ALGORITHM=NOCOPY"; so do RENAME COLUMN, a collation change, utf8mb3 to utf8mb4,
+#: RENAME INDEX and ALTER INDEX ... IGNORED; ADD / DROP / reorder COLUMN, ENUM members
+#: appended, SET DEFAULT and a MODIFY changing nothing stored stay instant beside them.
+_TABLE_OPTIONS = frozenset({"set_default_charset", "set_table_comment", "set_auto_increment"})
+_NOT_INSTANT_BESIDE_OPTIONS = frozenset({
+    "rename_column", "extend_varchar_same_length_bytes", "extend_varchar_more_length_bytes",
+    "widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed", "change_collation",
+    "rename_index", "set_index_visibility"})
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
                  "add_functional_index", "add_functional_unique_index", "add_multi_valued_index",
                  "add_functional_index_partitioned",
@@ -2153,8 +2166,9 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     requires the operation to use the specified algorithm"; MariaDB reads ALGORITHM= as that
     algorithm or a cheaper one, checked on 10.11): otherwise each takes its in-place path
     (ADD COLUMN beside ADD INDEX, or asked INPLACE, rebuilds the table). MariaDB keeps a
-    column change instant beside other in-place work, except beside an index build; and it
-    copies the table to add a VIRTUAL column together with a stored one (both checked on
+    column change instant beside other in-place work, except beside an index build or, for
+    those of _NOT_INSTANT_BESIDE_OPTIONS, a table option (_TABLE_OPTIONS); and it copies the
+    table to add a VIRTUAL column together with a stored one (both checked on
     MariaDB 10.11). A table's FULLTEXT indexes change the plans as effects/mysql_fulltext.py
     says; `instant_columns=False` (_no_instant_columns) sends ADD / DROP / reorder COLUMN to
     their in-place path."""
@@ -2166,6 +2180,9 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     plans = [planned(op) for op in operations]
     if flavour == "mariadb":
         instant = not _BUILDS_INDEX.intersection(operations)
+        if _TABLE_OPTIONS.intersection(operations):
+            plans = [planned(op, instant=False) if op in _NOT_INSTANT_BESIDE_OPTIONS else p
+                     for op, p in zip(operations, plans, strict=True)]
         if "add_column_virtual_generated" in operations and \
                 _ADDS_STORED_COLUMN.intersection(operations):
             instant = True
