@@ -64,3 +64,29 @@ def test_on_mariadb(mariadb, change: str, algorithm: str) -> None:
         mariadb.fresh("options_beside", SETUP)
         ran = mariadb.run(f"{change}, ALGORITHM=INSTANT", "options_beside")
         assert "ALGORITHM=INSTANT is not supported" in ran.stderr
+
+
+def _rebuilds(report) -> bool:
+    (found,) = [a.facts["rebuilds_table"] for s in report.statements for a in s.effect.actions
+                if a.kind == "mysql_alter_table"]
+    return found
+
+
+#: (ALTER, whether MySQL 8 rebuilds the table in place). innobase_need_rebuild (MySQL 8's
+#: handler0alter.cc): a default character set change needs no rebuild only alone.
+MYSQL_CASES = [
+    ("ALTER TABLE notes DEFAULT CHARSET=latin1", False),
+    ("ALTER TABLE notes ALTER COLUMN n SET DEFAULT 1, DEFAULT CHARSET=latin1", False),
+    ("ALTER TABLE notes MODIFY body VARCHAR(20), DEFAULT CHARSET=latin1", True),
+    ("ALTER TABLE notes ADD INDEX notes_title (title), COLLATE=utf8mb4_bin", True),
+    ("ALTER TABLE notes MODIFY title VARCHAR(20)", False),
+    ("ALTER TABLE notes ADD INDEX notes_title (title)", False),
+]
+
+
+@pytest.mark.parametrize(("change", "rebuilds"), MYSQL_CASES)
+def test_mysql_rebuilds_for_a_default_beside_in_place_work(lint_change, change: str,
+                                                           rebuilds: bool) -> None:
+    report = lint_change(change + ";", "mysql")
+    assert _rebuilds(report) == rebuilds
+    assert ("mysql-table-rebuild" in [f.rule for f in report.all_findings]) == rebuilds

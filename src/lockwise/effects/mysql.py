@@ -2156,6 +2156,30 @@ def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> 
     return ""
 
 
+#: Operations InnoDB ignores in MySQL's in-place path (INNOBASE_INPLACE_IGNORE: a column's
+#: default, RENAME TO, CHECK constraints, index options), and the table options themselves.
+_BESIDE_OPTIONS_IGNORED = frozenset({
+    "set_default", "drop_default", "rename_table", "drop_check_constraint",
+    "add_check_constraint_not_enforced", "suspend_check_constraint", "set_index_visibility",
+    "metadata_only", "alter_nothing", "toggle_keys", *_TABLE_OPTIONS})
+
+
+def _default_charset_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
+    """MySQL's in-place plans once a default CHARACTER SET / COLLATE (CHANGE_CREATE_OPTION)
+    is beside another in-place operation: InnoDB rebuilds the table. MySQL 8's
+    storage/innobase/handler/handler0alter.cc, innobase_need_rebuild: a CHANGE_CREATE_OPTION
+    other than ROW_FORMAT / KEY_BLOCK_SIZE / TABLESPACE needs no rebuild only when it is the
+    only change InnoDB sees; otherwise the flag is one of INNOBASE_ALTER_REBUILD (the
+    manual's "Specifying a character set": "Rebuilds Table: Yes*"). Not run on MySQL."""
+    if "set_default_charset" not in operations or not any(
+            op not in _BESIDE_OPTIONS_IGNORED and p.algorithm == "INPLACE"
+            for op, p in zip(operations, plans, strict=True)):
+        return plans
+    return [Plan(p.algorithm, True, p.permits_dml, p.lock, p.source)
+            if op == "set_default_charset" and p.algorithm == "INPLACE" else p
+            for op, p in zip(operations, plans, strict=True)]
+
+
 def _statement_plans(operations: list[str], flavour: str, version: Version,
                      fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False,
                      instant_columns: bool = True) -> list[Plan]:
@@ -2199,6 +2223,8 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
+        if flavour == "mysql":
+            plans = _default_charset_rebuilds(operations, plans)
     if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
             p.rebuilds for op, p in zip(operations, plans, strict=True)
             if op not in _VIRTUAL_NOT_IN_PLACE):
