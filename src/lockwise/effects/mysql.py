@@ -1888,7 +1888,10 @@ def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[
 
     kept = {extra["column"]: extra["keep_charset"] for _, extra in operations
             if extra.get("keep_charset")}
-    if algorithm != "COPY" or not kept:
+    # CONVERT TO in the same ALTER gives every string column its character set, a CHARACTER
+    # SET a MODIFY names or not (MariaDB 10.11: SHOW CREATE TABLE): nothing to keep
+    if algorithm != "COPY" or not kept or any(
+            op == "convert_character_set" for op, _ in operations):
         return ""
     text = clauses.operations_sql
     try:
@@ -1924,12 +1927,29 @@ def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[
     for offset, words in reversed(inserts):
         text = text[:offset] + words + text[offset:]
     one = len(written) == 1
+    kept_clauses, note = _kept_clauses(clauses)
     return (f"-- {', '.join(written)} {'names' if one else 'name'} no CHARACTER SET: the "
             f"server gives {'it' if one else 'them'} {base['table']}'s default and re-encodes "
             f"{'it' if one else 'them'}, copying the table; naming {'its' if one else 'their'} "
-            f"own keeps {'it' if one else 'them'}, with no copy for that:\nALTER TABLE "
-            f"{quote_mysql_qualified(base['table_sql'])} {text};\n-- or, to change it, "
-            "through an online schema change tool:\n")
+            f"own keeps {'it' if one else 'them'}, with no copy for that{note}:\nALTER TABLE "
+            f"{quote_mysql_qualified(base['table_sql'])} {text}{kept_clauses};\n-- or, to "
+            "change it, through an online schema change tool:\n")
+
+
+def _kept_clauses(clauses: _Clauses) -> tuple[str, str]:
+    """The ALGORITHM= / LOCK= clauses the user wrote, for the same ALTER restated with the
+    column's own character set (_keep_charset_instead), and what the comment says of them:
+    LOCK= as written; ALGORITHM=COPY as written (it still copies the table); a cheaper
+    ALGORITHM= left out, as whether the restated change can run with it is not known here
+    (the server then picks its cheapest)."""
+    kept = [f"ALGORITHM={clauses.algorithm}"] if clauses.algorithm in ("COPY", "DEFAULT") \
+        else []
+    note = " (ALGORITHM=COPY, kept as written, still copies the table: leave it out for no copy)" \
+        if clauses.algorithm == "COPY" else \
+        f" (ALGORITHM={clauses.algorithm} left out: the server picks its cheapest)" \
+        if clauses.algorithm else ""
+    kept += [f"LOCK={clauses.lock}"] if clauses.lock else []
+    return "".join(f", {clause}" for clause in kept), note
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
