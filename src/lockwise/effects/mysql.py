@@ -206,11 +206,32 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
             charset = _charset_name(con.args["kind"].name.lower())
+    if charset == "binary" and type_name in _BINARY_TYPES:
+        # CHARACTER SET binary makes a character type its binary one (MariaDB 10.11: SHOW
+        # CREATE TABLE says varbinary(10), blob...; MySQL 8.0 manual, 13.3.1 "String Data
+        # Type Syntax"): compared as that type, its length in bytes
+        type_name, charset = _BINARY_TYPES[type_name], None
     if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
     elif type_name in _INTEGER_TYPES:
         mods = []  # INT(11): a display width, no part of the type
     return type_name, tuple(mods), charset
+
+
+#: A character type and the binary type `CHARACTER SET binary` makes it.
+_BINARY_TYPES = {"char": "binary", "varchar": "varbinary", "tinytext": "tinyblob",
+                 "text": "blob", "mediumtext": "mediumblob", "longtext": "longblob"}
+
+
+def _binary_attribute(coldef) -> bool:
+    """Whether a column definition has the BINARY attribute (`VARCHAR(10) BINARY`): the
+    `_bin` collation of its character set, named or its table's (MariaDB 10.11: SHOW CREATE
+    TABLE says COLLATE utf8mb4_bin; MySQL 8.0 manual, 13.3.1, deprecated in 8.0.17). A
+    COLLATE written beside it wins (not followed: the server refuses most such pairs)."""
+    from sqlglot import exp
+
+    return any(isinstance(con.args.get("kind"), exp.BinaryColumnConstraint)
+               for con in coldef.args.get("constraints") or ())
 
 
 def _members(coldef) -> tuple[str, ...]:
@@ -239,12 +260,16 @@ def _appends_members(type_name: str, old: tuple[str, ...], new: tuple[str, ...])
 
 
 def _collation(coldef) -> str | None:
-    """The COLLATE a column definition names, lower case; None when it names none."""
+    """The COLLATE a column definition names, lower case (the BINARY attribute beside a
+    CHARACTER SET names that set's `_bin` one); None when it names none."""
     from sqlglot import exp
 
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CollateColumnConstraint):
             return _collation_name(con.args["kind"].this.name.lower()) or None
+    charset = _column_type(coldef)[2]
+    if charset and charset != "binary" and _binary_attribute(coldef):
+        return f"{charset}_bin"  # BINARY beside a named character set: its _bin collation
     return None
 
 
@@ -483,8 +508,11 @@ def _takes_default(coldef, old: Column | None,
         return named, False
     table_charset, table_collation = table_default
     charset = named or (table_charset if old.charset else None)
+    collation = None if named or not table_charset else table_collation
+    if _binary_attribute(coldef) and (charset or old.charset):
+        collation = f"{charset or old.charset}_bin"  # BINARY alone: the set's _bin collation
     return charset, (charset or old.charset) == old.charset and _changes_to_default(
-        old, old.charset, None if named or not table_charset else table_collation, flavour)
+        old, old.charset, collation, flavour)
 
 
 def _keep_charset_text(coldef, old: Column | None,
@@ -496,8 +524,10 @@ def _keep_charset_text(coldef, old: Column | None,
     charset, to_default = _takes_default(coldef, old, table_default, flavour)
     if charset == old.charset and not to_default:
         return ""
-    return f"CHARACTER SET {old.charset}" + (f" COLLATE {old.collation}" if old.collation
-                                             else "")
+    # (a MODIFY with the BINARY attribute takes the set's _bin collation from it: a COLLATE
+    # before it is a syntax error, MariaDB 10.11)
+    return f"CHARACTER SET {old.charset}" + (
+        f" COLLATE {old.collation}" if old.collation and not _binary_attribute(coldef) else "")
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
@@ -4498,7 +4528,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
             and isinstance(col.expressions[0], exp.PrimaryKey) else col
         if isinstance(col, exp.ColumnDef):
             column = _column(col)
-            _take_table_charset(column, table, None)
+            _take_table_charset(column, table, None, _binary_attribute(col))
             table.columns[column.name] = column
             if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                 key = (column.name,)
@@ -5031,12 +5061,14 @@ def _has_string_columns(table: Table, flavour: str) -> bool:
                for column in table.columns.values())
 
 
-def _take_table_charset(column: Column, table: Table, previous: Column | None) -> None:
+def _take_table_charset(column: Column, table: Table, previous: Column | None,
+                        binary: bool = False) -> None:
     """The character set and collation of a string column a CREATE / ADD / MODIFY / CHANGE
     wrote without them: the table's defaults when known, else the character set the column
     had (and that set's default collation); a COLLATE alone names its character set, a
     CHARACTER SET alone takes its own default collation (MariaDB 10.11 checked, even when
-    the table's is another collation of the same set; _changes_to_default)."""
+    the table's is another collation of the same set; _changes_to_default). `binary`: the
+    column has the BINARY attribute, the `_bin` collation of the character set it takes."""
     if column.type_name not in _STRING_TYPES or column.charset is not None:
         return
     if column.collation is not None:
@@ -5045,6 +5077,8 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None) -
         column.charset, column.collation = table.charset, table.collation
     elif previous is not None:
         column.charset = previous.charset
+    if binary and column.charset and not (column.collation or "").endswith("_bin"):
+        column.collation = f"{column.charset}_bin"
 
 
 def _convert_columns(table: Table | None, charset: str) -> None:
@@ -5142,14 +5176,14 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = added = _column(action)
-            _take_table_charset(added, table, None)
+            _take_table_charset(added, table, None, _binary_attribute(action))
             _record_checks(table, [action], flavour)
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
-            _take_table_charset(column, table, previous)
+            _take_table_charset(column, table, previous, _binary_attribute(action.this))
             table.columns[column.name] = column
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
