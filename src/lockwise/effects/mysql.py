@@ -289,18 +289,30 @@ def _collation_name(collation: str) -> str:
 _DEFAULT_COLLATIONS = {"latin1": "latin1_swedish_ci", "utf8mb3": "utf8mb3_general_ci",
                        "ascii": "ascii_general_ci", "binary": "binary"}
 _UTF8MB4_DEFAULT_COLLATION = {"mysql": "utf8mb4_0900_ai_ci", "mariadb": "utf8mb4_general_ci"}
+#: MariaDB 11.2 made a character set's default collation a setting (character_set_collations,
+#: empty by default: the compiled ones above); from 11.5 its default names uca1400_ai_ci for
+#: the Unicode sets (MariaDB's "Supported Character Sets and Collations": ucs2_general_ci up
+#: to 11.4, ucs2_uca1400_ai_ci from 11.5). A server configured otherwise is not followed.
+_UCA1400_DEFAULT_FROM = (11, 5)
+
+
+def _default_collations(flavour: str, version: Version) -> dict[str, str]:
+    """The default collation of each common character set on `flavour` at `version`."""
+    defaults = {**_DEFAULT_COLLATIONS, "utf8mb4": _UTF8MB4_DEFAULT_COLLATION[flavour]}
+    if flavour == "mariadb" and version >= _UCA1400_DEFAULT_FROM:
+        defaults.update(utf8mb3="utf8mb3_uca1400_ai_ci", utf8mb4="utf8mb4_uca1400_ai_ci")
+    return defaults
 
 
 def _changes_to_default(old: Column, charset: str | None, collation: str | None,
-                        flavour: str) -> bool:
+                        defaults: dict[str, str]) -> bool:
     """Whether a MODIFY that names no COLLATE changes the column's collation: it takes
     `collation`, its table's default (None: the character set's own default; MySQL 8.0
     manual, 10.3.5 "Column Character Set and Collation"; MariaDB 10.11 checked: `MODIFY c
     VARCHAR(10)` of a utf8mb4_bin column in a utf8mb4 table makes it utf8mb4_general_ci, and
     `CHARACTER SET latin1` alone of a latin1_bin column latin1_swedish_ci). A default not
-    known here is taken to be no `_bin` collation."""
-    default = _UTF8MB4_DEFAULT_COLLATION.get(flavour) if charset == "utf8mb4" \
-        else _DEFAULT_COLLATIONS.get(charset or "")
+    known here is taken to be no `_bin` collation. `defaults`: _default_collations."""
+    default = defaults.get(charset or "")
     before, after = old.collation or default, collation or default
     if before is None or after is None:
         return (before or after or "").endswith("_bin")
@@ -498,7 +510,7 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
 
 
 def _takes_default(coldef, old: Column | None,
-                   table_default: tuple[str | None, str | None], flavour: str
+                   table_default: tuple[str | None, str | None], defaults: dict[str, str]
                    ) -> tuple[str | None, bool]:
     """A MODIFY's character set (the one it names, else its table's default when known and
     the column's is), and whether, naming no COLLATE, it gives the column another collation
@@ -512,16 +524,17 @@ def _takes_default(coldef, old: Column | None,
     if _binary_attribute(coldef) and (charset or old.charset):
         collation = f"{charset or old.charset}_bin"  # BINARY alone: the set's _bin collation
     return charset, (charset or old.charset) == old.charset and _changes_to_default(
-        old, old.charset, collation, flavour)
+        old, old.charset, collation, defaults)
 
 
 def _keep_charset_text(coldef, old: Column | None,
-                       table_default: tuple[str | None, str | None], flavour: str) -> str:
+                       table_default: tuple[str | None, str | None],
+                       defaults: dict[str, str]) -> str:
     """What a MODIFY naming neither CHARACTER SET nor COLLATE would write to keep the column's
     own (it takes the table's defaults otherwise): "" when it names one or changes neither."""
     if old is None or _column_type(coldef)[2] is not None or not old.charset:
         return ""
-    charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    charset, to_default = _takes_default(coldef, old, table_default, defaults)
     if charset == old.charset and not to_default:
         return ""
     # (a MODIFY with the BINARY attribute takes the set's _bin collation from it: a COLLATE
@@ -531,8 +544,8 @@ def _keep_charset_text(coldef, old: Column | None,
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
-                     table_default: tuple[str | None, str | None] = (None, None)
-                     ) -> list[str]:
+                     table_default: tuple[str | None, str | None] = (None, None),
+                     defaults: dict[str, str] | None = None) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
     server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
@@ -542,10 +555,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
     ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
     then is the table's default (`table_default`: character set and collation); with a
-    CHARACTER SET alone, that set's default (_changes_to_default)."""
+    CHARACTER SET alone, that set's default (_changes_to_default; `defaults`: the server's,
+    _default_collations, the flavour's default version's when None)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    new_charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    defaults = defaults or _default_collations(flavour, DEFAULT_VERSIONS[flavour])
+    new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -2363,8 +2378,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            keep = _keep_charset_text(coldef, old, table_default, b.session.flavour)
-            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default):
+            defaults = _default_collations(b.session.flavour, b.session.version)
+            keep = _keep_charset_text(coldef, old, table_default, defaults)
+            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
+                                       defaults):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks,
                                  "keep_charset": keep if op == "change_column_type" else ""}))
