@@ -97,3 +97,42 @@ def test_utf8_is_utf8mb3_for_enum(alter_algorithm, lint_change, dialect: str) ->
     report = lint_change("ALTER TABLE notes MODIFY g ENUM('x', 'y', 'z') CHARACTER SET utf8mb4;",
                          dialect)
     assert alter_algorithm(report) == "COPY"
+
+
+#: MariaDB 11.5+ gives utf8mb4 / utf8mb3 the uca1400_ai_ci collation by default
+#: (character_set_collations, fix-mysql64); 11.4 and before general_ci.
+UCA_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10) COLLATE utf8mb4_uca1400_ai_ci,"
+             " b VARCHAR(10) COLLATE utf8mb4_general_ci, KEY (b)) DEFAULT CHARSET=utf8mb4;")
+
+
+@pytest.mark.parametrize(("version", "change", "algorithm"), [
+    ("10.11", "ALTER TABLE t MODIFY a VARCHAR(10)", "INSTANT"),  # a: to general_ci
+    ("10.11", "ALTER TABLE t MODIFY b VARCHAR(10)", "INSTANT"),  # b: stays
+    ("11.4", "ALTER TABLE t MODIFY b VARCHAR(10)", "INSTANT"),
+    ("11.5", "ALTER TABLE t MODIFY b VARCHAR(10)", "NOCOPY"),  # b: to uca1400, indexed
+    ("11.8", "ALTER TABLE t MODIFY a VARCHAR(10)", "INSTANT"),  # a: stays
+])
+def test_mariadb_default_collation_by_version(alter_algorithm, lint_change, version: str,
+                                              change: str, algorithm: str) -> None:
+    report = lint_change(change + ";", "mariadb", version, setup=UCA_SETUP)
+    assert alter_algorithm(report) == algorithm
+
+
+@pytest.mark.parametrize(("version", "operation"), [("10.11", "change_collation"),
+                                                    ("11.5", "metadata_only")])
+def test_mariadb_uca1400_column_by_version(lint_change, version: str, operation: str) -> None:
+    report = lint_change("ALTER TABLE t MODIFY a VARCHAR(10);", "mariadb", version,
+                         setup=UCA_SETUP)
+    (found,) = [a.facts["operations"] for s in report.statements for a in s.effect.actions
+                if a.kind == "mysql_alter_table"]
+    assert found == (operation,)
+
+
+def test_the_server_default_is_general_ci_before_11_5(mariadb) -> None:
+    """The server the tests run (10.11): utf8mb4's default is utf8mb4_general_ci."""
+    if tuple(int(p) for p in mariadb.version().split("-")[0].split(".")[:2]) >= (11, 2):
+        pytest.skip("character_set_collations may set another default")
+    shown = mariadb.run("SELECT DEFAULT_COLLATE_NAME FROM information_schema.CHARACTER_SETS "
+                        "WHERE CHARACTER_SET_NAME IN ('utf8mb3', 'utf8mb4') ORDER BY 1",
+                        "mysql")
+    assert shown.stdout.split() == ["utf8mb3_general_ci", "utf8mb4_general_ci"]

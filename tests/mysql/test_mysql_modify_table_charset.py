@@ -143,3 +143,51 @@ def test_the_kept_alter_on_mariadb(mariadb, change: str, kept: str) -> None:
     assert done.returncode == 0, done.stderr
     done = mariadb.run(f"{change}, ALGORITHM=INPLACE", "table_charset_kept")
     assert "Cannot change column type" in done.stderr
+
+
+#: (ALTER with clauses, the advice's ALTER, what its comment says of them; fix-mysql64)
+KEPT_CLAUSES = [
+    ("ALTER TABLE notes MODIFY body VARCHAR(20), ALGORITHM=COPY, LOCK=SHARED",
+     "ALTER TABLE notes MODIFY body VARCHAR(20) CHARACTER SET latin1, ALGORITHM=COPY, "
+     "LOCK=SHARED;", "ALGORITHM=COPY, kept as written, still copies the table"),
+    ("ALTER TABLE notes LOCK=NONE, MODIFY body VARCHAR(20)",
+     "ALTER TABLE notes MODIFY body VARCHAR(20) CHARACTER SET latin1, LOCK=NONE;", ""),
+    ("ALTER TABLE notes MODIFY body VARCHAR(20), ALGORITHM=INPLACE, LOCK=NONE",
+     "ALTER TABLE notes MODIFY body VARCHAR(20) CHARACTER SET latin1, LOCK=NONE;",
+     "ALGORITHM=INPLACE left out"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "kept", "said"), KEPT_CLAUSES)
+def test_the_advice_keeps_the_written_clauses(lint_change, dialect: str, change: str,
+                                              kept: str, said: str) -> None:
+    """The ALTER restated with the column's character set keeps the user's LOCK= and
+    ALGORITHM=COPY (saying it still copies); a cheaper ALGORITHM= it leaves out, saying so."""
+    advice = _copy_advice(lint_change(change + ";", dialect))
+    assert kept in advice.splitlines()
+    assert said in advice.splitlines()[0]
+
+
+def test_no_charset_advice_beside_convert_to(lint_change) -> None:
+    """CONVERT TO gives every string column its character set, whatever a MODIFY beside it
+    names (MariaDB 10.11, SHOW CREATE TABLE): naming the column's own keeps nothing."""
+    advice = _copy_advice(lint_change(
+        "ALTER TABLE notes MODIFY body VARCHAR(20), CONVERT TO CHARACTER SET utf8mb4;"))
+    assert "names no CHARACTER SET" not in advice
+
+
+@pytest.mark.parametrize(("change", "kept", "said"), KEPT_CLAUSES)
+def test_the_kept_clauses_on_mariadb(mariadb, change: str, kept: str, said: str) -> None:
+    mariadb.fresh("table_charset_kept", SETUP)
+    done = mariadb.run(kept.rstrip(";"), "table_charset_kept")
+    assert done.returncode == 0, done.stderr
+
+
+def test_convert_to_overrides_a_named_charset_on_mariadb(mariadb) -> None:
+    mariadb.fresh("table_charset_kept", SETUP)
+    done = mariadb.run("ALTER TABLE notes MODIFY body VARCHAR(20) CHARACTER SET latin1, "
+                       "CONVERT TO CHARACTER SET utf8mb4; SELECT CHARACTER_SET_NAME FROM "
+                       "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'table_charset_kept' "
+                       "AND COLUMN_NAME = 'body'", "table_charset_kept")
+    assert done.stdout.split() == ["utf8mb4"], done.stderr

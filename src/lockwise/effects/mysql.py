@@ -206,11 +206,32 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
             charset = _charset_name(con.args["kind"].name.lower())
+    if charset == "binary" and type_name in _BINARY_TYPES:
+        # CHARACTER SET binary makes a character type its binary one (MariaDB 10.11: SHOW
+        # CREATE TABLE says varbinary(10), blob...; MySQL 8.0 manual, 13.3.1 "String Data
+        # Type Syntax"): compared as that type, its length in bytes
+        type_name, charset = _BINARY_TYPES[type_name], None
     if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
     elif type_name in _INTEGER_TYPES:
         mods = []  # INT(11): a display width, no part of the type
     return type_name, tuple(mods), charset
+
+
+#: A character type and the binary type `CHARACTER SET binary` makes it.
+_BINARY_TYPES = {"char": "binary", "varchar": "varbinary", "tinytext": "tinyblob",
+                 "text": "blob", "mediumtext": "mediumblob", "longtext": "longblob"}
+
+
+def _binary_attribute(coldef) -> bool:
+    """Whether a column definition has the BINARY attribute (`VARCHAR(10) BINARY`): the
+    `_bin` collation of its character set, named or its table's (MariaDB 10.11: SHOW CREATE
+    TABLE says COLLATE utf8mb4_bin; MySQL 8.0 manual, 13.3.1, deprecated in 8.0.17). A
+    COLLATE written beside it wins (not followed: the server refuses most such pairs)."""
+    from sqlglot import exp
+
+    return any(isinstance(con.args.get("kind"), exp.BinaryColumnConstraint)
+               for con in coldef.args.get("constraints") or ())
 
 
 def _members(coldef) -> tuple[str, ...]:
@@ -239,12 +260,16 @@ def _appends_members(type_name: str, old: tuple[str, ...], new: tuple[str, ...])
 
 
 def _collation(coldef) -> str | None:
-    """The COLLATE a column definition names, lower case; None when it names none."""
+    """The COLLATE a column definition names, lower case (the BINARY attribute beside a
+    CHARACTER SET names that set's `_bin` one); None when it names none."""
     from sqlglot import exp
 
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CollateColumnConstraint):
             return _collation_name(con.args["kind"].this.name.lower()) or None
+    charset = _column_type(coldef)[2]
+    if charset and charset != "binary" and _binary_attribute(coldef):
+        return f"{charset}_bin"  # BINARY beside a named character set: its _bin collation
     return None
 
 
@@ -264,18 +289,30 @@ def _collation_name(collation: str) -> str:
 _DEFAULT_COLLATIONS = {"latin1": "latin1_swedish_ci", "utf8mb3": "utf8mb3_general_ci",
                        "ascii": "ascii_general_ci", "binary": "binary"}
 _UTF8MB4_DEFAULT_COLLATION = {"mysql": "utf8mb4_0900_ai_ci", "mariadb": "utf8mb4_general_ci"}
+#: MariaDB 11.2 made a character set's default collation a setting (character_set_collations,
+#: empty by default: the compiled ones above); from 11.5 its default names uca1400_ai_ci for
+#: the Unicode sets (MariaDB's "Supported Character Sets and Collations": ucs2_general_ci up
+#: to 11.4, ucs2_uca1400_ai_ci from 11.5). A server configured otherwise is not followed.
+_UCA1400_DEFAULT_FROM = (11, 5)
+
+
+def _default_collations(flavour: str, version: Version) -> dict[str, str]:
+    """The default collation of each common character set on `flavour` at `version`."""
+    defaults = {**_DEFAULT_COLLATIONS, "utf8mb4": _UTF8MB4_DEFAULT_COLLATION[flavour]}
+    if flavour == "mariadb" and version >= _UCA1400_DEFAULT_FROM:
+        defaults.update(utf8mb3="utf8mb3_uca1400_ai_ci", utf8mb4="utf8mb4_uca1400_ai_ci")
+    return defaults
 
 
 def _changes_to_default(old: Column, charset: str | None, collation: str | None,
-                        flavour: str) -> bool:
+                        defaults: dict[str, str]) -> bool:
     """Whether a MODIFY that names no COLLATE changes the column's collation: it takes
     `collation`, its table's default (None: the character set's own default; MySQL 8.0
     manual, 10.3.5 "Column Character Set and Collation"; MariaDB 10.11 checked: `MODIFY c
     VARCHAR(10)` of a utf8mb4_bin column in a utf8mb4 table makes it utf8mb4_general_ci, and
     `CHARACTER SET latin1` alone of a latin1_bin column latin1_swedish_ci). A default not
-    known here is taken to be no `_bin` collation."""
-    default = _UTF8MB4_DEFAULT_COLLATION.get(flavour) if charset == "utf8mb4" \
-        else _DEFAULT_COLLATIONS.get(charset or "")
+    known here is taken to be no `_bin` collation. `defaults`: _default_collations."""
+    default = defaults.get(charset or "")
     before, after = old.collation or default, collation or default
     if before is None or after is None:
         return (before or after or "").endswith("_bin")
@@ -473,7 +510,7 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
 
 
 def _takes_default(coldef, old: Column | None,
-                   table_default: tuple[str | None, str | None], flavour: str
+                   table_default: tuple[str | None, str | None], defaults: dict[str, str]
                    ) -> tuple[str | None, bool]:
     """A MODIFY's character set (the one it names, else its table's default when known and
     the column's is), and whether, naming no COLLATE, it gives the column another collation
@@ -483,26 +520,32 @@ def _takes_default(coldef, old: Column | None,
         return named, False
     table_charset, table_collation = table_default
     charset = named or (table_charset if old.charset else None)
+    collation = None if named or not table_charset else table_collation
+    if _binary_attribute(coldef) and (charset or old.charset):
+        collation = f"{charset or old.charset}_bin"  # BINARY alone: the set's _bin collation
     return charset, (charset or old.charset) == old.charset and _changes_to_default(
-        old, old.charset, None if named or not table_charset else table_collation, flavour)
+        old, old.charset, collation, defaults)
 
 
 def _keep_charset_text(coldef, old: Column | None,
-                       table_default: tuple[str | None, str | None], flavour: str) -> str:
+                       table_default: tuple[str | None, str | None],
+                       defaults: dict[str, str]) -> str:
     """What a MODIFY naming neither CHARACTER SET nor COLLATE would write to keep the column's
     own (it takes the table's defaults otherwise): "" when it names one or changes neither."""
     if old is None or _column_type(coldef)[2] is not None or not old.charset:
         return ""
-    charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    charset, to_default = _takes_default(coldef, old, table_default, defaults)
     if charset == old.charset and not to_default:
         return ""
-    return f"CHARACTER SET {old.charset}" + (f" COLLATE {old.collation}" if old.collation
-                                             else "")
+    # (a MODIFY with the BINARY attribute takes the set's _bin collation from it: a COLLATE
+    # before it is a syntax error, MariaDB 10.11)
+    return f"CHARACTER SET {old.charset}" + (
+        f" COLLATE {old.collation}" if old.collation and not _binary_attribute(coldef) else "")
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
-                     table_default: tuple[str | None, str | None] = (None, None)
-                     ) -> list[str]:
+                     table_default: tuple[str | None, str | None] = (None, None),
+                     defaults: dict[str, str] | None = None) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
     server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
@@ -512,10 +555,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     type"; MySQL 8.0 manual, 10.3.5 "Column Character Set and Collation", for CREATE and
     ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
     then is the table's default (`table_default`: character set and collation); with a
-    CHARACTER SET alone, that set's default (_changes_to_default)."""
+    CHARACTER SET alone, that set's default (_changes_to_default; `defaults`: the server's,
+    _default_collations, the flavour's default version's when None)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    new_charset, to_default = _takes_default(coldef, old, table_default, flavour)
+    defaults = defaults or _default_collations(flavour, DEFAULT_VERSIONS[flavour])
+    new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
                         & _constraint_kinds(coldef)) or \
@@ -1888,7 +1933,10 @@ def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[
 
     kept = {extra["column"]: extra["keep_charset"] for _, extra in operations
             if extra.get("keep_charset")}
-    if algorithm != "COPY" or not kept:
+    # CONVERT TO in the same ALTER gives every string column its character set, a CHARACTER
+    # SET a MODIFY names or not (MariaDB 10.11: SHOW CREATE TABLE): nothing to keep
+    if algorithm != "COPY" or not kept or any(
+            op == "convert_character_set" for op, _ in operations):
         return ""
     text = clauses.operations_sql
     try:
@@ -1924,12 +1972,29 @@ def _keep_charset_instead(base: dict, clauses: _Clauses, operations: list[tuple[
     for offset, words in reversed(inserts):
         text = text[:offset] + words + text[offset:]
     one = len(written) == 1
+    kept_clauses, note = _kept_clauses(clauses)
     return (f"-- {', '.join(written)} {'names' if one else 'name'} no CHARACTER SET: the "
             f"server gives {'it' if one else 'them'} {base['table']}'s default and re-encodes "
             f"{'it' if one else 'them'}, copying the table; naming {'its' if one else 'their'} "
-            f"own keeps {'it' if one else 'them'}, with no copy for that:\nALTER TABLE "
-            f"{quote_mysql_qualified(base['table_sql'])} {text};\n-- or, to change it, "
-            "through an online schema change tool:\n")
+            f"own keeps {'it' if one else 'them'}, with no copy for that{note}:\nALTER TABLE "
+            f"{quote_mysql_qualified(base['table_sql'])} {text}{kept_clauses};\n-- or, to "
+            "change it, through an online schema change tool:\n")
+
+
+def _kept_clauses(clauses: _Clauses) -> tuple[str, str]:
+    """The ALGORITHM= / LOCK= clauses the user wrote, for the same ALTER restated with the
+    column's own character set (_keep_charset_instead), and what the comment says of them:
+    LOCK= as written; ALGORITHM=COPY as written (it still copies the table); a cheaper
+    ALGORITHM= left out, as whether the restated change can run with it is not known here
+    (the server then picks its cheapest)."""
+    kept = [f"ALGORITHM={clauses.algorithm}"] if clauses.algorithm in ("COPY", "DEFAULT") \
+        else []
+    note = " (ALGORITHM=COPY, kept as written, still copies the table: leave it out for no copy)" \
+        if clauses.algorithm == "COPY" else \
+        f" (ALGORITHM={clauses.algorithm} left out: the server picks its cheapest)" \
+        if clauses.algorithm else ""
+    kept += [f"LOCK={clauses.lock}"] if clauses.lock else []
+    return "".join(f", {clause}" for clause in kept), note
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -2102,6 +2167,19 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
+#: Table options MariaDB changes in the data dictionary (COMMENT=, AUTO_INCREMENT=, the
+#: default CHARACTER SET / COLLATE) and the column and index changes it makes instantly only
+#: without them: beside one, these take the in-place path without a rebuild (NOCOPY, writes
+#: go on). Checked on MariaDB 10.11: `MODIFY w VARCHAR(20), DEFAULT CHARSET=latin1` (or
+#: `COMMENT='x'`, `AUTO_INCREMENT=5`) answers ALGORITHM=INSTANT with 1846 "Reason: DROP
+#: INDEX. Try ALGORITHM=NOCOPY"; so do RENAME COLUMN, a collation change, utf8mb3 to utf8mb4,
+#: RENAME INDEX and ALTER INDEX ... IGNORED; ADD / DROP / reorder COLUMN, ENUM members
+#: appended, SET DEFAULT and a MODIFY changing nothing stored stay instant beside them.
+_TABLE_OPTIONS = frozenset({"set_default_charset", "set_table_comment", "set_auto_increment"})
+_NOT_INSTANT_BESIDE_OPTIONS = frozenset({
+    "rename_column", "extend_varchar_same_length_bytes", "extend_varchar_more_length_bytes",
+    "widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed", "change_collation",
+    "rename_index", "set_index_visibility"})
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
                  "add_functional_index", "add_functional_unique_index", "add_multi_valued_index",
                  "add_functional_index_partitioned",
@@ -2143,6 +2221,30 @@ def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> 
     return ""
 
 
+#: Operations InnoDB ignores in MySQL's in-place path (INNOBASE_INPLACE_IGNORE: a column's
+#: default, RENAME TO, CHECK constraints, index options), and the table options themselves.
+_BESIDE_OPTIONS_IGNORED = frozenset({
+    "set_default", "drop_default", "rename_table", "drop_check_constraint",
+    "add_check_constraint_not_enforced", "suspend_check_constraint", "set_index_visibility",
+    "metadata_only", "alter_nothing", "toggle_keys", *_TABLE_OPTIONS})
+
+
+def _default_charset_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
+    """MySQL's in-place plans once a default CHARACTER SET / COLLATE (CHANGE_CREATE_OPTION)
+    is beside another in-place operation: InnoDB rebuilds the table. MySQL 8's
+    storage/innobase/handler/handler0alter.cc, innobase_need_rebuild: a CHANGE_CREATE_OPTION
+    other than ROW_FORMAT / KEY_BLOCK_SIZE / TABLESPACE needs no rebuild only when it is the
+    only change InnoDB sees; otherwise the flag is one of INNOBASE_ALTER_REBUILD (the
+    manual's "Specifying a character set": "Rebuilds Table: Yes*"). Not run on MySQL."""
+    if "set_default_charset" not in operations or not any(
+            op not in _BESIDE_OPTIONS_IGNORED and p.algorithm == "INPLACE"
+            for op, p in zip(operations, plans, strict=True)):
+        return plans
+    return [Plan(p.algorithm, True, p.permits_dml, p.lock, p.source)
+            if op == "set_default_charset" and p.algorithm == "INPLACE" else p
+            for op, p in zip(operations, plans, strict=True)]
+
+
 def _statement_plans(operations: list[str], flavour: str, version: Version,
                      fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False,
                      instant_columns: bool = True) -> list[Plan]:
@@ -2153,8 +2255,9 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     requires the operation to use the specified algorithm"; MariaDB reads ALGORITHM= as that
     algorithm or a cheaper one, checked on 10.11): otherwise each takes its in-place path
     (ADD COLUMN beside ADD INDEX, or asked INPLACE, rebuilds the table). MariaDB keeps a
-    column change instant beside other in-place work, except beside an index build; and it
-    copies the table to add a VIRTUAL column together with a stored one (both checked on
+    column change instant beside other in-place work, except beside an index build or, for
+    those of _NOT_INSTANT_BESIDE_OPTIONS, a table option (_TABLE_OPTIONS); and it copies the
+    table to add a VIRTUAL column together with a stored one (both checked on
     MariaDB 10.11). A table's FULLTEXT indexes change the plans as effects/mysql_fulltext.py
     says; `instant_columns=False` (_no_instant_columns) sends ADD / DROP / reorder COLUMN to
     their in-place path."""
@@ -2166,6 +2269,9 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     plans = [planned(op) for op in operations]
     if flavour == "mariadb":
         instant = not _BUILDS_INDEX.intersection(operations)
+        if _TABLE_OPTIONS.intersection(operations):
+            plans = [planned(op, instant=False) if op in _NOT_INSTANT_BESIDE_OPTIONS else p
+                     for op, p in zip(operations, plans, strict=True)]
         if "add_column_virtual_generated" in operations and \
                 _ADDS_STORED_COLUMN.intersection(operations):
             instant = True
@@ -2182,6 +2288,8 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
+        if flavour == "mysql":
+            plans = _default_charset_rebuilds(operations, plans)
     if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
             p.rebuilds for op, p in zip(operations, plans, strict=True)
             if op not in _VIRTUAL_NOT_IN_PLACE):
@@ -2270,8 +2378,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             new_type = _column_type(coldef)[0]
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
-            keep = _keep_charset_text(coldef, old, table_default, b.session.flavour)
-            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default):
+            defaults = _default_collations(b.session.flavour, b.session.version)
+            keep = _keep_charset_text(coldef, old, table_default, defaults)
+            for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
+                                       defaults):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks,
                                  "keep_charset": keep if op == "change_column_type" else ""}))
@@ -4435,7 +4545,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
             and isinstance(col.expressions[0], exp.PrimaryKey) else col
         if isinstance(col, exp.ColumnDef):
             column = _column(col)
-            _take_table_charset(column, table, None)
+            _take_table_charset(column, table, None, _binary_attribute(col))
             table.columns[column.name] = column
             if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                 key = (column.name,)
@@ -4968,12 +5078,14 @@ def _has_string_columns(table: Table, flavour: str) -> bool:
                for column in table.columns.values())
 
 
-def _take_table_charset(column: Column, table: Table, previous: Column | None) -> None:
+def _take_table_charset(column: Column, table: Table, previous: Column | None,
+                        binary: bool = False) -> None:
     """The character set and collation of a string column a CREATE / ADD / MODIFY / CHANGE
     wrote without them: the table's defaults when known, else the character set the column
     had (and that set's default collation); a COLLATE alone names its character set, a
     CHARACTER SET alone takes its own default collation (MariaDB 10.11 checked, even when
-    the table's is another collation of the same set; _changes_to_default)."""
+    the table's is another collation of the same set; _changes_to_default). `binary`: the
+    column has the BINARY attribute, the `_bin` collation of the character set it takes."""
     if column.type_name not in _STRING_TYPES or column.charset is not None:
         return
     if column.collation is not None:
@@ -4982,6 +5094,8 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None) -
         column.charset, column.collation = table.charset, table.collation
     elif previous is not None:
         column.charset = previous.charset
+    if binary and column.charset and not (column.collation or "").endswith("_bin"):
+        column.collation = f"{column.charset}_bin"
 
 
 def _convert_columns(table: Table | None, charset: str) -> None:
@@ -5079,14 +5193,14 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = added = _column(action)
-            _take_table_charset(added, table, None)
+            _take_table_charset(added, table, None, _binary_attribute(action))
             _record_checks(table, [action], flavour)
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
-            _take_table_charset(column, table, previous)
+            _take_table_charset(column, table, previous, _binary_attribute(action.this))
             table.columns[column.name] = column
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
