@@ -2644,6 +2644,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     elif rtype in _ROUTINE_KINDS:
         forget_dropped(catalog, stmt)
+        if rtype == "OBJECT_ROUTINE":  # (DROP ROUTINE drops an aggregate too: fix-pg96)
+            forget_dropped(catalog, stmt, "aggregates")
     elif rtype == "OBJECT_AGGREGATE":
         forget_dropped(catalog, stmt, "aggregates")
     elif rtype == "OBJECT_OPERATOR":
