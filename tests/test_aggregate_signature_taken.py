@@ -72,6 +72,14 @@ RUNS = [
     ("CREATE SCHEMA app;\n" + ACC.replace("acc(", "app.acc(") +
      "CREATE AGGREGATE app.total(integer) (SFUNC = app.acc, STYPE = integer);\n",
      "CREATE FUNCTION total(integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';"),
+    # a CASCADE took it with its support function or argument type (not followed: unsure)
+    (AGG + "DROP FUNCTION acc(integer, integer) CASCADE;\n" + ACC,
+     "CREATE AGGREGATE total(integer) (SFUNC = acc, STYPE = integer);"),
+    ("CREATE TYPE mood AS ENUM ('a');\nCREATE FUNCTION acc_mood(s integer, v mood) "
+     "RETURNS integer LANGUAGE sql AS 'SELECT s';\n"
+     "CREATE AGGREGATE total(mood) (SFUNC = acc_mood, STYPE = integer);\n"
+     "DROP TYPE mood CASCADE;\nCREATE TYPE mood AS ENUM ('a');\n",
+     "CREATE FUNCTION total(mood) RETURNS integer LANGUAGE sql AS 'SELECT 1';"),
     # code the replay does not see through may have dropped it (here it did)
     (AGG + "DO $$ BEGIN EXECUTE 'DROP AGGREGATE ' || 'total(integer)'; END $$;\n",
      "CREATE AGGREGATE total(integer) (SFUNC = acc, STYPE = integer);"),
