@@ -480,13 +480,53 @@ def aggregate_inputs(catalog: Catalog, stmt: dict) -> tuple[tuple[str, ...], boo
     return (() if given == "any" else (given,)), False
 
 
+#: The options of CREATE AGGREGATE naming a function it runs: DROP FUNCTION of one without
+#: CASCADE is refused while the aggregate is there (2BP01; checked on 18.6, fix-pg96).
+_SUPPORT_FUNCTIONS = frozenset({"sfunc", "finalfunc", "combinefunc", "serialfunc",
+                                "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"})
+
+
+def _support_functions(stmt: dict) -> tuple[str, ...]:
+    """The functions (qualified) CREATE AGGREGATE `stmt` runs (`_SUPPORT_FUNCTIONS`), as the
+    server found them: a bare name only under a search_path of one schema (the default's
+    public), where it can be in no other; none when one is not found so."""
+    found = []
+    for option in stmt.get("definition") or ():
+        elem = unwrap(option)[1]
+        if elem.get("defname", "").lower() not in _SUPPORT_FUNCTIONS:
+            continue
+        names = strings(unwrap(elem.get("arg"))[1].get("names")) if elem.get("arg") else []
+        if not names or (len(names) == 1 and len(lookup_schemas() or ("public",)) != 1):
+            return ()
+        found.append(object_name(names))
+    return tuple(found)
+
+
+def aggregates_running(catalog: Catalog, function: str, named: dict) -> tuple[Routine, ...]:
+    """The aggregates surely kept (`_aggregate_sure`) that run function `function`
+    (qualified) as a support function (`_support_functions`), when DROP's ObjectWithArgs
+    `named` names its one overload, surely kept too, made before them (a function renamed
+    away leaves its aggregates with it, which their names no longer show): DROP FUNCTION of
+    it without CASCADE is refused ("function total(integer) depends on function
+    acc(integer,integer)", 2BP01; checked on 18.6, fix-pg96)."""
+    overloads = catalog.kept_routines.get(function, ())
+    if len(overloads) != 1 or not catalog.routine_sure(function) or \
+            _overloads.identity(catalog, named, overloads[0].procedure) not in \
+            (None, overloads[0].args) or not catalog.aggregates:
+        return ()
+    made = catalog.made_order.get(f"routine:{function}", 0)
+    return tuple(a for name, found in catalog.aggregates.items() if _aggregate_sure(catalog, name)
+                 and catalog.made_order.get(f"aggregate:{name}", 0) > made
+                 for a in found if function in a.calls)
+
+
 def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
     """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
     kept as an overload of its name, by its argument types (`aggregate_inputs`), beside the
     others."""
     types, variadic = aggregate_inputs(catalog, stmt)
     routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic,
-                                 keeps=aggregate_keeps(stmt))
+                                 calls=_support_functions(stmt), keeps=aggregate_keeps(stmt))
     if name not in catalog.aggregates:  # (OR REPLACE, an overload: no newer than the name)
         catalog.made_now(f"aggregate:{name}")
     catalog.aggregates = {**catalog.aggregates, name: (

@@ -19,7 +19,7 @@ from lockwise.catalog.replay import (
     schema_callers,
     type_callers,
 )
-from lockwise.catalog.routines import dropped_routine
+from lockwise.catalog.routines import aggregates_running, dropped_routine
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     calls_function,
@@ -414,10 +414,13 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     catalog = b.ctx.catalog
     obj = next((o for o in stmt.get("objects") or ()
                 if drop_object_name(o) == names), None)
-    users = routine_users(catalog, name, obj) if obj is not None else None
-    if not users:
+    if obj is None:
         return {}
     named = unwrap(obj)[1]
+    users = routine_users(catalog, name, obj)
+    aggregates = aggregates_running(catalog, name, named)
+    if not users and not aggregates:
+        return {}
     args = identity(catalog, named, stmt.get("removeType") == "OBJECT_PROCEDURE")
     overloads = catalog.kept_routines.get(name, ())
     routine = next((r for r in overloads if args in (None, r.args)), None)
@@ -476,12 +479,38 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     detail += operator_detail
     steps += operator_steps
     steps += [drop_first_sql("operator", operator_sql(o)) for o in users.operators]
+    for aggregate in aggregates:  # (what calls one goes before it: fix-pg96)
+        detail_, steps_ = _aggregate_users_facts(catalog, aggregate, on, name,
+                                                 len(names) > 1)
+        detail += detail_
+        steps += steps_
     # (then the statement itself, without CASCADE: it runs now)
     if routine is not None:
         steps.append(drop_first_sql(ROUTINE_DEPENDENT_KINDS[routine.procedure], (
             f"{relation_sql(name, name, len(names) > 1)}({', '.join(routine.args)})")))
     return {"refused_function_drop": True, "refused_function_drop_text": "; ".join(detail),
             "refused_function_drop_sql": "\n".join(steps)}
+
+
+def _aggregate_users_facts(catalog: Catalog, aggregate: Routine, on: str, written: str,
+                           qualified: bool) -> tuple[list[str], list[str]]:
+    """The DETAIL lines and the steps of a DROP FUNCTION refused for `aggregate`, which runs
+    the function (`on`, as the DETAIL names it; `written`, `qualified`: as the user wrote
+    it): the aggregate depends on it, and what calls the aggregate (a view, a default: the
+    callers `callers_facts` drops, by name) on the aggregate, each dropped first, then the
+    aggregate (checked on 18.6, fix-pg96)."""
+    shown = f"function {routine_shown(aggregate.name, aggregate.args)}"
+    callers = catalog.callers(lambda uses: calls_function(uses, aggregate.name))
+    tables = catalog.tables
+    detail = [f"{shown} depends on {on}",
+              *(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {shown}"
+                for v in callers.views if v in tables and
+                calls_function(tables[v].uses, aggregate.name))]
+    steps = callers_facts(catalog, callers, aggregate.name, qualified
+                          )["callers_dropped_sql"].splitlines()
+    args = ", ".join(aggregate.args) or "*"
+    return detail, [*steps, f"DROP AGGREGATE {relation_sql(aggregate.name, written, qualified)}"
+                            f"({args});"]
 
 
 def _view_kind(catalog: Catalog, view: str) -> str:
