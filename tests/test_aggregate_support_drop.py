@@ -2,8 +2,9 @@
 without CASCADE: the server refuses it while the aggregate is there (2BP01 "cannot drop
 function acc(integer,integer) because other objects depend on it", DETAIL "function
 total(integer) depends on function acc(integer,integer)"), lockwise's
-`refused_function_drop` (rule drop-function-refused; fix-pg96). Its steps drop what calls
-the aggregate (a view), then the aggregate, after which the DROP runs. Each verdict is held
+`refused_function_drop` (rule drop-function-refused; fix-pg96); so is DROP AGGREGATE of
+one a view calls. Their steps drop what calls the aggregate (a view), then the aggregate,
+after which the DROP runs. Each verdict is held
 against the embedded server; what lockwise lets pass runs."""
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ REFUSED = [
     (AGG + VIEW, "DROP FUNCTION acc(integer, integer);", "acc",
      {"function total(integer) depends on function acc(integer,integer)",
       "view sums depends on function total(integer)"}),
+    # DROP AGGREGATE of one a view calls
+    (AGG + VIEW, "DROP AGGREGATE total(integer);", "total",
+     {"view sums depends on function total(integer)"}),
+    (AGG + VIEW + "CREATE VIEW more_sums AS SELECT s + 1 AS s FROM sums;\n",
+     "DROP AGGREGATE total(int4);", "total", {"view sums depends on function total(integer)",
+                                              "view more_sums depends on view sums"}),
 ]
 
 #: (setup, DROP): the server runs it, and lockwise says nothing.
@@ -50,6 +57,11 @@ RUNS = [
      "DROP FUNCTION acc(integer, integer);"),
     (AGG + "CREATE FUNCTION acc(s bigint, v bigint) RETURNS bigint LANGUAGE sql "
      "AS 'SELECT s + v';\n", "DROP FUNCTION acc(bigint, bigint);"),
+    (AGG + VIEW, "DROP AGGREGATE total(integer) CASCADE;"),
+    (AGG + VIEW + "DROP VIEW sums;\n", "DROP AGGREGATE total(integer);"),
+    (AGG + VIEW + "DO $$ BEGIN EXECUTE 'DROP VIEW ' || 'sums'; END $$;\n",
+     "DROP AGGREGATE total(integer);"),
+    (AGG, "DROP AGGREGATE total(integer);"),
 ]
 
 

@@ -520,6 +520,17 @@ def aggregates_running(catalog: Catalog, function: str, named: dict) -> tuple[Ro
                  for a in found if function in a.calls)
 
 
+def sure_aggregate_named(catalog: Catalog, named: dict) -> Routine | None:
+    """The aggregate DROP AGGREGATE's ObjectWithArgs `named` names when the catalog surely
+    keeps it (`_aggregate_sure`) and it is the one routine of its name (a call by that name
+    then means it); None else."""
+    name, found = routine_named(catalog, named, "OBJECT_AGGREGATE", "aggregates")
+    if len(found) != 1 or len(catalog.aggregates.get(name, ())) != 1 or \
+            not _aggregate_sure(catalog, name) or name in catalog.kept_routines:
+        return None
+    return found[0]
+
+
 def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
     """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
     kept as an overload of its name, by its argument types (`aggregate_inputs`), beside the
