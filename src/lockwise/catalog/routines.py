@@ -199,8 +199,12 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
     old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
     if old is None:
         return None
-    if bool(stmt.get("is_procedure")) != old.procedure:
+    aggregate = "defnames" in stmt
+    if (old.language == "aggregate") != aggregate or \
+            (not aggregate and bool(stmt.get("is_procedure")) != old.procedure):
         return old, "cannot change routine kind"
+    if aggregate:
+        return None
     returns, returns_set = _declared_result(catalog, stmt)
     if old.returns and (returns_set or returns not in ("", old.returns)):
         return old, "cannot change return type of existing function"
@@ -208,17 +212,29 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
 
 
 def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
-    """The routine the catalog surely keeps (`Catalog.routine_sure`) of the name and input
-    argument types (`overloads.input_types`) CREATE FUNCTION / PROCEDURE `stmt` gives."""
-    name = object_name(strings(stmt.get("funcname")), create=True)
-    if name not in catalog.kept_routines or not catalog.routine_sure(name):
-        return None
-    procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
-    inputs = _overloads.procedure_inputs(catalog, params, procedure)
-    if inputs is None:
-        inputs = _overloads.signature(catalog, params, procedure)[0]
-    return next((r for r in catalog.kept_routines[name]
-                 if _overloads.input_types(r) == inputs), None)
+    """The routine or aggregate the catalog surely keeps (`Catalog.routine_sure`,
+    `_aggregate_sure`) of the name and input argument types (`overloads.input_types`) CREATE
+    FUNCTION / PROCEDURE or CREATE AGGREGATE (a DefineStmt) `stmt` gives: the server keeps
+    them all in pg_proc, one signature to each (checked on 18.6, fix-pg96)."""
+    if "defnames" in stmt:
+        name = object_name(strings(stmt.get("defnames")), create=True)
+        inputs = aggregate_inputs(catalog, stmt)[0]
+    else:
+        name = object_name(strings(stmt.get("funcname")), create=True)
+        procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
+        found = _overloads.procedure_inputs(catalog, params, procedure)
+        inputs = _overloads.signature(catalog, params, procedure)[0] if found is None else found
+    kept = (catalog.kept_routines.get(name, ()) if catalog.routine_sure(name) else ()) + \
+        (catalog.aggregates.get(name, ()) if _aggregate_sure(catalog, name) else ())
+    return next((r for r in kept if _overloads.input_types(r) == inputs), None)
+
+
+def _aggregate_sure(catalog: Catalog, name: str) -> bool:
+    """Whether the aggregates of `name` (qualified) the catalog keeps are surely there: made
+    by CREATE AGGREGATE since code last ran that may have changed them unseen (`code_ran`);
+    one renamed or moved onto the name is not said to be (`renames._routine_moved`)."""
+    return name in catalog.aggregates and \
+        catalog.made_order.get(f"aggregate:{name}", 0) > catalog.routines_unsure_at
 
 
 def overloads_beside(catalog: Catalog, routine: Routine) -> tuple[Routine, ...]:
@@ -449,21 +465,81 @@ def aggregate_keeps(stmt: dict) -> str:
     return "max" if name.endswith("larger") else "min" if name.endswith("smaller") else ""
 
 
-def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
-    """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
-    kept as an overload of its name, by its argument types (the old form's BASETYPE, none for
-    `*` or ANY), beside the others."""
+def aggregate_inputs(catalog: Catalog, stmt: dict) -> tuple[tuple[str, ...], bool]:
+    """The argument types CREATE AGGREGATE `stmt` (a DefineStmt) keeps its aggregate by (the
+    old form's BASETYPE, none for `*` or ANY; an ordered-set one's direct and aggregated
+    ones), and whether the last is VARIADIC."""
     args = stmt.get("args")
     if args:
         params = unwrap(args[0])[1].get("items") or () if args[0] else ()
         types, _, variadic, _ = _overloads.signature(catalog, list(params), False)
-    else:
-        base = next((unwrap(o)[1].get("arg") for o in stmt.get("definition") or ()
-                     if unwrap(o)[1].get("defname", "").lower() == "basetype"), None)
-        given = _overloads.arg_type(catalog, unwrap(base)[1]) if base else "any"
-        types, variadic = (() if given == "any" else (given,)), False
+        return types, variadic
+    base = next((unwrap(o)[1].get("arg") for o in stmt.get("definition") or ()
+                 if unwrap(o)[1].get("defname", "").lower() == "basetype"), None)
+    given = _overloads.arg_type(catalog, unwrap(base)[1]) if base else "any"
+    return (() if given == "any" else (given,)), False
+
+
+#: The options of CREATE AGGREGATE naming a function it runs: DROP FUNCTION of one without
+#: CASCADE is refused while the aggregate is there (2BP01; checked on 18.6, fix-pg96).
+_SUPPORT_FUNCTIONS = frozenset({"sfunc", "finalfunc", "combinefunc", "serialfunc",
+                                "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"})
+
+
+def _support_functions(stmt: dict) -> tuple[str, ...]:
+    """The functions (qualified) CREATE AGGREGATE `stmt` runs (`_SUPPORT_FUNCTIONS`), as the
+    server found them: a bare name only under a search_path of one schema (the default's
+    public), where it can be in no other; none when one is not found so."""
+    found = []
+    for option in stmt.get("definition") or ():
+        elem = unwrap(option)[1]
+        if elem.get("defname", "").lower() not in _SUPPORT_FUNCTIONS:
+            continue
+        names = strings(unwrap(elem.get("arg"))[1].get("names")) if elem.get("arg") else []
+        if not names or (len(names) == 1 and len(lookup_schemas() or ("public",)) != 1):
+            return ()
+        found.append(object_name(names))
+    return tuple(found)
+
+
+def aggregates_running(catalog: Catalog, function: str, named: dict) -> tuple[Routine, ...]:
+    """The aggregates surely kept (`_aggregate_sure`) that run function `function`
+    (qualified) as a support function (`_support_functions`), when DROP's ObjectWithArgs
+    `named` names its one overload, surely kept too, made before them (a function renamed
+    away leaves its aggregates with it, which their names no longer show): DROP FUNCTION of
+    it without CASCADE is refused ("function total(integer) depends on function
+    acc(integer,integer)", 2BP01; checked on 18.6, fix-pg96)."""
+    overloads = catalog.kept_routines.get(function, ())
+    if len(overloads) != 1 or not catalog.routine_sure(function) or \
+            _overloads.identity(catalog, named, overloads[0].procedure) not in \
+            (None, overloads[0].args) or not catalog.aggregates:
+        return ()
+    made = catalog.made_order.get(f"routine:{function}", 0)
+    return tuple(a for name, found in catalog.aggregates.items() if _aggregate_sure(catalog, name)
+                 and catalog.made_order.get(f"aggregate:{name}", 0) > made
+                 for a in found if function in a.calls)
+
+
+def sure_aggregate_named(catalog: Catalog, named: dict) -> Routine | None:
+    """The aggregate DROP AGGREGATE's ObjectWithArgs `named` names when the catalog surely
+    keeps it (`_aggregate_sure`) and it is the one routine of its name (a call by that name
+    then means it); None else."""
+    name, found = routine_named(catalog, named, "OBJECT_AGGREGATE", "aggregates")
+    if len(found) != 1 or len(catalog.aggregates.get(name, ())) != 1 or \
+            not _aggregate_sure(catalog, name) or name in catalog.kept_routines:
+        return None
+    return found[0]
+
+
+def keep_aggregate(catalog: Catalog, stmt: dict, name: str) -> None:
+    """CREATE AGGREGATE `stmt` (a DefineStmt) of aggregate `name` (`nodes.aggregate_made`):
+    kept as an overload of its name, by its argument types (`aggregate_inputs`), beside the
+    others."""
+    types, variadic = aggregate_inputs(catalog, stmt)
     routine = _overloads.Routine(name, "", False, "aggregate", types, len(types), variadic,
-                                 keeps=aggregate_keeps(stmt))
+                                 calls=_support_functions(stmt), keeps=aggregate_keeps(stmt))
+    if name not in catalog.aggregates:  # (OR REPLACE, an overload: no newer than the name)
+        catalog.made_now(f"aggregate:{name}")
     catalog.aggregates = {**catalog.aggregates, name: (
         *(r for r in catalog.aggregates.get(name, ()) if r.args != types), routine)}
 

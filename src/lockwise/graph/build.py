@@ -152,6 +152,8 @@ ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
 #: for in the text as they are.
 _PLAIN_NAME = lazy_compile(r"[a-z0-9_]{1,62}")
 _WORDS = lazy_compile(r"[a-z0-9_]+")
+#: A statement's text that may call a sequence function (`_unknown_sequences`).
+_SEQUENCE_CALL = lazy_compile(r"(?i)(?:next|curr|set)val")
 
 #: From this many dropped routines' names on, `_DroppedMap.routines_named_in` looks a text's
 #: words up instead of searching the text for each name (a search is cheaper for a few names;
@@ -994,6 +996,8 @@ class _Builder:
             uses.setdefault(obj, "writes")
         for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
+        for obj in self._unknown_sequences(stmt, creates):
+            uses.setdefault(obj, "uses")
         if self.partly_dropped:
             self._calls_left_without_overload(key, m, loc, stmt)
         stmt_kind, stmt_body = unwrap(stmt.tree)
@@ -1179,6 +1183,23 @@ class _Builder:
         return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
                 if obj not in creates]
 
+    def _unknown_sequences(self, stmt: Statement, creates: AbstractSet[str]) -> list[str]:
+        """The sequences the statement looks up (ALTER SEQUENCE without IF EXISTS, a constant
+        the server reads as regclass in nextval / currval / setval: `deps.gone_routines`)
+        that the catalog knows no relation of: made outside the migrations, or by a later
+        CREATE (`not_yet`, `_created_late`: 42P01 `relation "s" does not exist` at this
+        statement, checked on 18.6, fix-pg96). Walked only when the text names a sequence
+        function or the statement is an ALTER SEQUENCE."""
+        if unwrap(stmt.tree)[0] != "AlterSeqStmt" and not _SEQUENCE_CALL.search(stmt.sql):
+            return []
+        cat = self.catalog
+
+        def unknown(obj: str) -> bool:
+            return obj.startswith("sequence:") and obj not in creates and \
+                not cat.relation_named(obj[9:])
+
+        return gone_routines(stmt.tree, unknown)
+
     def _calls_left_without_overload(self, key: str, m: Migration, loc: Location,
                                      stmt: Statement) -> None:
         """A call of a function a DROP left other overloads of (`partly_dropped`) that, for
@@ -1248,6 +1269,8 @@ class _Builder:
                 return
         elif kind == "index":
             alive = name in cat.indexes
+        elif kind == "sequence":
+            alive = obj not in self.dropped and bool(cat.relation_named(name))
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
@@ -1260,7 +1283,9 @@ class _Builder:
             # (A DROP or rename of an object made outside leaves its name free for a later
             # CREATE: no conflict if one comes. Under a search_path of several schemas an
             # unqualified name may mean another schema's, made outside: not said.)
-            error = _relation_missing(tree, name) if kind in ("table", "index") else ""
+            error = _relation_missing(tree, name) if kind in ("table", "index") else \
+                sequence_missing(tree, name) or _relation_missing(tree, name) \
+                if kind == "sequence" else ""
             self.not_yet[obj] = (loc, verb, None, error)
 
     def _created_late(self, key: str, loc: Location, obj: str, effect: Effect) -> None:

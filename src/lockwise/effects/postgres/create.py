@@ -584,13 +584,25 @@ def _dependents_note(views: list[str]) -> str:
 def define(b: Builder, stmt: dict) -> None:
     """CREATE AGGREGATE, and the other objects DefineStmt makes (operators, base types, text
     search objects, collations), which lock no table. An aggregate is a routine its
-    callers name: new unless OR REPLACE may replace one (the catalog does not follow
-    aggregates), `routine_name_known` (`context.track_new_objects`)."""
+    callers name: new unless OR REPLACE may replace one, `routine_name_known`
+    (`context.track_new_objects`). Its signature is a function's too: without OR REPLACE
+    the server refuses one a function, procedure or aggregate has (42723, `name_taken`),
+    and with it one a function or procedure has (42809 "cannot change routine kind",
+    `refused_routine_replace`; checked on 18.6, fix-pg96)."""
     if stmt.get("kind") != "OBJECT_AGGREGATE":
         b.act("other", node="DefineStmt")
         return
-    b.act("create_aggregate", name=object_name(strings(stmt.get("defnames")), create=True),
-          replace=bool(stmt.get("replace")), routine_name_known=bool(stmt.get("replace")))
+    name = object_name(strings(stmt.get("defnames")), create=True)
+    replace = bool(stmt.get("replace"))
+    if (taken := _routines.signature_taken(b.ctx.catalog, stmt)) is not None:
+        b.act("create_aggregate", name=name, replace=False, routine_name_known=True,
+              **already_exists(_routine_kind_shown(taken)))
+    elif (kept := _routines.replace_refused(b.ctx.catalog, stmt)) is not None:
+        b.act("create_aggregate", name=name, replace=True, routine_name_known=True,
+              refused_routine_replace=True, refused_routine_replace_text=kept[1],
+              existing_object=_routine_kind_shown(kept[0]))
+    else:
+        b.act("create_aggregate", name=name, replace=replace, routine_name_known=replace)
 
 
 def create_function(b: Builder, stmt: dict) -> None:
@@ -656,8 +668,10 @@ def create_function(b: Builder, stmt: dict) -> None:
 
 
 def _routine_kind_shown(routine: _overloads.Routine) -> str:
-    """`routine` as the server's messages name it: "function f(integer)", "procedure p()"."""
-    kind = "procedure" if routine.procedure else "function"
+    """`routine` as the server's messages name it: "function f(integer)", "procedure p()",
+    "aggregate a(integer)"."""
+    kind = "procedure" if routine.procedure else \
+        "aggregate" if routine.language == "aggregate" else "function"
     return f"{kind} {routine_shown(routine.name, _overloads.input_types(routine))}"
 
 

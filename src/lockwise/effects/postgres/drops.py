@@ -19,7 +19,7 @@ from lockwise.catalog.replay import (
     schema_callers,
     type_callers,
 )
-from lockwise.catalog.routines import dropped_routine
+from lockwise.catalog.routines import aggregates_running, dropped_routine
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     calls_function,
@@ -311,6 +311,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_routine_drop(b, stmt, name, names)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_OPERATOR" and not cascade:
             facts = _refused_operator_drop(b, stmt, len(names) > 1)
+        elif kind == "other" and stmt.get("removeType") == "OBJECT_AGGREGATE" and not cascade:
+            facts = _refused_aggregate_drop(b, stmt, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type":
@@ -414,10 +416,13 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     catalog = b.ctx.catalog
     obj = next((o for o in stmt.get("objects") or ()
                 if drop_object_name(o) == names), None)
-    users = routine_users(catalog, name, obj) if obj is not None else None
-    if not users:
+    if obj is None:
         return {}
     named = unwrap(obj)[1]
+    users = routine_users(catalog, name, obj)
+    aggregates = aggregates_running(catalog, name, named)
+    if not users and not aggregates:
+        return {}
     args = identity(catalog, named, stmt.get("removeType") == "OBJECT_PROCEDURE")
     overloads = catalog.kept_routines.get(name, ())
     routine = next((r for r in overloads if args in (None, r.args)), None)
@@ -435,8 +440,6 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     def table(t: str) -> str:
         return f"table {server_shown(t)}"
     callers, tables = users.callers, catalog.tables
-    over = [(o, next((s for s in tables[o].sources if s in callers.views), ""))
-            for o in callers.views if o not in users.views and o in tables]
     # (an object's own name unquoted, a relation's quoted: getObjectDescription's words)
     detail = [
         *(f"operator {operator_shown(o)} depends on {on}" for o in users.operators),
@@ -457,8 +460,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
           for i in callers.indexes),
         *(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {of(tables[v].uses)}"
           for v in users.views),
-        *(f"{_view_kind(catalog, o)} {server_shown(o)} depends on "
-          f"{_view_kind(catalog, v)} {server_shown(v)}" for o, v in over if v),
+        *_views_over_lines(catalog, callers.views, users.views),
         *(f"function {routine_shown(r.name, r.args)} depends on {of(r.calls)}"
           for r in users.routines),
         *(f"policy {p} on {table(t.name)} depends on {of(t.policies[p].functions)}"
@@ -476,12 +478,68 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     detail += operator_detail
     steps += operator_steps
     steps += [drop_first_sql("operator", operator_sql(o)) for o in users.operators]
+    for aggregate in aggregates:  # (what calls one goes before it: fix-pg96)
+        detail_, steps_ = _aggregate_users_facts(catalog, aggregate, name, len(names) > 1)
+        detail += [f"function {routine_shown(aggregate.name, aggregate.args)} depends on {on}",
+                   *detail_]
+        steps += steps_
     # (then the statement itself, without CASCADE: it runs now)
     if routine is not None:
         steps.append(drop_first_sql(ROUTINE_DEPENDENT_KINDS[routine.procedure], (
             f"{relation_sql(name, name, len(names) > 1)}({', '.join(routine.args)})")))
     return {"refused_function_drop": True, "refused_function_drop_text": "; ".join(detail),
             "refused_function_drop_sql": "\n".join(steps)}
+
+
+def _aggregate_users_facts(catalog: Catalog, aggregate: Routine, written: str,
+                           qualified: bool) -> tuple[list[str], list[str]]:
+    """What calls `aggregate` (a view: the callers `callers_facts` drops, by name), as the
+    DETAIL of a refused DROP names it ("view v depends on function total(integer)"), and the
+    steps that drop each first, then the aggregate (`written`, `qualified`: the name as the
+    user wrote it; checked on 18.6, fix-pg96)."""
+    shown = f"function {routine_shown(aggregate.name, aggregate.args)}"
+    callers = catalog.callers(lambda uses: calls_function(uses, aggregate.name))
+    tables = catalog.tables
+    direct = tuple(v for v in callers.views
+                   if v in tables and calls_function(tables[v].uses, aggregate.name))
+    detail = [*(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {shown}"
+                for v in direct), *_views_over_lines(catalog, callers.views, direct)]
+    steps = callers_facts(catalog, callers, aggregate.name, qualified
+                          )["callers_dropped_sql"].splitlines()
+    args = ", ".join(aggregate.args) or "*"
+    return detail, [*steps, f"DROP AGGREGATE {relation_sql(aggregate.name, written, qualified)}"
+                            f"({args});"]
+
+
+def _refused_aggregate_drop(b: Builder, stmt: dict, names: list[str]) -> dict:
+    """DROP AGGREGATE (without CASCADE) of an aggregate the catalog surely keeps, the one
+    routine of its name, while a view calls it: the server refuses it (2BP01 "cannot drop
+    function total(integer) because other objects depend on it"; checked on 18.6,
+    fix-pg96), `refused_function_drop` as for DROP FUNCTION, with the steps that drop the
+    views first and then the aggregate."""
+    from lockwise.catalog.routines import sure_aggregate_named
+
+    obj = next((o for o in stmt.get("objects") or () if drop_object_name(o) == names), None)
+    aggregate = sure_aggregate_named(b.ctx.catalog, unwrap(obj)[1]) if obj else None
+    if aggregate is None:
+        return {}
+    detail, steps = _aggregate_users_facts(b.ctx.catalog, aggregate, object_name(names),
+                                           len(names) > 1)
+    if not detail:
+        return {}
+    return {"refused_function_drop": True, "refused_function_drop_text": "; ".join(detail),
+            "refused_function_drop_sql": "\n".join(steps)}
+
+
+def _views_over_lines(catalog: Catalog, views: tuple[str, ...], direct: tuple[str, ...]
+                      ) -> list[str]:
+    """The DETAIL lines of the `views` (those a refused DROP reaches, nearest first) over
+    one of them rather than over what is dropped (`direct`): "view w depends on view v"."""
+    tables = catalog.tables
+    over = [(o, next((s for s in tables[o].sources if s in views), ""))
+            for o in views if o not in direct and o in tables]
+    return [f"{_view_kind(catalog, o)} {server_shown(o)} depends on "
+            f"{_view_kind(catalog, v)} {server_shown(v)}" for o, v in over if v]
 
 
 def _view_kind(catalog: Catalog, view: str) -> str:
