@@ -7,8 +7,10 @@ Lint says the refusal (rule drop-operator-refused) for a DEFAULT or a generated 
 surely runs it, and (fix-pg90) an index expression or WHERE ("index t_x depends on ..."), a
 CHECK ("constraint t_c on table t ..."), a view ("view v ...") and a SQL-standard body
 ("function h(integer) ..."); its steps run on the server. A body written as a string
-records no dependency (the DROP runs); of an index using it through an operator class it
-says nothing. DROP FUNCTION of the operator's function: its steps drop the operator's
+records no dependency (the DROP runs). (fix-pg95) An operator class listing it ("operator
+class oc for access method hash depends on ..."), with the indexes naming the class; not
+when the class was dropped, or code lockwise cannot follow ran since.
+DROP FUNCTION of the operator's function: its steps drop the operator's
 users before the operator."""
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ OP = ("CREATE FUNCTION oe(a int, b int) RETURNS boolean LANGUAGE sql IMMUTABLE "
       "AS 'SELECT a = b';\n"
       "CREATE OPERATOR ~~~ (FUNCTION = oe, LEFTARG = int, RIGHTARG = int);\n")
 DROP = "DROP OPERATOR ~~~ (int, int);"
+
+CLASS = ("CREATE OPERATOR CLASS oc FOR TYPE int USING hash AS OPERATOR 1 ~~~, "
+         "FUNCTION 1 hashint4(int);\n")
+CLASS_USES = "operator class oc for access method hash depends on operator ~~~(integer,integer)"
 
 #: (setup, the server's DETAIL lines): refused, and lint says so.
 REFUSED = {
@@ -53,14 +59,31 @@ REFUSED = {
     "return_body": (
         OP + "CREATE FUNCTION h2(x int) RETURNS boolean LANGUAGE sql RETURN x ~~~ 1;\n",
         {"function h2(integer) depends on operator ~~~(integer,integer)"}),
+    # (fix-pg95) an operator class listing it, and the indexes naming the class
+    "an_operator_class": (OP + CLASS, {CLASS_USES}),
+    "an_index_naming_the_class": (
+        OP + CLASS + "CREATE TABLE t (id int);\nCREATE INDEX t_h ON t USING hash (id oc);\n",
+        {CLASS_USES, "index t_h depends on operator class oc for access method hash"}),
+    "a_class_in_a_family_of_its_own": (
+        OP + "CREATE OPERATOR FAMILY fam USING hash;\n"
+        + CLASS.replace("USING hash AS", "USING hash FAMILY fam AS"), {CLASS_USES}),
+    "a_class_renamed": (OP + CLASS + "ALTER OPERATOR CLASS oc USING hash RENAME TO od;\n",
+                        {CLASS_USES.replace("class oc", "class od")}),
+    "a_class_in_another_schema": (
+        OP + "CREATE SCHEMA IF NOT EXISTS app;\n" + CLASS.replace("CLASS oc", "CLASS app.oc"),
+        {CLASS_USES.replace("class oc", "class app.oc")}),
+    "a_btree_class_with_operand_types": (
+        OP + "CREATE OPERATOR CLASS ob FOR TYPE int USING btree AS "
+        "OPERATOR 3 ~~~ (int, int), FUNCTION 1 btint4cmp(int, int);\n",
+        {"operator class ob for access method btree depends on operator ~~~(integer,integer)"}),
 }
 
 #: Refused by the server too, but the catalog does not tie these users: nothing said.
 UNSAID = {
-    "an_operator_class": (
+    # code lockwise cannot follow may have dropped the class (here it did not)
+    "an_operator_class_after_execute": (
         OP + "CREATE OPERATOR CLASS oc FOR TYPE int USING hash AS OPERATOR 1 ~~~, "
-        "FUNCTION 1 hashint4(int);\nCREATE TABLE t (id int);\n"
-        "CREATE INDEX t_h ON t USING hash (id oc);\n"),
+        "FUNCTION 1 hashint4(int);\nDO $$ BEGIN EXECUTE 'SELECT 1'; END $$;\n"),
 }
 
 #: The DROP runs.
@@ -76,6 +99,15 @@ TAKEN = {
                       "AS $$BEGIN RETURN x ~~~ 1; END$$;\n",
     "an_index_of_a_built_in_operator": OP + "CREATE TABLE t (id int);\n"
                                        "CREATE INDEX t_x ON t ((id = 1));\n",
+    # (fix-pg95) the class gone first, or the operator only a family's loose member
+    "the_class_dropped": OP + CLASS + "DROP OPERATOR CLASS oc USING hash;\n",
+    "its_family_dropped": OP + CLASS + "DROP OPERATOR FAMILY oc USING hash;\n",
+    "the_class_in_a_schema_dropped": OP + "CREATE SCHEMA lib;\n"
+    + CLASS.replace("CLASS oc", "CLASS lib.oc") + "DROP SCHEMA lib CASCADE;\n",
+    "a_family_member_only": OP + "CREATE OPERATOR FAMILY f1 USING hash;\n"
+                            "ALTER OPERATOR FAMILY f1 USING hash ADD OPERATOR 1 ~~~ (int, int);\n",
+    "dropped_by_execute": OP + CLASS + "DO $$ BEGIN EXECUTE 'DROP OPERATOR CLASS ' || "
+                          "'oc USING hash'; END $$;\n",
 }
 
 RESET = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"

@@ -162,6 +162,9 @@ def _replace_refused(setup: str, sql: str) -> tuple[str, str]:
 
 
 KIND = "cannot change routine kind"
+DEFAULTS = "cannot remove parameter defaults from existing function"
+F_OUT2 = "CREATE FUNCTION f(a int, OUT b int, OUT c int) LANGUAGE sql AS 'SELECT 1, 2';\n"
+F_DEFAULT = "CREATE FUNCTION f(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
 RESULT = "cannot change return type of existing function"
 #: (setup, CREATE OR REPLACE statement, what lockwise names, the server's message).
 REPLACE_REFUSED = [
@@ -187,6 +190,63 @@ REPLACE_REFUSED = [
     (F_INT + "ALTER FUNCTION f(int) RENAME TO g;\n",
      "CREATE OR REPLACE FUNCTION g(a int) RETURNS void LANGUAGE sql AS 'SELECT';",
      "function g(integer)", RESULT),
+    # fix-pg95: the row OUT / INOUT / TABLE parameters define, input names, defaults
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int, OUT b int, OUT d int) LANGUAGE sql "
+     "AS 'SELECT 1, 2';", "function f(integer)", RESULT),
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int, OUT b int, OUT c bigint) LANGUAGE sql "
+     "AS 'SELECT 1, 2::bigint';", "function f(integer)", RESULT),
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int) RETURNS record LANGUAGE sql AS 'SELECT 1, 2';",
+     "function f(integer)", RESULT),
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", RESULT),
+    ("CREATE FUNCTION f(a int) RETURNS TABLE (x int, y text) LANGUAGE sql "
+     "AS 'SELECT 1, ''a''';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS TABLE (x int, z text) LANGUAGE sql "
+     "AS 'SELECT 1, ''a''';", "function f(integer)", RESULT),
+    ("CREATE FUNCTION f(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS SETOF bigint LANGUAGE sql "
+     "AS 'SELECT 1::bigint';", "function f(integer)", RESULT),
+    ("CREATE FUNCTION f(INOUT a int, OUT b int) LANGUAGE sql AS 'SELECT 1, 2';\n",
+     "CREATE OR REPLACE FUNCTION f(INOUT a int, OUT c int) LANGUAGE sql AS 'SELECT 1, 2';",
+     "function f(integer)", RESULT),
+    ("CREATE TYPE pair AS (x int, y int);\n"
+     "CREATE FUNCTION f(a int, OUT x int, OUT y int) LANGUAGE sql AS 'SELECT 1, 2';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS pair LANGUAGE sql AS 'SELECT 1, 2';",
+     "function f(integer)", RESULT),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE PROCEDURE p(a int, OUT c int) LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer)", RESULT),
+    ("CREATE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer)", "cannot change whether a procedure has output parameters"),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(b int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", 'cannot change name of input parameter "a"'),
+    (F_INT, "CREATE OR REPLACE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", 'cannot change name of input parameter "a"'),
+    ("CREATE FUNCTION f(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, \"B\" int) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer,integer)", 'cannot change name of input parameter "b"'),
+    ("CREATE FUNCTION f(INOUT a int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(INOUT b int) LANGUAGE sql AS 'SELECT 1';",
+     "function f(integer)", 'cannot change name of input parameter "a"'),
+    ("CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE PROCEDURE p(c int, OUT b int) LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer)", 'cannot change name of input parameter "a"'),
+    (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(a int, b int) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';", "function f(integer,integer)", DEFAULTS),
+    ("CREATE PROCEDURE p(a int, b int DEFAULT 1) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE PROCEDURE p(a int, b int) LANGUAGE sql AS 'SELECT 1';",
+     "procedure p(integer,integer)", DEFAULTS),
+    ("CREATE FUNCTION f(a int DEFAULT 0, b int DEFAULT 1) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, b int DEFAULT 2) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';", "function f(integer,integer)", DEFAULTS),
+    # in the server's order: the result before the names, the names before the defaults
+    (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(x int, b int) RETURNS bigint LANGUAGE sql "
+     "AS 'SELECT 1';", "function f(integer,integer)", RESULT),
+    (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(x int, b int) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';", "function f(integer,integer)",
+     'cannot change name of input parameter "a"'),
 ]
 
 #: (setup, CREATE OR REPLACE statement): the server runs it, and lockwise says nothing.
@@ -202,6 +262,48 @@ REPLACE_RUNS = [
      "CREATE OR REPLACE PROCEDURE p(a int) LANGUAGE sql AS 'SELECT 2';"),
     (F_INT + "DROP FUNCTION f(int);\n",
      "CREATE OR REPLACE PROCEDURE f(a int) LANGUAGE sql AS 'SELECT 1';"),
+    # fix-pg95: what the server lets OR REPLACE change
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int, OUT b int4, OUT c integer) LANGUAGE sql "
+     "AS 'SELECT 1, 2';"),
+    (F_OUT2, "CREATE OR REPLACE FUNCTION f(a int, OUT b int, OUT c int) RETURNS record "
+     "LANGUAGE sql AS 'SELECT 1, 2';"),
+    ("CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT z int) LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE FUNCTION f(a int) RETURNS TABLE (x int, y text) LANGUAGE sql "
+     "AS 'SELECT 1, ''a''';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT x int, OUT y text) RETURNS SETOF record "
+     "LANGUAGE sql AS 'SELECT 1, ''a''';"),
+    ("CREATE FUNCTION f(a int) RETURNS TABLE (x int) LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int) RETURNS SETOF int LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE FUNCTION f(a int, OUT b varchar(10), OUT c int) LANGUAGE sql "
+     "AS 'SELECT ''x''::varchar, 2';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT b varchar(20), OUT c int) LANGUAGE sql "
+     "AS 'SELECT ''x''::varchar, 2';"),
+    ("CREATE FUNCTION f(int, OUT int, OUT int) LANGUAGE sql AS 'SELECT 1, 2';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT int, OUT int) LANGUAGE sql AS 'SELECT 1, 2';"),
+    ("CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(b int) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(a int, b int DEFAULT 2) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';"),
+    (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(a int DEFAULT 0, b int DEFAULT 2) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE FUNCTION f(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';"),
+    # a type given as %TYPE is not followed: the result is not compared
+    ("CREATE TABLE t (c int);\n"
+     "CREATE FUNCTION f(a int, OUT b t.c%TYPE, OUT x int) LANGUAGE sql AS 'SELECT 1, 2';\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT b int, OUT x int) LANGUAGE sql "
+     "AS 'SELECT 1, 2';"),
+    # a type renamed: the routine's result names it by its new name
+    ("CREATE TYPE mood AS ENUM ('up');\n"
+     "CREATE FUNCTION f(a int, OUT m mood, OUT x int) LANGUAGE sql "
+     "AS 'SELECT ''up''::mood, 2';\n"
+     "ALTER TYPE mood RENAME TO feeling;\n",
+     "CREATE OR REPLACE FUNCTION f(a int, OUT m feeling, OUT x int) LANGUAGE sql "
+     "AS 'SELECT ''up''::feeling, 2';"),
     # code the replay does not see through may have dropped it (here it did)
     (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
      "CREATE OR REPLACE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT 1';"),

@@ -949,6 +949,14 @@ class Catalog:
     #: ... SET SCHEMA, gone with DROP OPERATOR, their schema or function (CASCADE). An
     #: extension's are not known. Replaced whole, never changed in place.
     operators: dict[str, tuple[Operator, ...]] = field(default_factory=dict)
+    #: Operator classes the migrations made (CREATE OPERATOR CLASS), as (qualified name,
+    #: access method) -> the operators of `operators` among its members, each as (its name,
+    #: operand types): DROP OPERATOR without CASCADE is refused while one is there
+    #: (`operators.operator_classes_using`). Renamed by ALTER OPERATOR CLASS ... RENAME, gone
+    #: with DROP OPERATOR CLASS / FAMILY, their schema or a member (CASCADE). Replaced whole,
+    #: never changed in place.
+    operator_classes: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = \
+        field(default_factory=dict)
     #: The migration's session_replication_role when it set `replica` ("session"; "local":
     #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
     #: triggers fire (`Trigger.fires`; catalog/routines.py).
@@ -1096,8 +1104,11 @@ class Catalog:
 
     def code_ran(self) -> None:
         """Code ran that may have made, dropped or renamed routines out of the replay's
-        sight: those named before it are no longer `routine_sure`."""
+        sight: those named before it are no longer `routine_sure`, and the operator classes
+        it may have dropped are forgotten (a DROP OPERATOR is then not judged by them)."""
         self.routines_unsure_at = self.made_count
+        if self.operator_classes:
+            self.operator_classes = {}
 
     def routine_sure(self, name: str) -> bool:
         """Whether the routines of `name` (qualified) that the catalog keeps are surely there:

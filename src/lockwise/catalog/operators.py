@@ -110,6 +110,81 @@ def _forget(catalog: Catalog, name: str, args: tuple[str, ...]) -> None:
     catalog.operators = {k: v for k, v in catalog.operators.items() if k != name}
     if left:
         catalog.operators[name] = left
+    if any((name, args) in members for members in catalog.operator_classes.values()):
+        # (its classes go with it: CASCADE, or a DROP the server refused, not replayed)
+        catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
+                                    if (name, args) not in v}
+
+
+def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
+    """CREATE OPERATOR CLASS `stmt`: kept, with the operators of the migrations among its
+    members (`OPERATOR 1 ===` takes the class's type for both operands, as the server
+    does). The class depends on each: DROP OPERATOR without CASCADE is refused (2BP01,
+    "operator class oc for access method hash depends on operator ===(integer,integer)"),
+    whatever family it is in; an operator added by ALTER OPERATOR FAMILY ... ADD is no
+    obstacle (checked on 18.6, fix-pg95)."""
+    names = strings(stmt.get("opclassname"))
+    if not names or not catalog.operators:
+        return
+    members = []
+    for item in stmt.get("items") or ():
+        elem = unwrap(item)[1]
+        if elem.get("itemtype") != 1:  # (OPCLASS_ITEM_OPERATOR)
+            continue
+        obj = dict(elem.get("name") or {})
+        if not obj.get("objargs") and stmt.get("datatype"):
+            obj["objargs"] = [{"TypeName": stmt["datatype"]}] * 2
+        if (found := _named(catalog, obj)) is not None:
+            members.append(found)
+    if members:
+        key = (object_name(names, create=True), str(stmt.get("amname") or ""))
+        catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
+
+
+def _class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
+    """The kept operator class an object of DROP / ALTER OPERATOR CLASS or FAMILY names
+    (`items`: the access method, then its name parts; a bare name along the search_path);
+    None when the catalog keeps no such one."""
+    method, names = (items[0], items[1:]) if items else ("", [])
+    if not names:
+        return None
+    places = [object_name(names)] if len(names) > 1 else \
+        [f"{s}.{names[-1]}" for s in _search_schemas()]
+    return next(((p, method) for p in places if (p, method) in catalog.operator_classes), None)
+
+
+def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
+    """DROP OPERATOR CLASS or FAMILY `stmt`: the class goes, and the operators are free
+    (checked on 18.6). Which classes a family holds is not kept: DROP OPERATOR FAMILY
+    forgets every class of its access method."""
+    objects = [strings(unwrap(obj)[1].get("items")) for obj in stmt.get("objects") or ()]
+    if stmt.get("removeType") == "OBJECT_OPFAMILY":
+        methods = {items[0] for items in objects if items}
+        gone = {k for k in catalog.operator_classes if k[1] in methods}
+    else:
+        gone = {k for items in objects if (k := _class_named(catalog, items)) is not None}
+    if gone:
+        catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
+                                    if k not in gone}
+
+
+def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
+                        name: str | None) -> None:
+    """ALTER OPERATOR CLASS `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
+    `schema`: the class is kept by its new name (the server names it so in its DETAIL)."""
+    key = _class_named(catalog, strings(unwrap(obj)[1].get("items")))
+    if key is not None:
+        old_schema, old_name = key[0].rsplit(".", 1)
+        classes = dict(catalog.operator_classes)
+        classes[(f"{schema or old_schema}.{name or old_name}", key[1])] = classes.pop(key)
+        catalog.operator_classes = classes
+
+
+def operator_classes_using(catalog: Catalog, operator: Operator) -> list[tuple[str, str]]:
+    """The operator classes the migrations made (qualified name, access method) that have
+    `operator` among their members (`keep_operator_class`)."""
+    key = (operator.name, operator.args)
+    return sorted(k for k, members in catalog.operator_classes.items() if key in members)
 
 
 def move_operator(catalog: Catalog, stmt: dict) -> None:
@@ -119,8 +194,12 @@ def move_operator(catalog: Catalog, stmt: dict) -> None:
         return
     name, args = found
     operator = next(o for o in catalog.operators[name] if o.args == args)
+    classes = catalog.operator_classes
     _forget(catalog, name, args)
     moved = operator._replace(name=f"{stmt.get('newschema', '')}.{name.rsplit('.', 1)[-1]}")
+    # (its classes stay, and name it where it is now)
+    catalog.operator_classes = {k: tuple((moved.name, a) if (n, a) == (name, args) else (n, a)
+                                         for n, a in v) for k, v in classes.items()}
     catalog.operators = {**catalog.operators, moved.name: (
         *(o for o in catalog.operators.get(moved.name, ()) if o.args != args), moved)}
 
@@ -130,6 +209,12 @@ def forget_schema_operators(catalog: Catalog, schema: str) -> None:
     if any(k.startswith(schema + ".") for k in catalog.operators):
         catalog.operators = {k: v for k, v in catalog.operators.items()
                              if not k.startswith(schema + ".")}
+    def gone(key: tuple[str, str], members: tuple) -> bool:  # (or a member: CASCADE)
+        return any(n.startswith(schema + ".") for n in (key[0], *(m[0] for m in members)))
+
+    if any(gone(k, v) for k, v in catalog.operator_classes.items()):
+        catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
+                                    if not gone(k, v)}
 
 
 def forget_function_operators(catalog: Catalog, function: str) -> None:
@@ -318,3 +403,19 @@ def operator_users(catalog: Catalog, operator: Operator
                     runs(column.default_expression, scope):
                 defaults.append((name, column.name))
     return defaults, generated
+
+
+def class_indexes(catalog: Catalog, key: tuple[str, str]) -> list[str]:
+    """The indexes (qualified, sorted) whose elements name operator class `key` (qualified
+    name, access method), as CREATE INDEX ... (a oc) does: each depends on it ("index ti
+    depends on operator class oc for access method hash"; checked on 18.6). One using it
+    as its type's DEFAULT class names none: not found."""
+    found = []
+    for index in catalog.indexes.values():
+        definition = index.definition or {}
+        if (definition.get("accessMethod") or "btree") != key[1]:
+            continue
+        if any(object_name(strings(unwrap(p)[1].get("opclass"))) == key[0]
+               for p in definition.get("indexParams") or () if unwrap(p)[1].get("opclass")):
+            found.append(index.name)
+    return sorted(found)

@@ -76,6 +76,11 @@ class Routine(NamedTuple):
     #: CALL passes the OUT ones too (`args`), but they are no part of the signature the
     #: server keeps it by (`input_types`); None when they are `args`.
     inputs: tuple[str, ...] | None = None
+    #: What CREATE OR REPLACE may not change of it beyond its kind and input types
+    #: (`routines.replace_shape`): its result as the server keeps it (the type, whether a
+    #: set, the row its OUT / INOUT / TABLE parameters define; None when a type is given as
+    #: `%TYPE`), its input arguments' names and how many have a default. () when not known.
+    shape: tuple = ()
 
     @property
     def followed(self) -> bool:

@@ -57,6 +57,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype == "OBJECT_AGGREGATE":
         _move_routine(catalog, rtype, new, None, stmt.get("object"), "aggregates")
         return
+    if rtype == "OBJECT_OPCLASS" and catalog.operator_classes:
+        from lockwise.catalog.operators import move_operator_class
+
+        move_operator_class(catalog, stmt.get("object"), None, new)
+        return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
@@ -281,6 +286,10 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
         from lockwise.catalog.operators import move_operator
 
         move_operator(catalog, stmt)
+    elif kind == "OBJECT_OPCLASS" and catalog.operator_classes:
+        from lockwise.catalog.operators import move_operator_class
+
+        move_operator_class(catalog, stmt.get("object"), stmt.get("newschema", ""), None)
     elif kind == "OBJECT_SEQUENCE":
         name, _ = range_var(stmt.get("relation"))
         _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")

@@ -2657,6 +2657,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         from lockwise.catalog.operators import forget_operators
 
         forget_operators(catalog, stmt)
+    elif rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY") and catalog.operator_classes:
+        from lockwise.catalog.operators import forget_operator_classes
+
+        forget_operator_classes(catalog, stmt)
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -3089,6 +3093,10 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         from lockwise.catalog.operators import keep_operator
 
         keep_operator(catalog, body)
+    elif kind == "CreateOpClassStmt":
+        from lockwise.catalog.operators import keep_operator_class
+
+        keep_operator_class(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

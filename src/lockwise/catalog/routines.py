@@ -112,7 +112,8 @@ def created_routine(catalog: Catalog, stmt: dict, sql: str | None) -> Routine:
         cost=_cost_set(stmt.get("options")) or (1 if language in ("c", "internal") else 100),
         bound_path=path_in_force() if stmt.get("sql_body") else None,
         operators=_body_operators(catalog, stmt.get("sql_body")),
-        inputs=_overloads.procedure_inputs(catalog, stmt.get("parameters"), procedure))
+        inputs=_overloads.procedure_inputs(catalog, stmt.get("parameters"), procedure),
+        shape=replace_shape(catalog, stmt))
 
 
 def _declared_result(catalog: Catalog, stmt: dict) -> tuple[str, bool]:
@@ -190,12 +191,16 @@ def signature_taken(catalog: Catalog, stmt: dict) -> Routine | None:
 
 def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
     """The routine CREATE OR REPLACE FUNCTION / PROCEDURE `stmt` would replace (its name and
-    input argument types, surely kept: `_same_inputs`) and what the server says refusing it
-    (checked on 18.6): another kind, a function over a procedure or the reverse (42809
-    "cannot change routine kind"), or another result of a function declared RETURNS a
-    type (42P13 "cannot change return type of existing function": another type, SETOF or
-    TABLE; type aliases are one type). A result of OUT parameters is not compared. None
-    when it runs, as far as the catalog knows, or without OR REPLACE."""
+    input argument types, surely kept: `_same_inputs`) and what the server says refusing it,
+    in the order it looks (checked on 18.6): another kind, a function over a procedure or
+    the reverse (42809 "cannot change routine kind"); another result (`replace_shape`:
+    another type, SETOF or TABLE, type aliases one type; a procedure gaining or losing
+    output parameters) or another row of OUT / INOUT / TABLE parameters (their names or
+    types: 42P13 "cannot change return type of existing function"); an input argument's
+    name changed or taken away (42P13 "cannot change name of input parameter"; an unnamed
+    one may get a name); fewer defaults (42P13 "cannot remove parameter defaults from
+    existing function"; more run). None when it runs, as far as the catalog knows, or
+    without OR REPLACE."""
     old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
     if old is None:
         return None
@@ -205,10 +210,52 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
         return old, "cannot change routine kind"
     if aggregate:
         return None
-    returns, returns_set = _declared_result(catalog, stmt)
-    if old.returns and (returns_set or returns not in ("", old.returns)):
-        return old, "cannot change return type of existing function"
+    if not old.shape:
+        return None
+    (result, names, defaults), (old_result, old_names, old_defaults) = \
+        replace_shape(catalog, stmt), old.shape
+    if result is not None and old_result is not None and result != old_result:
+        return old, ("cannot change whether a procedure has output parameters"
+                     if old.procedure and result[0] != old_result[0] else
+                     "cannot change return type of existing function")
+    renamed = next((o for o, n in zip(old_names, names, strict=False) if o and o != n), None)
+    if renamed is not None:
+        return old, f'cannot change name of input parameter "{renamed}"'
+    if defaults < old_defaults:
+        return old, "cannot remove parameter defaults from existing function"
     return None
+
+
+#: The parameter modes that give a routine's result (INOUT is an input too).
+_OUTPUT_MODES = frozenset({"FUNC_PARAM_OUT", "FUNC_PARAM_INOUT", "FUNC_PARAM_TABLE"})
+
+
+def replace_shape(catalog: Catalog, stmt: dict) -> tuple:
+    """`Routine.shape` of CREATE FUNCTION / PROCEDURE `stmt`: (result, input names, how many
+    inputs have a default). The result is the server's pg_proc.prorettype, proretset and the
+    row type OUT parameters define, as it compares them: a function's one OUT / INOUT /
+    TABLE parameter's type, `record` for several or a procedure's (`void` without), else
+    the RETURNS type; the row ((name, type) pairs, an unnamed one `columnN`) only of
+    `record` so made, typmods not counted (`varchar(10)` is `varchar(20)`; checked on
+    18.6). None for the result when a type is written as `%TYPE` (not followed here)."""
+    params = [unwrap(p)[1] for p in stmt.get("parameters") or ()]
+    inputs = [p for p in params if p.get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")]
+    outputs = [p for p in params if p.get("mode") in _OUTPUT_MODES]
+    shape = (tuple(str(p.get("name") or "") for p in inputs),
+             sum(1 for p in inputs if p.get("defexpr")))
+    returned = stmt.get("returnType") or {}
+    if any(tn.get("pct_type") for tn in (returned, *(p.get("argType") or {} for p in outputs))):
+        return (None, *shape)
+    row = tuple((str(p.get("name") or f"column{i}"),
+                 _overloads.arg_type(catalog, p.get("argType"))) for i, p in enumerate(outputs, 1))
+    if stmt.get("is_procedure"):
+        result = ("record" if row else "void", False, row)
+    elif len(row) == 1:
+        result = (row[0][1], bool(returned.get("setof")), ())
+    else:
+        result = ("record" if row else _overloads.arg_type(catalog, returned),
+                  bool(returned.get("setof")), row)
+    return (result, *shape)
 
 
 def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
@@ -415,7 +462,14 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
     def retyped(r: Routine) -> Routine:
         return r._replace(args=tuple(map(follow, r.args)), returns=follow(r.returns),
                           inputs=None if r.inputs is None else tuple(map(follow, r.inputs)),
-                          relations=tuple(keys.get(n, n) for n in r.relations))
+                          relations=tuple(keys.get(n, n) for n in r.relations),
+                          shape=retyped_shape(r.shape))
+
+    def retyped_shape(shape: tuple) -> tuple:
+        if not shape or shape[0] is None:
+            return shape
+        (returns, returns_set, row), *rest = shape
+        return ((follow(returns), returns_set, tuple((n, follow(t)) for n, t in row)), *rest)
 
     for kept_as in ("kept_routines", "aggregates"):
         kept: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)

@@ -37,6 +37,7 @@ _STEPS = {
     "function": "DROP FUNCTION {on};",
     "procedure": "DROP PROCEDURE {on};",
     "operator": "DROP OPERATOR {on};",
+    "operator class": "DROP OPERATOR CLASS {on};",
 }
 
 #: A routine's kind of dependent, by whether it is a procedure.

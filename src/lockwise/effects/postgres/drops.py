@@ -338,11 +338,16 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
     each first (`callers_facts`' order: the views before the column)."""
     from lockwise.catalog.operators import (
         OperatorUsers,
+        class_indexes,
+        operator_classes_using,
         operator_other_users,
         operator_shown,
         operator_users,
     )
+    from lockwise.effects.dependents import drop_first_sql
+
     detail: list[str] = []
+    classes: list[str] = []  # (each as DROP OPERATOR CLASS writes it)
     defaults: list[tuple[str, str]] = []
     generated: list[tuple[str, str]] = []
     others = OperatorUsers([], [], [], [])
@@ -363,6 +368,13 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
                    for v in more.views]
         detail += [f"function {routine_shown(r.name, r.args)} depends on {on}"
                    for r in more.routines]
+        for key in operator_classes_using(catalog, operator):  # (and the indexes naming it)
+            shown = f"operator class {server_shown(key[0])} for access method {key[1]}"
+            detail.append(f"{shown} depends on {on}")
+            through = class_indexes(catalog, key)
+            detail += [f"index {server_shown(i)} depends on {shown}" for i in through]
+            more.indexes.extend(i for i in through if i not in more.indexes)
+            classes.append(f"{server_shown(key[0])} USING {key[1]}")
         defaults += uses
         generated += columns
         for mine, theirs in zip(others, more, strict=True):
@@ -374,7 +386,8 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
         constraints=tuple(others.constraints), indexes=tuple(others.indexes),
         views=tuple(others.views)), like, qualified,
         routines=tuple(others.routines))["callers_dropped_sql"].splitlines()
-    return detail, steps
+    return detail, steps + [drop_first_sql("operator class", c)
+                            for c in dict.fromkeys(classes)]
 
 
 def _refused_operator_drop(b: Builder, stmt: dict, qualified: bool) -> dict:
