@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from sys import intern
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import (
@@ -154,10 +155,12 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
 
 def _column(catalog: Catalog, col: dict, table: str) -> Column:
     """Column `col` of `table` (qualified) as the catalog keeps it. Its sequences are filed
-    once it is in the table (`Catalog.note_sequence_column`)."""
+    once it is in the table (`Catalog.note_sequence_column`). Its name and type are interned:
+    decoded from each statement's parse tree they would be new strings in every table (`id`,
+    `text`, `timestamptz`), kept as long as the catalog (fix-speed70)."""
     tname, mods, is_array = catalog.column_type(col.get("typeName"))
-    column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
-                    array=is_array, collation=collation_name(col))
+    column = Column(intern(col.get("colname", "")), intern(SERIAL_TYPES.get(tname, tname)),
+                    mods, array=is_array, collation=collation_name(col))
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"

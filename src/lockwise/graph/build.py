@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from operator import attrgetter
+from sys import intern
 from typing import TYPE_CHECKING, TypeVar
 
 from lockwise.catalog.model import Catalog
@@ -370,8 +371,11 @@ class _RoutinesNamed:
 
 
 def canon(obj: str) -> str:
+    """`obj` (`kind:name`) as the graph keys it: a relation of any kind as a table. Interned:
+    the graph keeps it in several places (`creator`, `created_at`, `users`, its edges) for
+    the whole history, where each statement's effect made a new string (fix-speed70)."""
     kind, _, name = obj.partition(":")
-    return f"table:{name}" if kind in _RELATION_KINDS else obj
+    return intern(f"table:{name}" if kind in _RELATION_KINDS else obj)
 
 
 def _parent(obj: str) -> str | None:
