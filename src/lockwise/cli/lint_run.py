@@ -85,10 +85,10 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     is done and the graph beside it is not: the text report prints them meanwhile, the JSON
     one renders all but its conflicts (not called on the other paths, where both are done
     together). `each_report` sees every report, in order, as soon as it is final (a
-    stored result's as it is read): the text report prints migration by migration. Lint's
-    own reports are then kept only for the result cache (`result.reports` is empty without
-    one, and then pickled for it as they come: see `_computed`): a long history's are not
-    held to the end (120 MB at 10,000 generated files)."""
+    stored result's as it is read): the text and JSON reports take them migration by
+    migration. Lint's own reports are then not kept (`result.reports` is empty; the result
+    cache's are pickled as they come, `result.writer`): a long history's are not held to the
+    end (120 MB at 10,000 generated files)."""
     from lockwise.rules.loader import one_listing
 
     # One listing of the rule files for the result's key and the catalog lint reads.
@@ -254,7 +254,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
               ) -> LintResult:
     """Lint, the conflict graph fed report by report (or built in a second process), going on
     from the longest stored replay that the migrations begin with. Each report is shown to
-    `each_report` once final (see `lint_with_conflicts`), and kept only for the cache (`key`).
+    `each_report` once final (see `lint_with_conflicts`), and then, for the cache (`key`),
+    pickled at once (`StoreWriter`) rather than kept.
 
     Replays are stored at two places, so that the next run can resume (`chain` given):
     - a file linted with its directory (as pre-commit does): the state just before the file,
