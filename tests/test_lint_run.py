@@ -211,6 +211,66 @@ def test_store_and_load_many_items_sharing_objects(cache_dir: Path) -> None:
     assert load("test-missing") is None
 
 
+def test_a_store_written_item_by_item_is_the_file_store_writes(cache_dir: Path) -> None:
+    """`StoreWriter`: items pickled as they come, the header given last, make the very file
+    `store` makes of them all at once (memo batches, shared objects), read back by `load`;
+    discarded, or in a cache turned off, nothing is written."""
+    from lockwise.cache import _MEMO_BATCH, StoreWriter, load, store
+
+    given = [Path(f"m{i}.sql") for i in range(3)]
+    text = "a rule's long explanation " * 10
+    items = [(i, text, given[i % 3], [text]) for i in range(2 * _MEMO_BATCH + 5)]
+    store("test-whole", {"header": text}, items, shared=given)
+    writer = StoreWriter("test-items", shared=given)
+    for item in items:
+        writer.add(item)
+    writer.finish({"header": text})
+    assert (cache_dir / "test-items").read_bytes() == (cache_dir / "test-whole").read_bytes()
+    header, loaded = load("test-items", shared=given)  # type: ignore[misc]
+    assert header == {"header": text} and loaded == items
+    assert loaded[4][2] is given[1]
+    dropped = StoreWriter("test-dropped")
+    dropped.add(1)
+    dropped.discard()
+    dropped.finish("header")
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["test-items", "test-whole"]
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["graph-in-process", "graph-beside"])
+def test_reports_shown_as_they_come_are_stored_as_they_come(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        beside: bool) -> None:
+    """Shown one by one (`each_report`, the text and JSON reports), the reports are pickled
+    for the cache as they come and not kept (`result.reports` is empty): the file stored is
+    the one storing them all at the end gives, for a whole run and for one that resumed."""
+    from lockwise.cli import lint_run
+
+    if beside:
+        monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 0)
+
+    def run(shown: list | None) -> tuple[list, dict[str, bytes]]:
+        collected = collect([migrations_dir], None)
+        result = lint_with_conflicts(
+            collected.migrations, collected.histories, LintOptions(), conflicts=True,
+            each_report=None if shown is None else shown.append)
+        assert (shown is None) != (result.reports == [])
+        return result.reports, {p.name: p.read_bytes() for p in _lint_results(cache_dir)}
+
+    for append in (False, True):
+        if append:
+            _append(migrations_dir, "0009_orders_note",
+                    "ALTER TABLE orders ADD COLUMN note text;\n")
+        before = {p.name for p in _lint_results(cache_dir)}
+        kept, stored = run(None)
+        for name in set(stored) - before:
+            (cache_dir / name).unlink()
+        shown: list = []
+        _, streamed = run(shown)
+        assert streamed == stored and len(stored) == 1 + append
+        assert [r.migration.path for r in shown] == [r.migration.path for r in kept]
+        assert not list(cache_dir.glob("*.tmp"))
+
+
 # --- the streamed graph ---------------------------------------------------------------------
 
 def _graph_conflicts(*paths: Path) -> tuple[list, list, list]:

@@ -64,14 +64,22 @@ def migrations_dir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["no-cache", "cache"])
 @pytest.mark.parametrize("beside", [False, True], ids=["graph-in-process", "graph-beside"])
 def test_each_migration_is_printed_before_the_next_is_linted(
-        migrations_dir: Path, monkeypatch: pytest.MonkeyPatch, beside: bool) -> None:
+        migrations_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, beside: bool,
+        cached: bool) -> None:
     """Linting a migration and printing it alternate, and when a migration is printed the
     reports printed before it are gone: only the one printed is alive (the graph fed in this
-    process, or built in a forked one beside lint)."""
+    process, or built in a forked one beside lint; the result cache written too: its reports
+    are pickled as they come, not kept for it, the pickler's memo holding a batch of them,
+    here of one)."""
+    import lockwise.cache
+
     if beside:
         monkeypatch.setattr(lockwise.cli.lint_run, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(lockwise.cache, "_MEMO_BATCH", 1)
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
     events: list[str] = []
     analyze, add = lockwise.lint.analyze_migration, TextPrinter.add
 
@@ -86,11 +94,15 @@ def test_each_migration_is_printed_before_the_next_is_linted(
 
     monkeypatch.setattr(lockwise.lint, "analyze_migration", analyzed)
     monkeypatch.setattr(TextPrinter, "add", printed)
-    code, out = _lint("--no-cache", str(migrations_dir))
+    code, out = _lint(*() if cached else ("--no-cache",), str(migrations_dir))
     names = sorted(p.name for p in migrations_dir.glob("*.up.sql"))
     assert events == [e for name in names
                       for e in (f"lint {name}", f"print {name}", "alive 1")]
     assert code == 1 and out == _buffered([migrations_dir])
+    assert len(list((tmp_path / "cache").glob("lint-*"))) == cached
+    if cached:  # read back (every report at once): the same report
+        monkeypatch.setattr(lockwise.lint, "analyze_migration", analyze)
+        assert _lint(str(migrations_dir)) == (code, out)
 
 
 def test_several_histories_print_as_before(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
+    import pickle
     from hashlib import blake2b as _Blake2b
     from pathlib import Path
 
@@ -98,7 +99,26 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
     root = cache_root()
     if root is None:
         return
+    pickler_for = _picklers(shared)
+
+    def write(handle: BinaryIO) -> None:
+        pickler = pickler_for(handle)
+        for part in (FORMAT, header, len(items)):
+            pickler.dump(part)
+        for i, item in enumerate(items):
+            if i % _MEMO_BATCH == 0:
+                pickler = pickler_for(handle)
+            pickler.dump(item)
+
+    with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # no cache then
+        _replace(root, name, write, keep)
+
+
+def _picklers(shared: Sequence[object]) -> Callable[[BinaryIO], pickle.Pickler]:
+    """What makes a pickler for `store` onto a file: the objects of `shared` are stored as
+    references (see `store`)."""
     import copyreg
+    import pickle
 
     # A reducer for the types of the shared objects only: the pickler looks types up in C, so
     # the millions of other objects cost nothing extra (a persistent_id hook is a Python call
@@ -117,17 +137,76 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
         pickler.dispatch_table = dispatch
         return pickler
 
-    def write(handle: BinaryIO) -> None:
-        pickler = pickler_for(handle)
-        for part in (FORMAT, header, len(items)):
-            pickler.dump(part)
-        for i, item in enumerate(items):
-            if i % _MEMO_BATCH == 0:
-                pickler = pickler_for(handle)
-            pickler.dump(item)
+    return pickler_for
 
-    with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # no cache then
-        _replace(root, name, write, keep)
+
+class StoreWriter:
+    """`store` of items given one at a time (`add`), as they are made, then of the header
+    (`finish`): the items need not be held until the header is known (lint's reports, until
+    the conflicts are). Each is pickled at once into a temporary file (unnamed: a run that
+    fails leaves nothing behind); `finish` writes the file `store` would have written,
+    header first, and copies them after it. A cache that cannot be written is skipped."""
+
+    def __init__(self, name: str, *, keep: int | None = None,
+                 shared: Sequence[object] = ()) -> None:
+        self.name, self.keep, self.count = name, keep, 0
+        self._pickler_for = _picklers(shared)
+        self._pickler: pickle.Pickler | None = None
+        self._items: BinaryIO | None = None
+        root = cache_root()
+        if root is None:
+            return
+        import tempfile
+
+        with contextlib.suppress(OSError):
+            root.mkdir(parents=True, exist_ok=True)
+            self._items = tempfile.TemporaryFile(dir=root, suffix=".tmp")  # noqa: SIM115
+
+    def add(self, item: object) -> None:
+        """Pickle the next item (a new memo every _MEMO_BATCH items, as `store` does: the
+        items of the batch are held until it is full)."""
+        items = self._items
+        if items is None:
+            return
+        import pickle
+
+        try:
+            if self._pickler is None:
+                self._pickler = self._pickler_for(items)
+            self._pickler.dump(item)
+        except (OSError, pickle.PicklingError, RecursionError):
+            self.discard()
+        self.count += 1
+        if self.count % _MEMO_BATCH == 0:
+            # Its memo holds every object of the batch (a report: its statements, findings):
+            # dropped with it, as soon as the batch is full, at most _MEMO_BATCH are held.
+            self._pickler = None
+
+    def finish(self, header: object) -> None:
+        """Store the header and the items added under the name (see `store`)."""
+        items, root = self._items, cache_root()
+        if items is None or root is None:
+            return
+        import pickle
+        import shutil
+
+        def write(handle: BinaryIO) -> None:
+            pickler = self._pickler_for(handle)
+            for part in (FORMAT, header, self.count):
+                pickler.dump(part)
+            items.seek(0)
+            shutil.copyfileobj(items, handle, 1 << 20)
+
+        with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):
+            _replace(root, self.name, write, self.keep)
+        self.discard()
+
+    def discard(self) -> None:
+        """Store nothing (the temporary file goes)."""
+        if self._items is not None:
+            with contextlib.suppress(OSError):
+                self._items.close()
+            self._items = None
 
 
 def _replace(root: Path, name: str, write: Callable[[BinaryIO], None],

@@ -535,27 +535,33 @@ def lint(
         shown: list[MigrationReport] | None = None
 
         def reports_ready(computed: "list[MigrationReport]") -> "list[MigrationReport]":
-            """What can be rendered (JSON) before the conflicts are known: called while the
-            conflict graph's process finishes, when it runs beside lint. The reports as
-            shown (the config's overrides applied)."""
+            """The reports as shown (the config's overrides applied), for the formats
+            rendered from all of them at once."""
             nonlocal shown
             shown = apply_overrides(computed, cfg, rule_tags)
-            if output_format is OutputFormat.json:
-                from lockwise.report.json_report import write_json_before_conflicts
-
-                # Written as it is encoded, the document before its conflicts: never whole
-                # in memory (ASCII only, so the bytes click.echo would give).
-                write_json_before_conflicts(shown, sys.stdout.write, options=options)
             return shown
 
-        # The text report is printed migration by migration as lint makes them: what the
-        # verdict reads of each is kept, not the report (120 MB at 10,000 generated files).
-        printer, parts, each_report = None, [], None
+        # The text and JSON reports are given the reports migration by migration as lint
+        # makes them: what the verdict reads of each is kept, not the report (120 MB at
+        # 10,000 generated files).
+        printer = None  # a TextPrinter or a JsonPrinter
+        parts: list[MigrationReport] = []
+        ready: Callable[[list[MigrationReport]], object] | None = reports_ready
         if output_format is OutputFormat.text:
             from lockwise.report.text import TextPrinter
-            from lockwise.report.verdict import verdict_part
 
-            printer = TextPrinter(sys.stdout, verbose=verbose, color=color)
+            printer, ready = TextPrinter(sys.stdout, verbose=verbose, color=color), None
+        elif output_format is OutputFormat.json:
+            from lockwise.report.json_report import JsonPrinter
+
+            # Written to sys.stdout itself, not through click (ASCII only, so the bytes
+            # click.echo would give); the tail too, after it: click could wrap the stream.
+            # The document before its conflicts is written while the graph beside finishes.
+            json_printer = JsonPrinter(sys.stdout.write, options=options)
+            printer, ready = json_printer, lambda _: json_printer.end()
+        each_report = None
+        if printer is not None:
+            from lockwise.report.verdict import verdict_part
 
             def each_report(computed: "MigrationReport") -> None:
                 shown_one = apply_overrides([computed], cfg, rule_tags)[0]
@@ -566,7 +572,7 @@ def lint(
         result = lint_with_conflicts(
             migrations, histories, options, base_requests=requests, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql,
-            reports_ready=None if printer else reports_ready, each_report=each_report)
+            reports_ready=ready, each_report=each_report)
         if printer is not None:
             printer.end()
             reports = parts

@@ -19,6 +19,7 @@ from lockwise.cli import collector_paused as paused
 from lockwise.core.types import Migration, MigrationReport
 
 if TYPE_CHECKING:
+    from lockwise.cache import StoreWriter
     from lockwise.catalog.model import Catalog
     from lockwise.graph.api import ConflictStream
     from lockwise.graph.git import BaseRequest
@@ -54,16 +55,20 @@ class LintResult:
     a dataclass: one is made per run and read in place, and making a dataclass costs every
     lint about 1 M instructions.)"""
 
-    __slots__ = ("builds_on", "conflicts", "reports")
+    __slots__ = ("builds_on", "conflicts", "reports", "writer")
 
     def __init__(self, reports: list[MigrationReport], conflicts: list[Conflict],
-                 builds_on: tuple[str, int, int] | None = None) -> None:
+                 builds_on: tuple[str, int, int] | None = None,
+                 writer: StoreWriter | None = None) -> None:
         self.reports = reports
         self.conflicts = conflicts
         #: When the first reports are a stored result's, read again to go on from its
         #: replay: that result's key, how many reports it holds, and how many results it
         #: builds on.
         self.builds_on = builds_on
+        #: Where the reports to store were pickled as they came, when they were not kept
+        #: (`reports` is then empty; see `_computed`).
+        self.writer = writer
 
 
 def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
@@ -80,9 +85,10 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     is done and the graph beside it is not: the text report prints them meanwhile, the JSON
     one renders all but its conflicts (not called on the other paths, where both are done
     together). `each_report` sees every report, in order, as soon as it is final (a
-    stored result's as it is read): the text report prints migration by migration. Lint's
-    own reports are then kept only for the result cache (`result.reports` is empty without
-    one): a long history's are not held to the end (120 MB at 10,000 generated files)."""
+    stored result's as it is read): the text and JSON reports take them migration by
+    migration. Lint's own reports are then not kept (`result.reports` is empty; the result
+    cache's are pickled as they come, `result.writer`): a long history's are not held to the
+    end (120 MB at 10,000 generated files)."""
     from lockwise.rules.loader import one_listing
 
     # One listing of the rule files for the result's key and the catalog lint reads.
@@ -137,6 +143,8 @@ def _lint_with_conflicts(migrations: list[Migration],
                            reports_ready, each_report)
     if key is not None:
         _beside(lambda: _store_result(key, result, migrations), migrations)
+        if result.writer is not None:  # (stored, or by a child with its own copy)
+            result.writer.discard()
     return result
 
 
@@ -192,16 +200,25 @@ def _store_result(key: str, result: LintResult, migrations: Sequence[Migration])
     on 2,500 files. At most MAX_RESULT_CHAIN results are built on one another."""
     from lockwise.cache import store
 
-    earlier = result.builds_on
+    builds_on, count = _built_on(key, result.builds_on)
+    header = (result.conflicts, *builds_on)
+    if result.writer is not None:  # the reports pickled already
+        result.writer.finish(header)
+    else:
+        store(f"lint-{key}", header, result.reports[count:], keep=CACHED_RESULTS,
+              shared=migrations)
+
+
+def _built_on(key: str, earlier: tuple[str, int, int] | None) -> tuple[tuple, int]:
+    """What the result stored under `key` says of the result it builds on (its key, how many
+    reports that holds, how many results the chain has: see `_store_result`), and how many
+    of the first reports it leaves to that one."""
     # A run that raced another over the same migrations may have resumed from the result that
     # one stored under this very key: built on itself, it could never be read back.
     if earlier is not None and earlier[0] != key and earlier[2] < MAX_RESULT_CHAIN:
         earlier_key, count, depth = earlier
-        header: tuple = (result.conflicts, earlier_key, count, depth + 1)
-        reports = result.reports[count:]
-    else:
-        header, reports = (result.conflicts, None, 0, 0), result.reports
-    store(f"lint-{key}", header, reports, keep=CACHED_RESULTS, shared=migrations)
+        return (earlier_key, count, depth + 1), count
+    return (None, 0, 0), 0
 
 
 def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[str] = frozenset()
@@ -237,7 +254,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
               ) -> LintResult:
     """Lint, the conflict graph fed report by report (or built in a second process), going on
     from the longest stored replay that the migrations begin with. Each report is shown to
-    `each_report` once final (see `lint_with_conflicts`), and kept only for the cache (`key`).
+    `each_report` once final (see `lint_with_conflicts`), and then, for the cache (`key`),
+    pickled at once (`StoreWriter`) rather than kept.
 
     Replays are stored at two places, so that the next run can resume (`chain` given):
     - a file linted with its directory (as pre-commit does): the state just before the file,
@@ -283,13 +301,21 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     # Fed to no graph, the reports keep only what is printed from the start, statement by
     # statement: a pg_dump-sized migration never holds all its details at once.
     on_report = graph_then_release if stream is not None else None
-    on_reported = None
+    on_reported, writer = None, None
     if each_report is not None:
+        if key is not None:
+            # Pickled for the cache as they come, rather than kept until the conflicts are
+            # known: printed, they are dropped (at 10,000 generated files they were 120 MB).
+            from lockwise.cache import StoreWriter
+
+            writer = StoreWriter(f"lint-{key}", keep=CACHED_RESULTS, shared=migrations)
+            for report in reports[_built_on(key, builds_on)[1]:]:
+                writer.add(report)
         for report in reports:  # a stored result's, resumed from
             each_report(report)
-        # Kept only for the cache to store: else printed, they are dropped.
-        on_reported = each_report if key is None \
-            else partial(_shown_and_kept, each_report, reports)
+        reports = []
+        on_reported = each_report if writer is None \
+            else partial(_shown_and_stored, each_report, writer)
     new_databases = history_starts(histories)
     # (found over the whole history: a version's migrations may fall on both sides of `first`)
     not_run = never_run(migrations, new_databases)
@@ -306,21 +332,21 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         # The result is stored under `key` right after: a resumed run reads its reports.
         _store_replay(chain[-1], (len(migrations), catalog, stream, key), migrations)
     if stream is not None:
-        return LintResult(reports, stream.conflicts(), builds_on)
+        return LintResult(reports, stream.conflicts(), builds_on, writer)
     if not conflicts:
-        return LintResult(reports, [], builds_on)
+        return LintResult(reports, [], builds_on, writer)
     if child is not None and reports_ready is not None:
         with _stopped_on_failure(child):
             reports_ready(reports)  # while the graph finishes (the longer side with downs)
     found = child.result() if child is not None else None
     return LintResult(reports, _graph(histories, options) if found is None else found,
-                      builds_on)
+                      builds_on, writer)
 
 
-def _shown_and_kept(each_report: Callable[[MigrationReport], object],
-                    kept: list[MigrationReport], report: MigrationReport) -> None:
+def _shown_and_stored(each_report: Callable[[MigrationReport], object], writer: StoreWriter,
+                      report: MigrationReport) -> None:
     each_report(report)
-    kept.append(report)
+    writer.add(report)
 
 
 def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migration]],

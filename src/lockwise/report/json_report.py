@@ -203,25 +203,90 @@ def write_json_before_conflicts(reports: Sequence[MigrationReport],
                                 write: Callable[[str], object], *,
                                 options: LintOptions) -> None:
     """The document up to its last member, `conflicts`, given to `write` in pieces of about
-    CHUNK_CHARS as it is encoded: lint writes it while the conflict graph is still being built
-    beside it. Each migration's dict is built, encoded and dropped before the next, and no
-    text holds the whole document: built whole it was 250 MB on 10,000 files, joined and then
-    encoded once more (885 MB at the peak, docs/performance.md's ninety-sixth round). The text
-    json.dumps with indent=2 gives, in pieces (`_indented`)."""
+    CHUNK_CHARS as it is encoded. Each migration's dict is built, encoded and dropped before
+    the next, and no text holds the whole document: built whole it was 250 MB on 10,000
+    files, joined and then encoded once more (885 MB at the peak, docs/performance.md's
+    ninety-sixth round). The text json.dumps with indent=2 gives, in pieces (`_indented`).
+    `lockwise lint` writes it through `JsonPrinter`, a report at a time."""
     safety = max((r.safety for r in reports), default=Safety.SAFE)
-    doc = {
+    out = _Gathered(write)
+    out(_head(options, safety))
+    for i, report in enumerate(reports):
+        _write_migration(report, i, out)
+    out(_after_migrations(len(reports), sum(len(r.all_findings) for r in reports)))
+    out.flush()
+
+
+#: Where each line of a member of the document starts.
+_MEMBER = "\n  "
+
+
+def _head(options: LintOptions, safety: Safety) -> str:
+    """The document's members before `migrations`, up to that member's name."""
+    head = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "lockwise", "version": __version__},
         **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
-        "migrations": Encoded(reports, lambda r: migration_dict(r, streamed=True)),
-        "findings_count": sum(len(r.all_findings) for r in reports),
     }
-    out = _Gathered(write)
-    out("{")
-    for i, (key, value) in enumerate(doc.items()):  # (no end: `conflicts` comes after)
-        out(f'{"," if i else ""}\n  {_string(key)}: ')
-        _write_indented(value, "\n  ", out)
-    out.flush()
+    return "{" + "".join(f'\n  {_string(key)}: {_indented(value, _MEMBER)},'
+                         for key, value in head.items()) + '\n  "migrations": '
+
+
+def _write_migration(report: MigrationReport, i: int, write: Callable[[str], object]) -> None:
+    """The `i`th element of `migrations` (its dict built, encoded and dropped)."""
+    write(f"{',' if i else '['}\n    ")
+    _write_indented(migration_dict(report, streamed=True), "\n    ", write)
+
+
+def _after_migrations(count: int, findings: int) -> str:
+    """What follows `count` migrations written by `_write_migration`: the list's end and
+    `findings_count` (no end: `conflicts` comes after)."""
+    end = "\n  ]" if count else "[]"
+    return f'{end},\n  "findings_count": {findings}'
+
+
+#: Characters of encoded migrations `JsonPrinter` holds in memory before it spools them to a
+#: temporary file (lemmy's and documenso's reports are smaller; 10,000 generated files, 245 MB).
+SPOOL_CHARS = 1 << 23
+
+
+class JsonPrinter:
+    """The JSON report of `lockwise lint` a report at a time (`add`), written by `end`: the
+    reports need not be held to the end, as the text report's are not (`TextPrinter`).
+    `findings_count` and the run's `safety` precede `migrations` in the document, so each
+    migration is encoded as it comes into a spool (memory, then a temporary file past
+    SPOOL_CHARS) while they are counted; `end` writes the members before `migrations`, copies
+    the spool and writes `findings_count`. The bytes `write_json_before_conflicts` gives."""
+
+    def __init__(self, write: Callable[[str], object], *, options: LintOptions) -> None:
+        from tempfile import SpooledTemporaryFile
+
+        self._write, self._options = write, options
+        # (closed by `end`; a run that fails first drops it, and the file with it)
+        self._spool = SpooledTemporaryFile(  # noqa: SIM115 - open from `add` to `end`
+            max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
+        self._out = _Gathered(self._spool.write)
+        self.count, self.findings, self.safety = 0, 0, Safety.SAFE
+
+    def add(self, report: MigrationReport) -> None:
+        """Encode one migration's part of the document (not kept: the report may go)."""
+        self.findings += len(report.all_findings)
+        self.safety = max(self.safety, report.safety)
+        _write_migration(report, self.count, self._out)
+        self.count += 1
+
+    def end(self) -> None:
+        """Write the document up to its last member, `conflicts` (once: again, nothing)."""
+        spool = self._spool
+        if spool.closed:
+            return
+        self._out.flush()
+        self._write(_head(self._options, self.safety))
+        spool.seek(0)
+        while piece := spool.read(CHUNK_CHARS):
+            self._write(piece)
+        spool.close()
+        self._write(_after_migrations(self.count, self.findings))
 
 
 def write_json(value: object, write: Callable[[str], object]) -> None:
