@@ -2272,19 +2272,22 @@ _BESIDE_OPTIONS_IGNORED = frozenset({
     "metadata_only", "alter_nothing", "toggle_keys", *_TABLE_OPTIONS})
 
 
-def _default_charset_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
-    """MySQL's in-place plans once a default CHARACTER SET / COLLATE (CHANGE_CREATE_OPTION)
-    is beside another in-place operation: InnoDB rebuilds the table. MySQL 8's
-    storage/innobase/handler/handler0alter.cc, innobase_need_rebuild: a CHANGE_CREATE_OPTION
-    other than ROW_FORMAT / KEY_BLOCK_SIZE / TABLESPACE needs no rebuild only when it is the
-    only change InnoDB sees; otherwise the flag is one of INNOBASE_ALTER_REBUILD (the
-    manual's "Specifying a character set": "Rebuilds Table: Yes*"). Not run on MySQL."""
-    if "set_default_charset" not in operations or not any(
+def _table_option_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
+    """MySQL's in-place plans once a table option (CHANGE_CREATE_OPTION: a default CHARACTER
+    SET / COLLATE, COMMENT=, AUTO_INCREMENT=) is beside another in-place operation: InnoDB
+    rebuilds the table. MySQL 8's storage/innobase/handler/handler0alter.cc,
+    innobase_need_rebuild: a CHANGE_CREATE_OPTION other than ROW_FORMAT / KEY_BLOCK_SIZE /
+    TABLESPACE needs no rebuild only when it is the only change InnoDB sees; otherwise the
+    flag is one of INNOBASE_ALTER_REBUILD (the manual's "Specifying a character set":
+    "Rebuilds Table: Yes*"). The option keeps even ADD COLUMN from being instant
+    (innobase_support_instant), so `ADD COLUMN c INT, COMMENT='x'` rebuilds the table in
+    place (fix-mysql65). Not run on MySQL."""
+    if not _TABLE_OPTIONS.intersection(operations) or not any(
             op not in _BESIDE_OPTIONS_IGNORED and p.algorithm == "INPLACE"
             for op, p in zip(operations, plans, strict=True)):
         return plans
     return [Plan(p.algorithm, True, p.permits_dml, p.lock, p.source)
-            if op == "set_default_charset" and p.algorithm == "INPLACE" else p
+            if op in _TABLE_OPTIONS and p.algorithm == "INPLACE" else p
             for op, p in zip(operations, plans, strict=True)]
 
 
@@ -2332,7 +2335,7 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
         if flavour == "mysql":
-            plans = _default_charset_rebuilds(operations, plans)
+            plans = _table_option_rebuilds(operations, plans)
     if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
             p.rebuilds for op, p in zip(operations, plans, strict=True)
             if op not in _VIRTUAL_NOT_IN_PLACE):
