@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Container, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -57,9 +59,19 @@ from lockwise.parse.mysql_code import code_only
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: The character set a server gives a column when neither it, its table nor its database
-#: names one: MySQL 8's utf8mb4; MariaDB's latin1 until 11.6 (character_set_server, checked
-#: on 10.11).
+#: names one: MySQL 8's utf8mb4; MariaDB's latin1 up to 11.5 (character_set_server, checked
+#: on 10.11), utf8mb4 from 11.6 (MariaDB's "Setting Character Sets and Collations": "In
+#: MariaDB 11.6, the default character set changed from latin1 to utf8mb4"; a distribution
+#: may configure another, not followed): server_default_charset.
 SERVER_DEFAULT_CHARSET = {"mysql": "utf8mb4", "mariadb": "latin1"}
+_MARIADB_UTF8MB4_SERVER_FROM = (11, 6)
+
+
+def server_default_charset(flavour: str, version: Version) -> str:
+    """character_set_server's default on `flavour` at `version`."""
+    if flavour == "mariadb" and version >= _MARIADB_UTF8MB4_SERVER_FROM:
+        return "utf8mb4"
+    return SERVER_DEFAULT_CHARSET[flavour]
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -273,15 +285,43 @@ def _collation(coldef) -> str | None:
     return None
 
 
+#: MariaDB's default old_mode has UTF8_IS_UTF8MB3 from 10.6.1 (utf8 an alias of utf8mb3, as
+#: it always was) up to 13.0; from 13.1 it is empty and `utf8` is utf8mb4 (MDEV-30041;
+#: MariaDB's "OLD_MODE" page, UTF8_IS_UTF8MB3: "From MariaDB 13.1, UTF8_IS_UTF8MB3 is no
+#: longer set by default ... utf8 is an alias for utf8mb4 by default"). MySQL 8.0 / 8.4 read
+#: utf8 as utf8mb3 (the manual's "The utf8 Character Set (Alias for utf8mb3)"). A server
+#: whose old_mode was set otherwise is not followed.
+_MARIADB_UTF8_IS_UTF8MB4_FROM = (13, 1)
+#: What `utf8` names for the statement being read (`utf8_reading`, from its session).
+_UTF8: ContextVar[str] = ContextVar("lockwise_mysql_utf8", default="utf8mb3")
+
+
+def utf8_alias(flavour: str, version: Version) -> str:
+    """The character set `utf8` names on `flavour` at `version`."""
+    return "utf8mb4" if flavour == "mariadb" and version >= _MARIADB_UTF8_IS_UTF8MB4_FROM \
+        else "utf8mb3"
+
+
+@contextmanager
+def utf8_reading(session: MySQLSession) -> Iterator[None]:
+    """Read `utf8` (and `utf8_*` collations) as the session's server does meanwhile."""
+    token = _UTF8.set(utf8_alias(session.flavour, session.version))
+    try:
+        yield
+    finally:
+        _UTF8.reset(token)
+
+
 def _charset_name(charset: str) -> str:
-    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8; MariaDB while its
-    old_mode has UTF8_IS_UTF8MB3, the default: without it, utf8 is utf8mb4, not followed)."""
-    return "utf8mb3" if charset == "utf8" else charset
+    """A character set by its own name: `utf8` is utf8mb3, or utf8mb4 on MariaDB 13.1 and
+    later (utf8_alias; the statement's server: utf8_reading)."""
+    return _UTF8.get() if charset == "utf8" else charset
 
 
 def _collation_name(collation: str) -> str:
-    """A collation by its own name: `utf8_bin` is utf8mb3_bin (as _charset_name)."""
-    return "utf8mb3_" + collation[5:] if collation.startswith("utf8_") else collation
+    """A collation by its own name: `utf8_bin` is utf8mb3_bin, or utf8mb4_bin where utf8
+    is utf8mb4 (as _charset_name)."""
+    return f"{_UTF8.get()}_{collation[5:]}" if collation.startswith("utf8_") else collation
 
 
 #: The collation a character set's column takes when nothing names one (MySQL 8.0 / 8.4 and
@@ -545,7 +585,8 @@ def _keep_charset_text(coldef, old: Column | None,
 
 def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: str,
                      table_default: tuple[str | None, str | None] = (None, None),
-                     defaults: dict[str, str] | None = None) -> list[str]:
+                     defaults: dict[str, str] | None = None,
+                     version: Version | None = None) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename.
     A column whose character set the migrations never named (nor its table's) has the
     server's default, which a MODIFY naming another one re-encodes. A string column's MODIFY
@@ -556,10 +597,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
     then is the table's default (`table_default`: character set and collation); with a
     CHARACTER SET alone, that set's default (_changes_to_default; `defaults`: the server's,
-    _default_collations, the flavour's default version's when None)."""
+    _default_collations, the flavour's default version's when None). A column of no known
+    character set has the server's default at `version` (server_default_charset)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    defaults = defaults or _default_collations(flavour, DEFAULT_VERSIONS[flavour])
+    version = version or DEFAULT_VERSIONS[flavour]
+    defaults = defaults or _default_collations(flavour, version)
     new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
     new_not_null = bool({"NotNullColumnConstraint", "AutoIncrementColumnConstraint"}
@@ -574,7 +617,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
         ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and \
             _charset_name(new_charset) != _charset_name(
-                old.charset or SERVER_DEFAULT_CHARSET[flavour]):
+                old.charset or server_default_charset(flavour, version)):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
@@ -2229,19 +2272,22 @@ _BESIDE_OPTIONS_IGNORED = frozenset({
     "metadata_only", "alter_nothing", "toggle_keys", *_TABLE_OPTIONS})
 
 
-def _default_charset_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
-    """MySQL's in-place plans once a default CHARACTER SET / COLLATE (CHANGE_CREATE_OPTION)
-    is beside another in-place operation: InnoDB rebuilds the table. MySQL 8's
-    storage/innobase/handler/handler0alter.cc, innobase_need_rebuild: a CHANGE_CREATE_OPTION
-    other than ROW_FORMAT / KEY_BLOCK_SIZE / TABLESPACE needs no rebuild only when it is the
-    only change InnoDB sees; otherwise the flag is one of INNOBASE_ALTER_REBUILD (the
-    manual's "Specifying a character set": "Rebuilds Table: Yes*"). Not run on MySQL."""
-    if "set_default_charset" not in operations or not any(
+def _table_option_rebuilds(operations: list[str], plans: list[Plan]) -> list[Plan]:
+    """MySQL's in-place plans once a table option (CHANGE_CREATE_OPTION: a default CHARACTER
+    SET / COLLATE, COMMENT=, AUTO_INCREMENT=) is beside another in-place operation: InnoDB
+    rebuilds the table. MySQL 8's storage/innobase/handler/handler0alter.cc,
+    innobase_need_rebuild: a CHANGE_CREATE_OPTION other than ROW_FORMAT / KEY_BLOCK_SIZE /
+    TABLESPACE needs no rebuild only when it is the only change InnoDB sees; otherwise the
+    flag is one of INNOBASE_ALTER_REBUILD (the manual's "Specifying a character set":
+    "Rebuilds Table: Yes*"). The option keeps even ADD COLUMN from being instant
+    (innobase_support_instant), so `ADD COLUMN c INT, COMMENT='x'` rebuilds the table in
+    place (fix-mysql65). Not run on MySQL."""
+    if not _TABLE_OPTIONS.intersection(operations) or not any(
             op not in _BESIDE_OPTIONS_IGNORED and p.algorithm == "INPLACE"
             for op, p in zip(operations, plans, strict=True)):
         return plans
     return [Plan(p.algorithm, True, p.permits_dml, p.lock, p.source)
-            if op == "set_default_charset" and p.algorithm == "INPLACE" else p
+            if op in _TABLE_OPTIONS and p.algorithm == "INPLACE" else p
             for op, p in zip(operations, plans, strict=True)]
 
 
@@ -2289,7 +2335,7 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
         if flavour == "mysql":
-            plans = _default_charset_rebuilds(operations, plans)
+            plans = _table_option_rebuilds(operations, plans)
     if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
             p.rebuilds for op, p in zip(operations, plans, strict=True)
             if op not in _VIRTUAL_NOT_IN_PLACE):
@@ -2381,7 +2427,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             defaults = _default_collations(b.session.flavour, b.session.version)
             keep = _keep_charset_text(coldef, old, table_default, defaults)
             for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
-                                       defaults):
+                                       defaults, b.session.version):
                 ops.append((op, {"column": old_name, "new_type": new_type,
                                  "checks_revalidated": checks,
                                  "keep_charset": keep if op == "change_column_type" else ""}))
@@ -3654,6 +3700,12 @@ def _unquoted(sql: str, text: str) -> bool:
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
     """The effect of one statement parsed by parse/mysql.py."""
+    with utf8_reading(session):
+        return _statement_effect(tree, catalog, session)
+
+
+def _statement_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
+    """compute_mysql_effect, `utf8` read as the session's server does."""
     from sqlglot import exp
 
     qualified = _in_session(tree, catalog, session) if "." in tree["sqlglot"]["sql"] else {}
@@ -4852,6 +4904,13 @@ def _renamed_in(check_sql: str, old: str, new: str) -> str:
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                           session: MySQLSession) -> None:
     """Move the catalog past one MySQL statement."""
+    with utf8_reading(session):
+        _replay_statement(catalog, tree, migration_id, session)
+
+
+def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
+                      session: MySQLSession) -> None:
+    """apply_mysql_statement, `utf8` read as the session's server does."""
     from sqlglot import exp
 
     catalog.column_types = None  # (filed again when asked: a column may change)

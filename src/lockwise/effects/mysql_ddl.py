@@ -386,7 +386,11 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # A MODIFY that restates the column as it is, or changes only its comment.
     "metadata_only": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
-    "set_table_comment": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
+    # COMMENT= is a table option as DEFAULT CHARSET= is: MySQL's CHANGE_CREATE_OPTION, which
+    # is neither in INNOBASE_INSTANT_ALLOWED nor in INNOBASE_INPLACE_IGNORE (MySQL 8.4's
+    # storage/innobase/handler/handler0alter.cc, innobase_support_instant: INSTANT_IMPOSSIBLE)
+    # and, alone, needs no rebuild (innobase_need_rebuild): in place, metadata only.
+    "set_table_comment": {"mysql": _cap(_NEVER, True, False, True),
                           "mariadb": _cap((10, 3), True, False, True, _V)},
 }
 
