@@ -149,28 +149,20 @@ REFUSED_DEFAULT = {
 }
 
 
+def _drop(setup: str) -> str:
+    """The DROP OPERATOR of the operator `setup` makes (`~~~` for int or for mood)."""
+    return DROP_MOOD if setup.startswith(MOOD) else DROP
+
+
 @pytest.mark.parametrize("case", REFUSED_DEFAULT)
 def test_an_index_using_a_default_class_without_naming_it_is_said(case: str) -> None:
     setup, detail = REFUSED_DEFAULT[case]
-    drop = DROP if setup.startswith(OP) else DROP_MOOD
-    facts = effect_after(setup, drop).actions[0].facts
+    facts = effect_after(setup, _drop(setup)).actions[0].facts
     assert set(facts["refused_operator_drop_text"].split("; ")) == detail
     steps = facts["refused_operator_drop_sql"].splitlines()
     for index in [line.split()[1] for line in detail if line.startswith("index ")]:
         assert steps.index(f"DROP INDEX {index};") < \
             next(i for i, step in enumerate(steps) if step.startswith("DROP OPERATOR CLASS"))
-
-
-@pytest.mark.postgres
-def test_the_server_names_the_default_class_s_indexes_and_the_steps_run(pg_db: str) -> None:
-    for setup, detail in REFUSED_DEFAULT.values():
-        drop = DROP if setup.startswith(OP) else DROP_MOOD
-        steps = effect_after(setup, drop).actions[0].facts["refused_operator_drop_sql"]
-        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", drop, steps,
-                                             "SELECT 1")
-        assert refused is not None and refused.sqlstate == "2BP01"
-        assert set((refused.diag.message_detail or "").splitlines()) == detail
-        assert after is None
 
 
 @pytest.mark.parametrize("case", REFUSED)
@@ -198,9 +190,9 @@ def test_drop_function_steps_drop_the_operators_users_first() -> None:
 
 @pytest.mark.postgres
 def test_the_server_refuses_so_and_the_steps_run(pg_db: str) -> None:
-    for setup, detail in REFUSED.values():
-        steps = effect_after(setup, DROP).actions[0].facts["refused_operator_drop_sql"]
-        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", DROP, steps,
+    for setup, detail in [*REFUSED.values(), *REFUSED_DEFAULT.values()]:
+        steps = effect_after(setup, _drop(setup)).actions[0].facts["refused_operator_drop_sql"]
+        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", _drop(setup), steps,
                                              "SELECT 1")
         assert refused is not None and refused.sqlstate == "2BP01"
         assert set((refused.diag.message_detail or "").splitlines()) == detail
