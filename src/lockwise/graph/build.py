@@ -35,6 +35,8 @@ from lockwise.catalog.replay import (
     end_session,
     end_statement,
     follows_exactly,
+    identity_sequence,
+    owned_sequence,
     owned_sequences,
     routine_callers,
     routine_dependents,
@@ -68,6 +70,7 @@ from lockwise.discover.versions import (
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
+    SERIAL_TYPES,
     TEMPORARY_PREFIX,
     created_schema,
     drop_object_name,
@@ -2981,9 +2984,6 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     catalog knows a relation or a column's sequence of, or one the statement names twice,
     is left out; so are a temporary table's, a partition's (it draws from its parent's),
     and what IF NOT EXISTS / IF EXISTS may skip."""
-    from lockwise.catalog.replay import identity_sequence, owned_sequence
-    from lockwise.effects.nodes import SERIAL_TYPES
-
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         if body.get("if_not_exists") or body.get("partbound"):
