@@ -112,6 +112,58 @@ TAKEN = {
 
 RESET = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
 
+#: (fix-pg97) An operator class made DEFAULT FOR TYPE mood (an enum: int has its own
+#: default hash class already): an index on a mood column that names no class uses it.
+MOOD = ("CREATE TYPE mood AS ENUM ('a', 'b');\n"
+        "CREATE FUNCTION me(a mood, b mood) RETURNS boolean LANGUAGE sql IMMUTABLE "
+        "AS 'SELECT a = b';\n"
+        "CREATE OPERATOR ~~~ (FUNCTION = me, LEFTARG = mood, RIGHTARG = mood);\n"
+        "CREATE OPERATOR CLASS oc DEFAULT FOR TYPE mood USING hash AS OPERATOR 1 ~~~, "
+        "FUNCTION 1 hashenum(anyenum);\n"
+        "CREATE TABLE t (m mood, n mood[], k int);\n")
+DROP_MOOD = "DROP OPERATOR ~~~ (mood, mood);"
+MOOD_USES = "operator class oc for access method hash depends on operator ~~~(mood,mood)"
+MOOD_INDEX = "index {} depends on operator class oc for access method hash"
+
+#: (setup, the server's DETAIL lines of DROP_MOOD).
+REFUSED_DEFAULT = {
+    "an_index_of_a_column_of_the_type": (MOOD + "CREATE INDEX t_h ON t USING hash (m);\n",
+                                         {MOOD_USES, MOOD_INDEX.format("t_h")}),
+    "one_naming_it_one_not": (
+        MOOD + "CREATE INDEX t_h ON t USING hash (m);\nCREATE INDEX t_n ON t USING hash (m oc);\n",
+        {MOOD_USES, MOOD_INDEX.format("t_h"), MOOD_INDEX.format("t_n")}),
+    "the_class_renamed": (
+        MOOD + "ALTER OPERATOR CLASS oc USING hash RENAME TO od;\n"
+        "CREATE INDEX t_h ON t USING hash (m);\n",
+        {MOOD_USES.replace("class oc", "class od"),
+         MOOD_INDEX.format("t_h").replace("class oc", "class od")}),
+    # another access method, another column's type, an array: the class is not theirs
+    "a_btree_index": (MOOD + "CREATE INDEX t_b ON t (m);\n", {MOOD_USES}),
+    "an_index_of_another_type": (MOOD + "CREATE INDEX t_k ON t USING hash (k);\n",
+                                 {MOOD_USES}),
+    "an_index_of_an_array": (MOOD + "CREATE INDEX t_a ON t USING hash (n);\n", {MOOD_USES}),
+    # not DEFAULT: an int column's index uses int's own default class
+    "a_class_not_default": (
+        OP + CLASS + "CREATE TABLE t (id int);\nCREATE INDEX t_h ON t USING hash (id);\n",
+        {CLASS_USES}),
+}
+
+
+def _drop(setup: str) -> str:
+    """The DROP OPERATOR of the operator `setup` makes (`~~~` for int or for mood)."""
+    return DROP_MOOD if setup.startswith(MOOD) else DROP
+
+
+@pytest.mark.parametrize("case", REFUSED_DEFAULT)
+def test_an_index_using_a_default_class_without_naming_it_is_said(case: str) -> None:
+    setup, detail = REFUSED_DEFAULT[case]
+    facts = effect_after(setup, _drop(setup)).actions[0].facts
+    assert set(facts["refused_operator_drop_text"].split("; ")) == detail
+    steps = facts["refused_operator_drop_sql"].splitlines()
+    for index in [line.split()[1] for line in detail if line.startswith("index ")]:
+        assert steps.index(f"DROP INDEX {index};") < \
+            next(i for i, step in enumerate(steps) if step.startswith("DROP OPERATOR CLASS"))
+
 
 @pytest.mark.parametrize("case", REFUSED)
 def test_lint_says_the_refusal_naming_what_the_server_names(case: str) -> None:
@@ -138,9 +190,9 @@ def test_drop_function_steps_drop_the_operators_users_first() -> None:
 
 @pytest.mark.postgres
 def test_the_server_refuses_so_and_the_steps_run(pg_db: str) -> None:
-    for setup, detail in REFUSED.values():
-        steps = effect_after(setup, DROP).actions[0].facts["refused_operator_drop_sql"]
-        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", DROP, steps,
+    for setup, detail in [*REFUSED.values(), *REFUSED_DEFAULT.values()]:
+        steps = effect_after(setup, _drop(setup)).actions[0].facts["refused_operator_drop_sql"]
+        refused, after = refused_until_steps(pg_db, f"{RESET};\n{setup}", _drop(setup), steps,
                                              "SELECT 1")
         assert refused is not None and refused.sqlstate == "2BP01"
         assert set((refused.diag.message_detail or "").splitlines()) == detail

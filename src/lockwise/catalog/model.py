@@ -957,6 +957,11 @@ class Catalog:
     #: never changed in place.
     operator_classes: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = \
         field(default_factory=dict)
+    #: The type (as `column_type` gives it) of each of `operator_classes` made DEFAULT FOR
+    #: TYPE: an index element on a column of that type that names no class uses it
+    #: (`operators.class_indexes`). Set or cleared at each CREATE OPERATOR CLASS of its key;
+    #: a key no longer in `operator_classes` is never asked. Replaced whole.
+    operator_class_types: dict[tuple[str, str], str] = field(default_factory=dict)
     #: The migration's session_replication_role when it set `replica` ("session"; "local":
     #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
     #: triggers fire (`Trigger.fires`; catalog/routines.py).

@@ -139,6 +139,14 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
     if members:
         key = (object_name(names, create=True), str(stmt.get("amname") or ""))
         catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
+        types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
+        tname, _, array = catalog.column_type(stmt.get("datatype"))
+        # (a class for a domain is never a column's default: the server looks for its base
+        # type's)
+        if stmt.get("isDefault") and tname and not array and \
+                type_key(tname) not in catalog.domains:
+            types[key] = tname
+        catalog.operator_class_types = types
 
 
 def _class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
@@ -175,9 +183,12 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
     key = _class_named(catalog, strings(unwrap(obj)[1].get("items")))
     if key is not None:
         old_schema, old_name = key[0].rsplit(".", 1)
-        classes = dict(catalog.operator_classes)
-        classes[(f"{schema or old_schema}.{name or old_name}", key[1])] = classes.pop(key)
-        catalog.operator_classes = classes
+        classes, types = dict(catalog.operator_classes), dict(catalog.operator_class_types)
+        moved = (f"{schema or old_schema}.{name or old_name}", key[1])
+        classes[moved] = classes.pop(key)
+        if key in types:
+            types[moved] = types.pop(key)
+        catalog.operator_classes, catalog.operator_class_types = classes, types
 
 
 def operator_classes_using(catalog: Catalog, operator: Operator) -> list[tuple[str, str]]:
@@ -406,16 +417,26 @@ def operator_users(catalog: Catalog, operator: Operator
 
 
 def class_indexes(catalog: Catalog, key: tuple[str, str]) -> list[str]:
-    """The indexes (qualified, sorted) whose elements name operator class `key` (qualified
-    name, access method), as CREATE INDEX ... (a oc) does: each depends on it ("index ti
-    depends on operator class oc for access method hash"; checked on 18.6). One using it
-    as its type's DEFAULT class names none: not found."""
+    """The indexes (qualified, sorted) whose elements use operator class `key` (qualified
+    name, access method): naming it, as CREATE INDEX ... (a oc) does, or, for a class made
+    DEFAULT FOR TYPE (`Catalog.operator_class_types`), a column of that type naming no
+    class. Each depends on it ("index ti depends on operator class oc for access method
+    hash"; checked on 18.6, fix-pg95 and fix-pg97). An expression of the type is not
+    found."""
+    default = catalog.operator_class_types.get(key)
     found = []
     for index in catalog.indexes.values():
         definition = index.definition or {}
         if (definition.get("accessMethod") or "btree") != key[1]:
             continue
-        if any(object_name(strings(unwrap(p)[1].get("opclass"))) == key[0]
-               for p in definition.get("indexParams") or () if unwrap(p)[1].get("opclass")):
-            found.append(index.name)
+        table = catalog.tables.get(index.table) if default else None
+        for param in definition.get("indexParams") or ():
+            elem = unwrap(param)[1]
+            opclass = elem.get("opclass")
+            column = table.columns.get(elem.get("name", "")) \
+                if table is not None and not opclass else None
+            if (object_name(strings(opclass)) == key[0]) if opclass else \
+                    column is not None and column.type_name == default and not column.array:
+                found.append(index.name)
+                break
     return sorted(found)

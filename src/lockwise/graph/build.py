@@ -36,6 +36,8 @@ from lockwise.catalog.replay import (
     end_session,
     end_statement,
     follows_exactly,
+    identity_sequence,
+    owned_sequence,
     owned_sequences,
     routine_callers,
     routine_dependents,
@@ -69,6 +71,7 @@ from lockwise.discover.versions import (
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
+    SERIAL_TYPES,
     TEMPORARY_PREFIX,
     created_schema,
     drop_object_name,
@@ -165,6 +168,8 @@ _NAMES_BY_WORDS = 48
 #: The statements that can define a foreign key (`_fk_targets`), themselves or in an element
 #: (CREATE SCHEMA).
 _DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
+#: The statements that may make a serial's or identity's sequence (`_implicit_sequences`).
+_MAKES_SEQUENCES = frozenset({"CreateStmt", "AlterTableStmt"})
 
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
 #: How a relation's kind (`Table.kind`) is named before its name, a plain table aside.
@@ -983,7 +988,10 @@ class _Builder:
             # only on the block itself (the replay treats its tables as unsure).
             effect = replace(effect, actions=effect.actions[:1])
         loc = Location(key, str(m.path), stmt.span.line, stmt.span.column)
+        stmt_kind, stmt_body = unwrap(stmt.tree)
         creates = {canon(o) for o in effect.creates}  # a set: no order to keep
+        if stmt_kind in _MAKES_SEQUENCES and not refused:
+            creates.update(_implicit_sequences(self.catalog, stmt.tree))
         if_exists = any(a.facts.get("if_exists") for a in effect.actions)
         uses: dict[str, str] = {}
         for verb, objs in (("drops", effect.drops), ("alters", effect.alters),
@@ -1004,7 +1012,6 @@ class _Builder:
             uses.setdefault(obj, "uses")
         if self.partly_dropped:
             self._calls_left_without_overload(key, m, loc, stmt)
-        stmt_kind, stmt_body = unwrap(stmt.tree)
         if not if_exists:
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
             # A routine body's tables count where the server resolves them at CREATE (a
@@ -1200,7 +1207,7 @@ class _Builder:
 
         def unknown(obj: str) -> bool:
             return obj.startswith("sequence:") and obj not in creates and \
-                not cat.relation_named(obj[9:])
+                not _sequence_known(cat, obj[9:])
 
         return gone_routines(stmt.tree, unknown)
 
@@ -1274,7 +1281,7 @@ class _Builder:
         elif kind == "index":
             alive = name in cat.indexes
         elif kind == "sequence":
-            alive = obj not in self.dropped and bool(cat.relation_named(name))
+            alive = obj not in self.dropped and _sequence_known(cat, name)
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
@@ -1304,6 +1311,10 @@ class _Builder:
                                     for a in effect.actions):
             return
         where = "later in this migration" if used.migration == key else f"in {key}"
+        if obj.startswith("sequence:") and obj not in {canon(o) for o in effect.creates}:
+            # (a serial's or identity's: the server would name it otherwise, `_seq1`, were
+            # the name taken by one made outside)
+            where += ", for a serial or identity column"
         said = f': PostgreSQL stops with "{error}"' if error else ""
         found = Conflict("missing-object", (used, loc), obj,
                          f"{used.migration} {_VERBS[verb]} {self._named(obj)}, which these "
@@ -2967,6 +2978,58 @@ def _input_types(create: dict) -> tuple[tuple[str, bool], ...]:
     return _argument_types(unwrap(p)[1].get("argType") for p in create.get("parameters") or ()
                            if unwrap(p)[1].get("mode") not in ("FUNC_PARAM_OUT",
                                                                "FUNC_PARAM_TABLE"))
+
+
+def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
+    """The sequences (`sequence:s.q`) a CREATE TABLE or ALTER TABLE makes for its serial,
+    bigserial, smallserial and GENERATED ... AS IDENTITY columns (ADD COLUMN, ADD GENERATED):
+    its SEQUENCE NAME, else `<table>_<column>_seq` cut to 63 bytes (`owned_sequence`). The
+    server picks another name (`_seq1`) when that one is taken (checked on 18.6): a name the
+    catalog knows a relation or a column's sequence of, or one the statement names twice,
+    is left out; so are a temporary table's, a partition's (it draws from its parent's),
+    and what IF NOT EXISTS / IF EXISTS may skip."""
+    kind, body = unwrap(tree)
+    if kind == "CreateStmt":
+        if body.get("if_not_exists") or body.get("partbound"):
+            return []
+        table = range_var(body.get("relation"), create=True)[0]
+        columns = [(elem, None) for node in body.get("tableElts") or ()
+                   for k, elem in (unwrap(node),) if k == "ColumnDef"]
+    elif kind == "AlterTableStmt" and body.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE" \
+            and not body.get("missing_ok"):
+        table = range_var(body.get("relation"))[0]
+        known = catalog.tables.get(table)
+        columns = []
+        for node in body.get("cmds") or ():
+            cmd = unwrap(node)[1]
+            if cmd.get("subtype") == "AT_AddColumn" and not cmd.get("missing_ok"):
+                columns.append((unwrap(cmd.get("def"))[1], None))
+            elif cmd.get("subtype") == "AT_AddIdentity" and not (known and known.partition_of):
+                columns.append(({"colname": cmd.get("name", "")}, unwrap(cmd.get("def"))[1]))
+    else:
+        return []
+    if not table or table.startswith(TEMPORARY_PREFIX):
+        return []
+    made: list[str] = []
+    for col, identity in columns:
+        name = str(col.get("colname", ""))
+        for item in col.get("constraints") or ():
+            con = unwrap(item)[1]
+            if con.get("contype") == "CONSTR_IDENTITY":
+                identity = con
+        if identity is not None:
+            made.append(identity_sequence(table, name, identity))
+        elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
+            made.append(owned_sequence(table, name))
+    return [f"sequence:{q}" for q in made if made.count(q) == 1 and not _sequence_known(catalog, q)]
+
+
+def _sequence_known(catalog: Catalog, name: str) -> bool:
+    """Whether the catalog knows relation `name` (qualified): a table, index, sequence or
+    composite type, or a sequence a column owns (a serial's or identity's, which
+    `Catalog.sequences` does not hold)."""
+    return bool(catalog.relation_named(name)) or catalog.may_draw_from(name) and any(
+        name in owned_sequences(catalog, t.name) for t in catalog.tables_naming_sequence(name))
 
 
 def _fk_targets(tree: dict) -> set[str]:
