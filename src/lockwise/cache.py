@@ -224,7 +224,7 @@ def _replace(root: Path, name: str, write: Callable[[BinaryIO], None],
         os.unlink(tmp)
         raise
     if keep is not None:
-        _prune(root, name.split("-", 1)[0] + "-", keep)
+        _prune(root, name, keep)
 
 
 def load_marshalled(name: str, *, shape: int | None = None) -> object | None:
@@ -304,10 +304,12 @@ def link(existing: str, name: str, *, keep: int | None = None) -> None:
         # The link shares `existing`'s time: an old one would be the first pruned.
         os.utime(root / name)
         if keep is not None:
-            _prune(root, name.split("-", 1)[0] + "-", keep)
+            _prune(root, name, keep)
 
 
-def _prune(root: Path, prefix: str, keep: int) -> None:
+def _prune(root: Path, name: str, keep: int) -> None:
+    # The files of `name`'s prefix (`rules-`, `lint-`, ...) compete for the `keep` places.
+    prefix = name.split("-", 1)[0] + "-"
     entries = []
     with os.scandir(root) as it:
         for entry in it:
