@@ -1869,6 +1869,19 @@ class Catalog:
             type_name, array = known.base, known.array
         return False
 
+    def base_type(self, name: str, mods: tuple[int, ...], array: bool
+                  ) -> tuple[str, tuple[int, ...], bool]:
+        """A column type (`name`, its typmods `mods`, `array`: an array of it) as PostgreSQL
+        stores it: a domain's values are its base type's, however deep (a domain without
+        constraints converts to and from it as a relabel, and an index on it takes its base
+        type's default operator class; checked on the server)."""
+        for _ in range(_DOMAIN_DEPTH):
+            domain = self.domain(name)
+            if domain is None:
+                break
+            name, mods, array = domain.base, domain.typmods, array or domain.array
+        return name, mods, array
+
     def domain(self, type_name: str) -> Domain | None:
         """The domain a column type, as written, names (looked up as `is_constrained_domain`
         does); None for any other type."""

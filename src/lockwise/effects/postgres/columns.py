@@ -920,9 +920,9 @@ def _raises_varchar_limit(catalog: Catalog, old_col: Column | None, new: str,
     baked into the type is not this statement's doing."""
     if old_col is None:
         return False
-    old_name, old_mods, old_array = _base_type(catalog, old_col.type_name, old_col.typmods,
-                                               old_col.array)
-    new_name, new_mods, new_array = _base_type(catalog, new, mods, array)
+    old_name, old_mods, old_array = catalog.base_type(old_col.type_name, old_col.typmods,
+                                                          old_col.array)
+    new_name, new_mods, new_array = catalog.base_type(new, mods, array)
     return old_name == new_name == "varchar" and old_array == new_array \
         and bool(old_mods) and bool(new_mods) and new_mods[0] >= old_mods[0]
 
@@ -1100,8 +1100,8 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
             if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
     else:
-        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
-        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        old_base = b.ctx.catalog.base_type(old_col.type_name, old_col.typmods, old_col.array)
+        new_base = b.ctx.catalog.base_type(new, new_mods, new_array)
         if b.ctx.catalog.domain(old_col.type_name) is not None and not _same_type(
                 b.ctx.catalog, old_col, new, new_mods, new_array):
             # A domain column's values carry no typmod (atttypmod -1): the server cannot see
@@ -1147,23 +1147,6 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> Ty
         b.rewrite(table, f"column type change: {why}")
     return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt),
                       default_refused)
-
-
-#: Domains over domains are followed this deep at most (a guard against a cycle that only
-#: hand-built or wrong input can make).
-_DOMAIN_DEPTH = 8
-
-
-def _base_type(catalog, name: str, mods: tuple[int, ...],
-               array: bool) -> tuple[str, tuple[int, ...], bool]:
-    """A column type as PostgreSQL stores it: a domain's values are its base type's (a
-    domain without constraints converts to and from it as a relabel, checked on the server)."""
-    for _ in range(_DOMAIN_DEPTH):
-        domain = catalog.domain(name)
-        if domain is None:
-            break
-        name, mods, array = domain.base, domain.typmods, array or domain.array
-    return name, mods, array
 
 
 def _enum_labels(catalog: Catalog, type_name: str) -> list[str] | None:
@@ -1573,12 +1556,12 @@ def _casts_rewrite(b: Builder, steps: tuple) -> tuple[bool, str]:
     server keeps them only when every cast, then the one to the new type, keeps them (a
     cast to the column's own type does; to bigint and back, through text, or to a varchar
     of another or no length converts, checked on 18.6). `steps`: the column's type, the
-    type names cast to, the new type, as `_base_type` gives them but the casts'."""
+    type names cast to, the new type, as `Catalog.base_type` gives them but the casts'."""
     catalog = b.ctx.catalog
     casts = [catalog.column_type(name) for name in steps[1:-1]]
     if any(catalog.is_constrained_domain(cast[0]) for cast in casts):
         return True, "the USING casts to a domain with a constraint: every value is checked"
-    kinds = [steps[0], *(_base_type(catalog, *cast) for cast in casts), steps[-1]]
+    kinds = [steps[0], *(catalog.base_type(*cast) for cast in casts), steps[-1]]
     for old, new in pairwise(kinds):
         rewrites = old[2] != new[2] or _types.type_change_rewrites(
             old[0], old[1], new[0], new[1], b.ctx.pg_version, b.ctx.session_timezone_utc,
