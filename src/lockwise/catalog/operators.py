@@ -419,24 +419,44 @@ def operator_users(catalog: Catalog, operator: Operator
 def class_indexes(catalog: Catalog, key: tuple[str, str]) -> list[str]:
     """The indexes (qualified, sorted) whose elements use operator class `key` (qualified
     name, access method): naming it, as CREATE INDEX ... (a oc) does, or, for a class made
-    DEFAULT FOR TYPE (`Catalog.operator_class_types`), a column of that type naming no
-    class. Each depends on it ("index ti depends on operator class oc for access method
-    hash"; checked on 18.6, fix-pg95 and fix-pg97). An expression of the type is not
-    found."""
+    DEFAULT FOR TYPE (`Catalog.operator_class_types`), an element of that type naming no
+    class (`_default_class_serves`). Each depends on it ("index ti depends on operator class
+    oc for access method hash"; checked on 18.6, fix-pg95, fix-pg97 and fix-pg99)."""
     default = catalog.operator_class_types.get(key)
     found = []
     for index in catalog.indexes.values():
         definition = index.definition or {}
         if (definition.get("accessMethod") or "btree") != key[1]:
             continue
-        table = catalog.tables.get(index.table) if default else None
         for param in definition.get("indexParams") or ():
             elem = unwrap(param)[1]
             opclass = elem.get("opclass")
-            column = table.columns.get(elem.get("name", "")) \
-                if table is not None and not opclass else None
             if (object_name(strings(opclass)) == key[0]) if opclass else \
-                    column is not None and column.type_name == default and not column.array:
+                    default is not None and _default_class_serves(catalog, default,
+                                                                  index.table, elem):
                 found.append(index.name)
                 break
     return sorted(found)
+
+
+def _default_class_serves(catalog: Catalog, default: str, table: str, elem: dict) -> bool:
+    """Whether IndexElem `elem` (naming no operator class) of an index on `table` is of type
+    `default` for sure, so that the server takes that type's DEFAULT class for it: a column
+    of the table, or an expression whose type the catalog knows (`overloads.value_type`: a
+    column, a cast, a call of a function of known result, `(m)`, `(x::mood)`, `(f(k))`).
+    A domain's values take its base type's class, a column's or a cast's (checked on 18.6,
+    fix-pg99); an array's are another class's (array_ops)."""
+    if elem.get("expr") is None:
+        column = catalog.tables[table].columns.get(elem.get("name", "")) \
+            if table in catalog.tables else None
+        if column is None:
+            return False
+        name, array = column.type_name, column.array
+    else:
+        from lockwise.catalog.overloads import value_type
+        from lockwise.effects.immutability import table_scope
+
+        typed = value_type(catalog, elem["expr"], table_scope(catalog, table)) or ""
+        name, array = typed.removesuffix("[]"), typed.endswith("[]")
+    name, _, array = catalog.base_type(name, (), array)
+    return bool(name) and not array and type_key(name) == type_key(default)
