@@ -79,7 +79,7 @@ class Routine(NamedTuple):
     #: What CREATE OR REPLACE may not change of it beyond its kind and input types
     #: (`routines.replace_shape`): its result as the server keeps it (the type, whether a
     #: set, the row its OUT / INOUT / TABLE parameters define; None when a type is given as
-    #: `%TYPE`), its input arguments' names and how many have a default. () when not known.
+    #: `%TYPE`), its input arguments' names and the types of their defaults. () when not known.
     shape: tuple = ()
 
     @property
@@ -93,6 +93,19 @@ def input_types(routine: Routine) -> tuple[str, ...]:
     their kind, result or argument names (42723 "function f already exists with same
     argument types"; a procedure's OUT parameters do not count: checked on 18.6)."""
     return routine.args if routine.inputs is None else routine.inputs
+
+
+#: Pseudo-types that make a function polymorphic (its argument types resolved per call).
+_POLYMORPHIC = frozenset({
+    "anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange",
+    "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange",
+    "anycompatiblemultirange"})
+
+
+def is_polymorphic(tn: dict | None) -> bool:
+    """Whether TypeName `tn` is a polymorphic pseudo-type (`anyelement`, ...)."""
+    names = strings((tn or {}).get("names"))
+    return bool(names) and names[-1].lower() in _POLYMORPHIC and names[:-1] in ([], ["pg_catalog"])
 
 
 def arg_type(catalog: Catalog, tn: dict | None) -> str:

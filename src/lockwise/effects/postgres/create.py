@@ -637,7 +637,7 @@ def create_function(b: Builder, stmt: dict) -> None:
     checked = False  # whether the body's names are resolved at CREATE as the replay does
     if (body := sql_body(stmt)) is not None:
         atomic = bool(stmt.get("sql_body"))
-        polymorphic = any(_is_polymorphic(unwrap(p)[1].get("argType"))
+        polymorphic = any(_overloads.is_polymorphic(unwrap(p)[1].get("argType"))
                           for p in stmt.get("parameters") or ()
                           if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT")
         if atomic or not polymorphic:
@@ -696,18 +696,6 @@ def _refused_definition(b: Builder, stmt: dict) -> dict[str, bool]:
             if sql_body_error(sql, stmt) is not None:
                 return {"refused_body_syntax": True}
     return {}
-
-
-#: Pseudo-types that make a function polymorphic (its argument types resolved per call).
-_POLYMORPHIC = frozenset({
-    "anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange",
-    "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange",
-    "anycompatiblemultirange"})
-
-
-def _is_polymorphic(type_name: dict | None) -> bool:
-    names = strings((type_name or {}).get("names"))
-    return bool(names) and names[-1].lower() in _POLYMORPHIC and names[:-1] in ([], ["pg_catalog"])
 
 
 def sql_body(stmt: dict) -> list[dict] | None:
