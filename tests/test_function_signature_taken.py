@@ -13,7 +13,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.effects.refused import statement_refusal
 from lockwise.lint import LintOptions, lint_migrations
-from server_helpers import server_error
+from server_helpers import server_error, server_message
 
 F_INT = "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
 
@@ -166,6 +166,11 @@ DEFAULTS = "cannot remove parameter defaults from existing function"
 F_OUT2 = "CREATE FUNCTION f(a int, OUT b int, OUT c int) LANGUAGE sql AS 'SELECT 1, 2';\n"
 F_DEFAULT = "CREATE FUNCTION f(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
 RESULT = "cannot change return type of existing function"
+TYPED = "cannot change data type of existing parameter default value"
+F_POLY = ("CREATE FUNCTION f(a anyelement DEFAULT 1) RETURNS anyelement LANGUAGE sql "
+          "AS 'SELECT a';\n")
+F_ARRAY = ("CREATE FUNCTION m(a int, VARIADIC b anyarray DEFAULT '{1}'::int[]) RETURNS int "
+           "LANGUAGE sql AS 'SELECT 1';\n")
 #: (setup, CREATE OR REPLACE statement, what lockwise names, the server's message).
 REPLACE_REFUSED = [
     (F_INT, "CREATE OR REPLACE PROCEDURE f(b int) LANGUAGE sql AS 'SELECT 1';",
@@ -247,6 +252,38 @@ REPLACE_REFUSED = [
     (F_DEFAULT, "CREATE OR REPLACE FUNCTION f(x int, b int) RETURNS int LANGUAGE sql "
      "AS 'SELECT 1';", "function f(integer,integer)",
      'cannot change name of input parameter "a"'),
+    # fix-pg99: a polymorphic parameter's default keeps its own type, which may not change
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT 1.5) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';", "function f(anyelement)", TYPED),
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT 2::bigint) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';", "function f(anyelement)", TYPED),
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT 'x') RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';", "function f(anyelement)", TYPED),
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT NULL) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';", "function f(anyelement)", TYPED),
+    ("CREATE DOMAIN di AS int;\n" + F_POLY,
+     "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT 1::di) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';", "function f(anyelement)", TYPED),
+    ("CREATE FUNCTION h(a int, b anyelement DEFAULT 1) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION h(a int DEFAULT 5, b anyelement DEFAULT 1.5) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';", "function h(integer,anyelement)", TYPED),
+    ("CREATE FUNCTION h(a anycompatible DEFAULT 1, b anycompatible DEFAULT 2) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION h(a anycompatible DEFAULT 1, b anycompatible DEFAULT 2.5) "
+     "RETURNS int LANGUAGE sql AS 'SELECT 1';", "function h(anycompatible,anycompatible)",
+     TYPED),
+    (F_ARRAY, "CREATE OR REPLACE FUNCTION m(a int, VARIADIC b anyarray DEFAULT "
+     "'{2}'::numeric[]) RETURNS int LANGUAGE sql AS 'SELECT 1';",
+     "function m(integer,anyarray)", TYPED),
+    # ... judged after the names and the count of defaults
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(b anyelement DEFAULT 1.5) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT b';", "function f(anyelement)",
+     'cannot change name of input parameter "a"'),
+    ("CREATE FUNCTION w(a anyelement DEFAULT 1, b anyelement DEFAULT 2) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION w(a anyelement, b anyelement DEFAULT 2.5) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';", "function w(anyelement,anyelement)", DEFAULTS),
 ]
 
 #: (setup, CREATE OR REPLACE statement): the server runs it, and lockwise says nothing.
@@ -304,6 +341,24 @@ REPLACE_RUNS = [
      "ALTER TYPE mood RENAME TO feeling;\n",
      "CREATE OR REPLACE FUNCTION f(a int, OUT m feeling, OUT x int) LANGUAGE sql "
      "AS 'SELECT ''up''::feeling, 2';"),
+    # fix-pg99: a polymorphic default of the same type, or any other parameter's default
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT 2) RETURNS anyelement "
+     "LANGUAGE sql AS 'SELECT a';"),
+    (F_POLY, "CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT length('x')) "
+     "RETURNS anyelement LANGUAGE sql AS 'SELECT a';"),
+    ("CREATE FUNCTION g(a anyelement DEFAULT 'x') RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION g(a anyelement DEFAULT NULL) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';"),
+    ("CREATE FUNCTION h(a int, b anyelement DEFAULT 1) RETURNS int LANGUAGE sql "
+     "AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION h(a int DEFAULT 5, b anyelement DEFAULT 7) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';"),
+    ("CREATE FUNCTION k(a int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+     "CREATE OR REPLACE FUNCTION k(a int DEFAULT 1.5) RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+    # a domain over an array passed as anyarray is kept as its base type
+    ("CREATE DOMAIN ia AS int[];\n" + F_ARRAY,
+     "CREATE OR REPLACE FUNCTION m(a int, VARIADIC b anyarray DEFAULT '{2}'::ia) RETURNS int "
+     "LANGUAGE sql AS 'SELECT 1';"),
     # code the replay does not see through may have dropped it (here it did)
     (F_INT + "DO $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\n",
      "CREATE OR REPLACE FUNCTION f(a int) RETURNS bigint LANGUAGE sql AS 'SELECT 1';"),
@@ -319,6 +374,14 @@ def test_or_replace_of_another_kind_or_result_is_refused_as_the_server_refuses_i
                                              psycopg.errors.InvalidFunctionDefinition))
     assert error is not None and str(error).splitlines()[0] == said
     assert _replace_refused(setup, sql) == (named, said)
+
+
+def test_a_default_of_a_type_not_known_is_not_compared(pg_db: str) -> None:
+    # (fix-pg99) COALESCE's type is not worked out: the server's refusal is not said
+    sql = ("CREATE OR REPLACE FUNCTION f(a anyelement DEFAULT coalesce(1.5, 2)) "
+           "RETURNS anyelement LANGUAGE sql AS 'SELECT a';")
+    assert server_message(pg_db, F_POLY, sql) == TYPED
+    assert _replace_refused(F_POLY, sql) == ("", "")
 
 
 @pytest.mark.parametrize(("setup", "sql"), REPLACE_RUNS)

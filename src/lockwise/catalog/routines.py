@@ -199,8 +199,10 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
     types: 42P13 "cannot change return type of existing function"); an input argument's
     name changed or taken away (42P13 "cannot change name of input parameter"; an unnamed
     one may get a name); fewer defaults (42P13 "cannot remove parameter defaults from
-    existing function"; more run). None when it runs, as far as the catalog knows, or
-    without OR REPLACE."""
+    existing function"; more run); a polymorphic parameter's default of another type, both
+    known (`_default_types`: 42P13 "cannot change data type of existing parameter default
+    value", fix-pg99). None when it runs, as far as the catalog knows, or without OR
+    REPLACE."""
     old = _same_inputs(catalog, stmt) if stmt.get("replace") else None
     if old is None:
         return None
@@ -221,8 +223,12 @@ def replace_refused(catalog: Catalog, stmt: dict) -> tuple[Routine, str] | None:
     renamed = next((o for o, n in zip(old_names, names, strict=False) if o and o != n), None)
     if renamed is not None:
         return old, f'cannot change name of input parameter "{renamed}"'
-    if defaults < old_defaults:
+    if len(defaults) < len(old_defaults):
         return old, "cannot remove parameter defaults from existing function"
+    # (the old defaults are the last ones: their parameters', as the server pairs them)
+    if any(o and n and type_key(o) != type_key(n) for o, n in zip(
+            old_defaults, defaults[len(defaults) - len(old_defaults):], strict=True)):
+        return old, "cannot change data type of existing parameter default value"
     return None
 
 
@@ -231,18 +237,17 @@ _OUTPUT_MODES = frozenset({"FUNC_PARAM_OUT", "FUNC_PARAM_INOUT", "FUNC_PARAM_TAB
 
 
 def replace_shape(catalog: Catalog, stmt: dict) -> tuple:
-    """`Routine.shape` of CREATE FUNCTION / PROCEDURE `stmt`: (result, input names, how many
-    inputs have a default). The result is the server's pg_proc.prorettype, proretset and the
-    row type OUT parameters define, as it compares them: a function's one OUT / INOUT /
-    TABLE parameter's type, `record` for several or a procedure's (`void` without), else
-    the RETURNS type; the row ((name, type) pairs, an unnamed one `columnN`) only of
+    """`Routine.shape` of CREATE FUNCTION / PROCEDURE `stmt`: (result, input names, the types
+    of the inputs' defaults, `_default_types`). The result is the server's pg_proc.prorettype,
+    proretset and the row type OUT parameters define, as it compares them: a function's one
+    OUT / INOUT / TABLE parameter's type, `record` for several or a procedure's (`void`
+    without), else the RETURNS type; the row ((name, type) pairs, an unnamed one `columnN`) only of
     `record` so made, typmods not counted (`varchar(10)` is `varchar(20)`; checked on
     18.6). None for the result when a type is written as `%TYPE` (not followed here)."""
     params = [unwrap(p)[1] for p in stmt.get("parameters") or ()]
     inputs = [p for p in params if p.get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")]
     outputs = [p for p in params if p.get("mode") in _OUTPUT_MODES]
-    shape = (tuple(str(p.get("name") or "") for p in inputs),
-             sum(1 for p in inputs if p.get("defexpr")))
+    shape = (tuple(str(p.get("name") or "") for p in inputs), _default_types(catalog, inputs))
     returned = stmt.get("returnType") or {}
     if any(tn.get("pct_type") for tn in (returned, *(p.get("argType") or {} for p in outputs))):
         return (None, *shape)
@@ -256,6 +261,39 @@ def replace_shape(catalog: Catalog, stmt: dict) -> tuple:
         result = ("record" if row else _overloads.arg_type(catalog, returned),
                   bool(returned.get("setof")), row)
     return (result, *shape)
+
+
+#: The polymorphic pseudo-types whose arguments must be of an array, enum, range or
+#: multirange type: a default of a domain over one is kept as of its base type.
+_BASE_POLYMORPHIC = frozenset({"anyarray", "anyenum", "anyrange", "anymultirange",
+                               "anycompatiblearray", "anycompatiblerange",
+                               "anycompatiblemultirange"})
+
+
+def _default_types(catalog: Catalog, inputs: list[dict]) -> tuple[str | None, ...]:
+    """The types of the defaults of FunctionParameters `inputs`, one for each input that has
+    one, in order. A default is coerced to its parameter's type, but a polymorphic
+    parameter's keeps its own (`1` an int4, `1.5` a numeric, `'x'` and NULL unknown; a
+    domain over an array, enum or range relabeled as its base type), which CREATE OR
+    REPLACE may not change (checked on 18.6, fix-pg99). "" for a parameter of another type;
+    None where the type is not known (`overloads.value_type`: an expression)."""
+    found: list[str | None] = []
+    for param in inputs:
+        if not param.get("defexpr"):
+            continue
+        tn = param.get("argType")
+        if not _overloads.is_polymorphic(tn):
+            found.append("")
+            continue
+        typed = _overloads.value_type(catalog, param["defexpr"])
+        if typed and strings((tn or {}).get("names"))[-1].lower() in _BASE_POLYMORPHIC:
+            # (an unknown one is refused at CREATE: 42804 "argument of DEFAULT must be type
+            # anyenum, not type unknown")
+            name, _, array = catalog.base_type(typed.removesuffix("[]"), (),
+                                               typed.endswith("[]"))
+            typed = None if typed == "unknown" else f"{name}[]" if array else name
+        found.append(typed or None)
+    return tuple(found)
 
 
 def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
@@ -466,10 +504,13 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
                           shape=retyped_shape(r.shape))
 
     def retyped_shape(shape: tuple) -> tuple:
-        if not shape or shape[0] is None:
+        if not shape:
             return shape
-        (returns, returns_set, row), *rest = shape
-        return ((follow(returns), returns_set, tuple((n, follow(t)) for n, t in row)), *rest)
+        result, names, defaults = shape
+        if result is not None:
+            returns, returns_set, row = result
+            result = (follow(returns), returns_set, tuple((n, follow(t)) for n, t in row))
+        return (result, names, tuple(follow(t) if t else t for t in defaults))
 
     for kept_as in ("kept_routines", "aggregates"):
         kept: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
