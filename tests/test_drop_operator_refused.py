@@ -69,6 +69,17 @@ REFUSED = {
         + CLASS.replace("USING hash AS", "USING hash FAMILY fam AS"), {CLASS_USES}),
     "a_class_renamed": (OP + CLASS + "ALTER OPERATOR CLASS oc USING hash RENAME TO od;\n",
                         {CLASS_USES.replace("class oc", "class od")}),
+    # (fix-pg99) an index naming the class before it was renamed or moved names it so now
+    "an_index_naming_a_class_renamed_since": (
+        OP + CLASS + "CREATE TABLE t (id int);\nCREATE INDEX t_h ON t USING hash (id oc);\n"
+        "ALTER OPERATOR CLASS oc USING hash RENAME TO od;\n",
+        {CLASS_USES.replace("class oc", "class od"),
+         "index t_h depends on operator class od for access method hash"}),
+    "an_index_naming_a_class_moved_since": (
+        OP + CLASS + "CREATE TABLE t (id int);\nCREATE INDEX t_h ON t USING hash (id oc);\n"
+        "CREATE SCHEMA IF NOT EXISTS app;\nALTER OPERATOR CLASS oc USING hash SET SCHEMA app;\n",
+        {CLASS_USES.replace("class oc", "class app.oc"),
+         "index t_h depends on operator class app.oc for access method hash"}),
     "a_class_in_another_schema": (
         OP + "CREATE SCHEMA IF NOT EXISTS app;\n" + CLASS.replace("CLASS oc", "CLASS app.oc"),
         {CLASS_USES.replace("class oc", "class app.oc")}),

@@ -14,6 +14,8 @@ from lockwise.catalog.model import type_key
 from lockwise.effects.nodes import format_type, object_name, strings, unwrap
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.overloads import Routine
     from lockwise.catalog.query_columns import FromScope
@@ -179,7 +181,8 @@ def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
 def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
                         name: str | None) -> None:
     """ALTER OPERATOR CLASS `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
-    `schema`: the class is kept by its new name (the server names it so in its DETAIL)."""
+    `schema`: the class is kept by its new name (the server names it so in its DETAIL), and
+    the indexes naming it name it so (`_follow_class_names`)."""
     key = _class_named(catalog, strings(unwrap(obj)[1].get("items")))
     if key is not None:
         old_schema, old_name = key[0].rsplit(".", 1)
@@ -189,6 +192,50 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
         if key in types:
             types[moved] = types.pop(key)
         catalog.operator_classes, catalog.operator_class_types = classes, types
+        _follow_class_names(catalog, key[1], lambda n: moved[0] if n == key[0] else n)
+
+
+def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
+    """ALTER SCHEMA ... RENAME (`moved`: a qualified name once the schema goes by its new
+    name): the operators and operator classes of the schema are kept under the new name,
+    and what names them or what they name follows: an operator's function and operand
+    types, a class's members and type, the indexes naming a class. The server ties them by
+    oid: its messages name them in the new schema, and the old name finds nothing (checked
+    on 18.6, fix-pg99)."""
+    if catalog.operators:
+        catalog.operators = {moved(k): tuple(o._replace(
+            name=moved(o.name), left=moved(o.left), right=moved(o.right),
+            function=moved(o.function)) for o in ops) for k, ops in catalog.operators.items()}
+    if catalog.operator_classes:
+        catalog.operator_classes = {(moved(k[0]), k[1]): tuple(
+            (moved(n), tuple(map(moved, args))) for n, args in members)
+            for k, members in catalog.operator_classes.items()}
+        catalog.operator_class_types = {(moved(k[0]), k[1]): moved(t)
+                                        for k, t in catalog.operator_class_types.items()}
+        _follow_class_names(catalog, None, moved)
+
+
+def _follow_class_names(catalog: Catalog, method: str | None,
+                        moved: Callable[[str], str]) -> None:
+    """The indexes (of access method `method`; None: any) naming an operator class whose
+    qualified name `moved` changes name it by its new one, as pg_get_indexdef does."""
+    from dataclasses import replace
+
+    for key, index in list(catalog.indexes.items()):
+        definition = index.definition or {}
+        if method is not None and (definition.get("accessMethod") or "btree") != method:
+            continue
+        params, changed = list(definition.get("indexParams") or ()), False
+        for i, param in enumerate(params):
+            kind, elem = unwrap(param)
+            if elem.get("opclass") and (new := moved(
+                    old := object_name(strings(elem["opclass"])))) != old:
+                params[i] = {kind: {**elem, "opclass": [{"String": {"sval": part}}
+                                                        for part in new.split(".", 1)]}}
+                changed = True
+        if changed:
+            catalog.indexes[key] = replace(index, definition={**definition,
+                                                              "indexParams": params})
 
 
 def operator_classes_using(catalog: Catalog, operator: Operator) -> list[tuple[str, str]]:

@@ -611,6 +611,10 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
     for function in _schema_functions(catalog, old):
         _routine_moved(catalog, function, _in_schema(function, old, new))
     policies.follow_schema_rename(catalog, old, new)
+    if catalog.operators:
+        from lockwise.catalog.operators import follow_schema_rename
+
+        follow_schema_rename(catalog, lambda name: _in_schema(name, old, new))
     for stat in [s for s, on in catalog.statistics.items()
                  if s.startswith(prefix) or on.startswith(prefix)]:
         table, entry = catalog.statistics[stat], _statistics_entry(catalog, stat)
