@@ -490,7 +490,7 @@ def _default_class_serves(catalog: Catalog, default: str, table: str, elem: dict
     """Whether IndexElem `elem` (naming no operator class) of an index on `table` is of type
     `default` for sure, so that the server takes that type's DEFAULT class for it: a column
     of the table, or an expression whose type the catalog knows (`overloads.value_type`: a
-    column, a cast, a call of a function of known result, `(m)`, `(x::mood)`, `(f(k))`).
+    column, a cast, a call of a function of known result: `(m)`, `(m::dm)`, `(f(k))`).
     A domain's values take its base type's class, a column's or a cast's (checked on 18.6,
     fix-pg99); an array's are another class's (array_ops)."""
     if elem.get("expr") is None:
