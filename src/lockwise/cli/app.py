@@ -541,10 +541,14 @@ def lint(
             shown = apply_overrides(computed, cfg, rule_tags)
             return shown
 
-        # The text and JSON reports are given the reports migration by migration as lint
-        # makes them: what the verdict reads of each is kept, not the report (120 MB at
-        # 10,000 generated files).
-        printer = None  # a TextPrinter or a JsonPrinter
+        def thresholds(report: "MigrationReport") -> "Safety":
+            return threshold_for(report, cfg, threshold)
+
+        # The text, JSON, SARIF and GitHub reports are given the reports migration by
+        # migration as lint makes them: what the verdict reads of each is kept, not the
+        # report (120 MB at 10,000 generated files).
+        printer = None  # a TextPrinter, a JsonPrinter, a SarifPrinter or a GithubPrinter
+        ci_printer = None  # (SARIF's or GitHub's: written once the conflicts are known)
         parts: list[MigrationReport] = []
         ready: Callable[[list[MigrationReport]], object] | None = reports_ready
         if output_format is OutputFormat.text:
@@ -559,6 +563,18 @@ def lint(
             # The document before its conflicts is written while the graph beside finishes.
             json_printer = JsonPrinter(sys.stdout.write, options=options)
             printer, ready = json_printer, lambda _: json_printer.end()
+        elif output_format is OutputFormat.sarif:
+            from lockwise.lint import rule_index
+            from lockwise.report.sarif import SarifPrinter
+
+            printer = ci_printer = SarifPrinter(rule_index(options).rules, fail_on=threshold,
+                                                thresholds=thresholds, dialect=options.dialect)
+            ready = None
+        elif output_format is OutputFormat.github:
+            from lockwise.report.github import GithubPrinter
+
+            printer = ci_printer = GithubPrinter(fail_on=threshold, thresholds=thresholds)
+            ready = None
         each_report = None
         if printer is not None:
             from lockwise.report.verdict import verdict_part
@@ -574,7 +590,8 @@ def lint(
             conflicts=not stdin and dialect is SqlDialect.postgresql,
             reports_ready=ready, each_report=each_report)
         if printer is not None:
-            printer.end()
+            if printer is not ci_printer:
+                printer.end()
             reports = parts
         else:  # not yet shown when the conflicts were known as soon as the reports
             reports = shown if shown is not None else reports_ready(result.reports)
@@ -589,23 +606,20 @@ def lint(
         return
     from lockwise.report.verdict import verdict_fails
 
-    def thresholds(report: "MigrationReport") -> "Safety":
-        return threshold_for(report, cfg, threshold)
-
-    if output_format.value in ("sarif", "github", "markdown", "junit", "gitlab"):
+    if output_format is OutputFormat.sarif and ci_printer is not None:
+        # Written as it is encoded (ASCII only, so the bytes click.echo would give)
+        ci_printer.write(conflicts, sys.stdout.write)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    elif ci_printer is not None:  # GitHub's, through click as the other formats
+        ci_printer.write(conflicts, lambda text: typer.echo(text, nl=False))
+    elif output_format.value in ("markdown", "junit", "gitlab"):
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
-        # SARIF written as it is encoded (ASCII only, so the bytes click.echo would give)
-        streamed = output_format is OutputFormat.sarif
-        text = render_ci(output_format.value, reports, rule_index(options).rules,
-                         fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
-                         dialect=options.dialect, write=sys.stdout.write if streamed else None)
-        if streamed:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-        else:
-            typer.echo(text)
+        typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
+                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
+                             dialect=options.dialect))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_conflicts_tail
 

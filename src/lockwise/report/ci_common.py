@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -135,27 +136,85 @@ def with_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Confl
     return attach_conflicts(reports, conflicts)
 
 
+class SpooledFindings:
+    """The findings of `lockwise lint`'s reports, for a format that lists them one by one
+    (SARIF's results, GitHub's annotations), each given its text by `encode` as lint makes
+    its report (`add`) and kept in a spool (json_report.Spool), not the report. The
+    conflicts between migrations, known at the end, go where `with_conflicts` puts them
+    (after their migration's own migration-level findings, before its statements'): `write`
+    puts them into the spool's text as it copies it. A report with a finding of a conflict's
+    kind (rare: its findings' texts would depend on the conflicts, as `located_findings`
+    counts the occurrences of a kind and SARIF indexes the kinds found) is kept whole and
+    encoded in its place at the end."""
+
+    def __init__(self, encode: Callable[[Located], str]) -> None:
+        from lockwise.graph.model import CONFLICT_TITLES
+        from lockwise.report.json_report import Spool
+
+        self._encode, self._kinds = encode, CONFLICT_TITLES
+        self._spool = Spool()
+        #: What `reports` attaches the conflicts to: each report's migration and level (its
+        #: findings encoded already), or the report kept whole.
+        self._left: list[MigrationReport] = []
+        #: Where in the spool the findings `reports` adds to each of `_left` go.
+        self._marks: list[int] = []
+        #: How many findings were encoded.
+        self.count = 0
+
+    def add(self, report: MigrationReport) -> None:
+        spool = self._spool
+        if any(f.rule in self._kinds for f in report.all_findings):
+            self._marks.append(spool.size)
+            self._left.append(report)
+            return
+        items = located_findings([report])
+        for item in itertools.islice(items, len(report.findings)):
+            spool(self._encode(item))
+        self._marks.append(spool.size)
+        for item in items:
+            spool(self._encode(item))
+        self.count += len(report.all_findings)
+        self._left.append(MigrationReport(report.migration, [], [], report.safety, ""))
+
+    def reports(self, conflicts: Sequence[Conflict]) -> list[MigrationReport]:
+        """The reports as `with_conflicts` gives them, without the findings encoded already
+        (every migration and its level, every finding of a conflict's kind): for `write`."""
+        return with_conflicts(self._left, conflicts)
+
+    def write(self, reports: list[MigrationReport], write: Callable[[str], object]) -> None:
+        """Every finding's text in order, given to `write`: the spool's, and in their places
+        those of `reports` (from `reports`), a conflict's own report last."""
+        spool = self._spool
+        for report, mark in zip(reports, self._marks, strict=False):  # (then their own)
+            if report.findings or report.statements:
+                spool.copy(write, mark)
+                self._write(report, write)
+        spool.copy(write)
+        spool.close()
+        for report in reports[len(self._marks):]:
+            self._write(report, write)
+
+    def _write(self, report: MigrationReport, write: Callable[[str], object]) -> None:
+        for item in located_findings([report]):
+            write(self._encode(item))
+            self.count += 1
+
+
 #: The formats rendered by `render_ci`, as named by `--format`.
 CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
 
 
 def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
               fail_on: Safety, conflicts: Sequence[Conflict] = (),
-              thresholds: Thresholds | None = None, dialect: str = "postgresql",
-              write: Callable[[str], object] | None = None) -> str:
+              thresholds: Thresholds | None = None, dialect: str = "postgresql") -> str:
     """Render one of CI_FORMATS, conflicts between migrations included; the format modules
     are imported only when used. `thresholds`: each migration's own --fail-on (per-path
     overrides), `fail_on` for all when None; `dialect`: the run's, which words the rules.
-    SARIF is given to `write`, when there is one, in pieces as it is encoded, and "" is
-    returned (a long history's log is never one text)."""
+    (`lockwise lint` writes SARIF a report at a time: sarif.SarifPrinter.)"""
     reports = with_conflicts(reports, conflicts)
     if name == "sarif":
-        from lockwise.report.sarif import render_sarif, write_sarif
+        from lockwise.report.sarif import render_sarif
 
-        if write is not None:
-            write_sarif(reports, rules, write, fail_on=fail_on, thresholds=thresholds,
-                        dialect=dialect)
-            return ""
         return render_sarif(reports, rules, fail_on=fail_on, thresholds=thresholds,
                             dialect=dialect)
     if name == "github":

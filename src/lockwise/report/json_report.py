@@ -95,6 +95,16 @@ class Encoded(list):
         return map(self.build, self.items)
 
 
+class Written(Encoded):
+    """A list that writes its own text (`write_to(indent, write)`: its elements encoded
+    before, `sarif.SarifPrinter`'s results from their spool) where `_write_indented` meets
+    it, `indent` the newline and spaces of its level."""
+
+    def __init__(self, write_to: Callable[[str, Callable[[str], object]], None]) -> None:
+        super().__init__((), dict)
+        self.write_to = write_to
+
+
 def _indented(value: object, indent: str) -> str:
     """`value` as `json.dumps(value, indent=2)` writes it, nested where each of its lines
     starts with `indent` (a newline and the spaces of its level). json's own encoder runs
@@ -245,34 +255,70 @@ def _after_migrations(count: int, findings: int) -> str:
     return f'{end},\n  "findings_count": {findings}'
 
 
-#: Characters of encoded migrations `JsonPrinter` holds in memory before it spools them to a
-#: temporary file (lemmy's and documenso's reports are smaller; 10,000 generated files, 245 MB).
+#: Characters of encoded text a `Spool` holds in memory before it moves them to a temporary
+#: file (lemmy's and documenso's reports are smaller; 10,000 generated files, 245 MB).
 SPOOL_CHARS = 1 << 23
+
+
+class Spool:
+    """Text encoded now and written later, in order: gathered (`_Gathered`) into memory up to
+    SPOOL_CHARS, then an unnamed temporary file, so the reports it was encoded from need not
+    be held (`JsonPrinter`, `sarif.SarifPrinter`). Called to write; `size` counts the
+    characters written, `copy` hands them on in pieces of about CHUNK_CHARS, and `close`
+    drops the file (a run that fails first drops it too: it has no name)."""
+
+    def __init__(self) -> None:
+        from tempfile import SpooledTemporaryFile
+
+        self._file = SpooledTemporaryFile(  # noqa: SIM115 - open until `close`
+            max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
+        self._out = _Gathered(self._file.write)
+        self.size = 0
+        self._copied: int | None = None  # characters handed on by `copy`, once it began
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def __call__(self, text: str) -> None:
+        self._out(text)
+        self.size += len(text)
+
+    def copy(self, write: Callable[[str], object], upto: int | None = None) -> None:
+        """Hand on to `write` what was written after what was copied before, up to the
+        `upto`th character (all of it when None); nothing is written to it afterwards."""
+        if self._copied is None:
+            self._out.flush()
+            self._file.seek(0)
+            self._copied = 0
+        end = self.size if upto is None else upto
+        while self._copied < end and (piece := self._file.read(
+                min(CHUNK_CHARS, end - self._copied))):
+            self._copied += len(piece)
+            write(piece)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class JsonPrinter:
     """The JSON report of `lockwise lint` a report at a time (`add`), written by `end`: the
     reports need not be held to the end, as the text report's are not (`TextPrinter`).
     `findings_count` and the run's `safety` precede `migrations` in the document, so each
-    migration is encoded as it comes into a spool (memory, then a temporary file past
-    SPOOL_CHARS) while they are counted; `end` writes the members before `migrations`, copies
-    the spool and writes `findings_count`. The bytes `write_json_before_conflicts` gives."""
+    migration is encoded as it comes into a `Spool` while they are counted; `end` writes the
+    members before `migrations`, copies the spool and writes `findings_count`. The bytes
+    `write_json_before_conflicts` gives."""
 
     def __init__(self, write: Callable[[str], object], *, options: LintOptions) -> None:
-        from tempfile import SpooledTemporaryFile
-
         self._write, self._options = write, options
-        # (closed by `end`; a run that fails first drops it, and the file with it)
-        self._spool = SpooledTemporaryFile(  # noqa: SIM115 - open from `add` to `end`
-            max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
-        self._out = _Gathered(self._spool.write)
+        self._spool = Spool()  # (closed by `end`)
         self.count, self.findings, self.safety = 0, 0, Safety.SAFE
 
     def add(self, report: MigrationReport) -> None:
         """Encode one migration's part of the document (not kept: the report may go)."""
         self.findings += len(report.all_findings)
         self.safety = max(self.safety, report.safety)
-        _write_migration(report, self.count, self._out)
+        _write_migration(report, self.count, self._spool)
         self.count += 1
 
     def end(self) -> None:
@@ -280,11 +326,8 @@ class JsonPrinter:
         spool = self._spool
         if spool.closed:
             return
-        self._out.flush()
         self._write(_head(self._options, self.safety))
-        spool.seek(0)
-        while piece := spool.read(CHUNK_CHARS):
-            self._write(piece)
+        spool.copy(self._write)
         spool.close()
         self._write(_after_migrations(self.count, self.findings))
 
@@ -319,10 +362,12 @@ class _Gathered:
 
 def _write_indented(value: object, indent: str, write: Callable[[str], object]) -> None:
     """`_indented(value, indent)` given to `write` in pieces: a list built as it is read
-    (`Encoded`) an element at a time, a dict holding one member by member, anything else
-    whole."""
+    (`Encoded`) an element at a time, one that writes itself (`Written`) as it does, a dict
+    holding one member by member, anything else whole."""
     inner = indent + "  "
-    if isinstance(value, Encoded) and value:
+    if isinstance(value, Written):
+        value.write_to(indent, write)
+    elif isinstance(value, Encoded) and value:
         for i, item in enumerate(value):
             write(f"{',' if i else '['}{inner}")
             _write_indented(item, inner, write)

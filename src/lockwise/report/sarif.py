@@ -10,20 +10,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, Span
 from lockwise.report.ci_common import (
     Located,
+    SpooledFindings,
     display_path,
     finding_text,
     fingerprint,
     level,
     located_findings,
 )
+from lockwise.report.json_report import _indented
 from lockwise.report.rule_docs import instead_markdown
 from lockwise.report.verdict import Thresholds, also_involved
 from lockwise.rules.model import Rule
+
+if TYPE_CHECKING:
+    from lockwise.graph.model import Conflict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Where the repository's rule documentation is browsed; rule help links point below it.
@@ -171,38 +177,59 @@ def write_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule],
                 thresholds: Thresholds | None = None, dialect: str = "postgresql") -> None:
     """The SARIF log of the reports (`render_sarif`) given to `write` in pieces as it is
     encoded: each result's dict built and dropped in turn, and no text of the whole log (the
-    JSON report's writer, json_report.write_json: the text json.dumps with indent=2 gives)."""
-    from lockwise.graph.model import CONFLICT_TITLES
+    JSON report's writer, json_report.write_json: the text json.dumps with indent=2 gives).
+    `lockwise lint` writes it through `SarifPrinter`, a report at a time."""
     from lockwise.report.json_report import Encoded, write_json
 
     ordered = sorted(rules, key=lambda r: r.id)
     descriptors = [_rule_descriptor(r, fail_on, dialect) for r in ordered]
-    kinds = sorted({f.rule for r in reports for f in r.findings
-                    if f.rule in CONFLICT_TITLES} - {r.id for r in ordered})
-    descriptors += [_conflict_descriptor(kind, fail_on, dialect) for kind in kinds]
+    descriptors += _conflict_descriptors(reports, descriptors, fail_on, dialect)
     index = {d["id"]: i for i, d in enumerate(descriptors)}
+    results = Encoded(list(located_findings(reports)),
+                      lambda item: _result(item, index, fail_on, thresholds))
+    write_json(_log(descriptors, results), write)
 
-    def result_dict(item: Located) -> dict:
-        f = item.finding
-        location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
-        if f.span is not None:
-            location["region"] = _region(f.span)
-        related = _related_locations(f)
-        text = finding_text(_linked(f, related))
-        result = {
-            "ruleId": f.rule,
-            "level": level(f.safety, thresholds(item.migration) if thresholds else fail_on,
-                           info="note"),
-            "message": {"text": text},
-            "locations": [{"physicalLocation": location}],
-            "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
-            "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
-        }
-        if related:
-            result["relatedLocations"] = related
-        if f.rule in index:
-            result["ruleIndex"] = index[f.rule]
-        return result
+
+def _conflict_descriptors(reports: Sequence[MigrationReport], descriptors: list[dict],
+                          fail_on: Safety, dialect: str) -> list[dict]:
+    """The descriptors of the kinds of conflict the reports' migration-level findings are
+    of, those `descriptors` (the rules') do not describe."""
+    from lockwise.graph.model import CONFLICT_TITLES
+
+    kinds = sorted({f.rule for r in reports for f in r.findings
+                    if f.rule in CONFLICT_TITLES} - {d["id"] for d in descriptors})
+    return [_conflict_descriptor(kind, fail_on, dialect) for kind in kinds]
+
+
+def _result(item: Located, index: dict[str, int], fail_on: Safety,
+            thresholds: Thresholds | None) -> dict:
+    """A finding as a SARIF result; `index`: each descriptor's place, by id."""
+    f = item.finding
+    location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
+    if f.span is not None:
+        location["region"] = _region(f.span)
+    related = _related_locations(f)
+    text = finding_text(_linked(f, related))
+    result = {
+        "ruleId": f.rule,
+        "level": level(f.safety, thresholds(item.migration) if thresholds else fail_on,
+                       info="note"),
+        "message": {"text": text},
+        "locations": [{"physicalLocation": location}],
+        "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
+        "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
+    }
+    if related:
+        result["relatedLocations"] = related
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
+    return result
+
+
+def _log(descriptors: list[dict], results: list) -> dict:
+    """The log: one run, its driver describing `descriptors`, then `results` (a list
+    json_report.write_json writes as it reads it)."""
+    from lockwise.report.json_report import Encoded
 
     run = {
         "tool": {"driver": {
@@ -215,7 +242,66 @@ def write_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule],
         "originalUriBaseIds": {"%SRCROOT%": {
             "description": {"text": "The directory lockwise ran in (the repository root)."}}},
         "columnKind": "unicodeCodePoints",
-        "results": Encoded(list(located_findings(reports)), result_dict),
+        "results": results,
     }
-    write_json({"$schema": SARIF_SCHEMA, "version": "2.1.0",
-                "runs": Encoded([run], lambda r: r)}, write)
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": Encoded([run], lambda r: r)}
+
+
+#: Where each line of a result starts in the log `_log` lays out (json.dumps's indent=2):
+#: the log's `runs`, its run's `results`, the result.
+_RESULT_INDENT = "\n        "
+
+
+class SarifPrinter:
+    """The SARIF log of `lockwise lint` a report at a time (`add`), written by `write` once
+    the conflicts are known: the reports need not be held to the end (issue 10: 285 MB at
+    10,000 generated files), as the JSON report's are not (json_report.JsonPrinter). Each
+    finding's result is encoded as its report comes (ci_common.SpooledFindings), each with a
+    comma before it; the conflicts' results, the kinds of conflict among the descriptors and
+    their `ruleIndex` are added at the end. The bytes `write_sarif` gives for the reports
+    with the conflicts attached (ci_common.with_conflicts)."""
+
+    def __init__(self, rules: Sequence[Rule], *, fail_on: Safety,
+                 thresholds: Thresholds | None = None, dialect: str = "postgresql") -> None:
+        self._fail_on, self._thresholds, self._dialect = fail_on, thresholds, dialect
+        self._descriptors = [_rule_descriptor(r, fail_on, dialect)
+                             for r in sorted(rules, key=lambda r: r.id)]
+        self._index = {d["id"]: i for i, d in enumerate(self._descriptors)}
+        self._findings = SpooledFindings(self._encoded)
+
+    def _encoded(self, item: Located) -> str:
+        result = _result(item, self._index, self._fail_on, self._thresholds)
+        return f",{_RESULT_INDENT}{_indented(result, _RESULT_INDENT)}"
+
+    def add(self, report: MigrationReport) -> None:
+        """Encode the results of one migration's findings (not kept: the report may go)."""
+        self._findings.add(report)
+
+    def write(self, conflicts: Sequence[Conflict], write: Callable[[str], object]) -> None:
+        """Write the log, `conflicts` among the results, to `write` in pieces."""
+        from lockwise.report.json_report import Written, write_json
+
+        reports = self._findings.reports(conflicts)
+        descriptors = self._descriptors + _conflict_descriptors(
+            reports, self._descriptors, self._fail_on, self._dialect)
+        self._index.update((d["id"], i) for i, d in enumerate(descriptors))
+
+        def results(indent: str, out: Callable[[str], object]) -> None:
+            listed = _Listed(out)
+            self._findings.write(reports, listed)
+            out(f"{indent}]" if listed.opened else "[]")
+
+        write_json(_log(descriptors, Written(results)), write)
+
+
+class _Listed:
+    """What writes a list's elements, each given with a comma before it: the first's comma
+    written as the list's opening bracket."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write, self.opened = write, False
+
+    def __call__(self, text: str) -> None:
+        if not self.opened:
+            text, self.opened = "[" + text[1:], True
+        self.write(text)
