@@ -2662,7 +2662,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
     if stmt.get("behavior") == "DROP_CASCADE" and catalog.aggregates:
         # (it may take aggregates with it, by their support functions, argument types or
-        # row types, which the replay does not follow: none is `_aggregate_sure` then)
+        # row types, which the replay does not follow: none is `aggregate_sure` then)
         for name in catalog.aggregates:
             catalog.made_order.pop(f"aggregate:{name}", None)
     # (a routine as the server finds it along the path, before the catalog forgets it)
