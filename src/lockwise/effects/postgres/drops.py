@@ -11,9 +11,11 @@ from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    routine_dependents,
     routine_users,
     routines_built_on,
     routines_calling,
+    routines_going,
     routines_of_type,
     row_type_columns,
     schema_callers,
@@ -579,16 +581,23 @@ def _aggregate_users_facts(catalog: Catalog, aggregate: Routine, written: str,
     DETAIL of a refused DROP names it ("view v depends on function total(integer)"), and the
     steps that drop each first, then the aggregate (`written`, `qualified`: the name as the
     user wrote it; checked on 18.6, fix-pg96)."""
-    shown = f"function {routine_shown(aggregate.name, aggregate.args)}"
-    callers = catalog.callers(lambda uses: calls_function(uses, aggregate.name))
+    # (and the routines whose SQL-standard body calls it, the views calling those: fix-pg98)
+    routines = tuple(routines_going(catalog, functions={aggregate.name}))
+    callers = routine_dependents(catalog, routines, (aggregate.name,))
+    shown = {aggregate.name: f"function {routine_shown(aggregate.name, aggregate.args)}",
+             **{r.name: f"function {routine_shown(r.name, r.args)}" for r in routines}}
+
+    def of(uses: Iterable[str]) -> str:
+        return next((said for n, said in shown.items() if calls_function(tuple(uses), n)), "")
     tables = catalog.tables
-    direct = tuple(v for v in callers.views
-                   if v in tables and calls_function(tables[v].uses, aggregate.name))
-    detail = [*(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {shown}"
-                for v in direct), *_views_over_lines(catalog, callers.views, direct)]
-    steps = callers_facts(catalog, callers, aggregate.name, qualified
+    direct = tuple(v for v in callers.views if v in tables and of(tables[v].uses))
+    detail = [*(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {of(tables[v].uses)}"
+                for v in direct), *_views_over_lines(catalog, callers.views, direct),
+              *(f"function {routine_shown(r.name, r.args)} depends on {of(r.calls)}"
+                for r in routines if of(r.calls))]
+    steps = callers_facts(catalog, callers, aggregate.name, qualified, routines=routines
                           )["callers_dropped_sql"].splitlines()
-    args = ", ".join(aggregate.args) or "*"
+    args = types_shown(aggregate.args, ", ") or "*"
     return detail, [*steps, f"DROP AGGREGATE {relation_sql(aggregate.name, written, qualified)}"
                             f"({args});"]
 
