@@ -577,10 +577,11 @@ _KIND_SHOWN = {"AGGREGATE": "an aggregate", "PROCEDURE": "a procedure",
 
 def _aggregate_users_facts(catalog: Catalog, aggregate: Routine, written: str,
                            qualified: bool) -> tuple[list[str], list[str]]:
-    """What calls `aggregate` (a view: the callers `callers_facts` drops, by name), as the
-    DETAIL of a refused DROP names it ("view v depends on function total(integer)"), and the
-    steps that drop each first, then the aggregate (`written`, `qualified`: the name as the
-    user wrote it; checked on 18.6, fix-pg96)."""
+    """What calls `aggregate` (a view, a routine's SQL-standard body, and what calls that:
+    the callers `callers_facts` drops, by name), as the DETAIL of a refused DROP names it
+    ("view v depends on function total(integer)", "function f2() depends on function
+    total(integer)"), and the steps that drop each first, then the aggregate (`written`,
+    `qualified`: the name as the user wrote it; checked on 18.6, fix-pg96, fix-pg98)."""
     # (and the routines whose SQL-standard body calls it, the views calling those: fix-pg98)
     routines = tuple(routines_going(catalog, functions={aggregate.name}))
     callers = routine_dependents(catalog, routines, (aggregate.name,))
