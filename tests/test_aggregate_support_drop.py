@@ -3,8 +3,9 @@ without CASCADE: the server refuses it while the aggregate is there (2BP01 "cann
 function acc(integer,integer) because other objects depend on it", DETAIL "function
 total(integer) depends on function acc(integer,integer)"), lockwise's
 `refused_function_drop` (rule drop-function-refused; fix-pg96); so is DROP AGGREGATE of
-one a view calls. Their steps drop what calls the aggregate (a view), then the aggregate,
-after which the DROP runs. Each verdict is held
+one a view or a SQL-standard function body calls (fix-pg98). Their steps drop what calls
+the aggregate (a view, a function), then the aggregate, after which the DROP runs. Each
+verdict is held
 against the embedded server; what lockwise lets pass runs."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ ACC = ("CREATE FUNCTION acc(s integer, v integer) RETURNS integer LANGUAGE sql I
 FIN = "CREATE FUNCTION fin(s integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT s';\n"
 AGG = ACC + "CREATE AGGREGATE total(integer) (SFUNC = acc, STYPE = integer);\n"
 VIEW = "CREATE TABLE t (x integer);\nCREATE VIEW sums AS SELECT total(x) AS s FROM t;\n"
+ATOMIC = "CREATE TABLE t (x integer);\nCREATE FUNCTION f2() RETURNS integer LANGUAGE sql " \
+    "BEGIN ATOMIC SELECT total(x) FROM t; END;\n"
 OPTIONS = LintOptions(pg_version=18, pg_version_stated=True)
 
 #: (setup, DROP, the dropped function's name, the DETAIL's lines).
@@ -43,6 +46,18 @@ REFUSED = [
     (AGG + VIEW + "CREATE VIEW more_sums AS SELECT s + 1 AS s FROM sums;\n",
      "DROP AGGREGATE total(int4);", "total", {"view sums depends on function total(integer)",
                                               "view more_sums depends on view sums"}),
+    # a SQL-standard body calling the aggregate depends on it (fix-pg98)
+    (AGG + ATOMIC, "DROP AGGREGATE total(integer);", "total",
+     {"function f2() depends on function total(integer)"}),
+    (AGG + ATOMIC + "CREATE FUNCTION f3() RETURNS integer LANGUAGE sql "
+     "RETURN (SELECT total(x) FROM t);\nCREATE FUNCTION f5() RETURNS integer LANGUAGE sql "
+     "RETURN f2();\nCREATE VIEW v AS SELECT f3() AS a;\n", "DROP AGGREGATE total(integer);",
+     "total", {"function f2() depends on function total(integer)",
+               "function f3() depends on function total(integer)",
+               "function f5() depends on function f2()", "view v depends on function f3()"}),
+    (AGG + ATOMIC, "DROP FUNCTION acc(integer, integer);", "acc",
+     {"function total(integer) depends on function acc(integer,integer)",
+      "function f2() depends on function total(integer)"}),
 ]
 
 #: (setup, DROP): the server runs it, and lockwise says nothing.
@@ -62,6 +77,10 @@ RUNS = [
     (AGG + VIEW + "DO $$ BEGIN EXECUTE 'DROP VIEW ' || 'sums'; END $$;\n",
      "DROP AGGREGATE total(integer);"),
     (AGG, "DROP AGGREGATE total(integer);"),
+    # a string body is not analyzed for what it calls: no dependency (fix-pg98)
+    (AGG + "CREATE TABLE t (x integer);\nCREATE FUNCTION f4() RETURNS integer LANGUAGE sql "
+     "AS 'SELECT total(x) FROM t';\n", "DROP AGGREGATE total(integer);"),
+    (AGG + ATOMIC + "DROP FUNCTION f2();\n", "DROP AGGREGATE total(integer);"),
 ]
 
 

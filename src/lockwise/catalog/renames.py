@@ -483,7 +483,7 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
         catalog.moved_onto(old, new)  # (before: whether `new` held routines)
     forget_routine(catalog, old, new, moving, kept_as)
     if kept_as == "aggregates":
-        # (what the name held before is not known to be gone: not `_aggregate_sure`)
+        # (what the name held before is not known to be gone: not `aggregate_sure`)
         catalog.made_order.pop(f"aggregate:{new}", None)
         return
     new_bare = new.split(".", 1)[1]

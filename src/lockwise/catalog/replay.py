@@ -164,7 +164,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"
-        column.default_sequence = owned_sequence(table, column.name)
+        column.default_sequence = serial_sequence(catalog, table, column.name)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -183,7 +183,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
-            column.identity_sequence = identity_sequence(table, column.name, con)
+            column.identity_sequence = identity_sequence(catalog, table, column.name, con)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -487,9 +487,9 @@ def _name_addition(columns: tuple[str, ...]) -> str:
     return out
 
 
-def identity_sequence(table: str, column: str, con: dict) -> str:
+def identity_sequence(catalog: Catalog, table: str, column: str, con: dict) -> str:
     """The sequence an identity constraint `con` makes for `column` of `table` (qualified):
-    its SEQUENCE NAME (unqualified: in the table's schema), else `owned_sequence`'s."""
+    its SEQUENCE NAME (unqualified: in the table's schema), else `serial_sequence`'s."""
     for opt in con.get("options") or ():
         _, elem = unwrap(opt)
         if elem.get("defname") == "sequence_name":
@@ -497,7 +497,7 @@ def identity_sequence(table: str, column: str, con: dict) -> str:
             if names:
                 return ".".join(names[-2:]) if len(names) > 1 else \
                     f"{table.partition('.')[0]}.{names[-1]}"
-    return owned_sequence(table, column)
+    return serial_sequence(catalog, table, column)
 
 
 def column_identity_sequence(table: str, col: Column) -> str:
@@ -526,6 +526,25 @@ def owned_sequences(catalog: Catalog, table: str, columns: Iterable[str] | None 
         for col in chosen
         if col.identity or (col.default == "nextval()" and col.default_sequence)]
     return serial + [sequence for col in chosen for sequence in col.owns]
+
+
+def serial_sequence(catalog: Catalog, table: str, column: str) -> str:
+    """The sequence a serial or identity column `column` of `table` (qualified) makes, without
+    a SEQUENCE NAME: `owned_sequence`'s name, numbered (`t_id_seq1`, `t_id_seq2`; cut to 63
+    bytes with the number kept) while that is a relation of the table's schema the catalog
+    knows (`sequence_taken`), as ChooseRelationName does (checked on 18.6). One made outside
+    the migrations would number it further: not known, not counted."""
+    schema, _, relname = table.partition(".")
+    return f"{schema}." + free_generated_name(
+        relname, "seq", lambda name: sequence_taken(catalog, f"{schema}.{name}"), name2=column)
+
+
+def sequence_taken(catalog: Catalog, name: str) -> bool:
+    """Whether the catalog knows relation `name` (qualified): a table, view, index, sequence
+    or composite type (pg_class: one namespace, checked on 18.6), or a sequence a column owns
+    (a serial's or identity's, which `Catalog.sequences` does not hold)."""
+    return bool(catalog.relation_named(name)) or catalog.may_draw_from(name) and any(
+        name in owned_sequences(catalog, t.name) for t in catalog.tables_naming_sequence(name))
 
 
 def owned_sequence(table: str, column: str) -> str:
@@ -895,7 +914,8 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             _generate(copy, None)
         if not options & _LIKE_IDENTITY:
             copy.identity = False
-        copy.identity_sequence = owned_sequence(t.name, copy.name) if copy.identity else None
+        copy.identity_sequence = serial_sequence(catalog, t.name, copy.name) \
+            if copy.identity else None
         copy.inherited = False
         merged = t.columns.get(copy.name)
         if merged is not None and merged.not_null and not copy.not_null:
@@ -1258,7 +1278,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # The partitions' columns follow the parent's (checked on the server).
             if colname in t.columns:  # (the partitions draw from the parent's)
                 t.columns[colname].identity_sequence = identity_sequence(
-                    name, colname, unwrap(cmd.get("def"))[1]) \
+                    catalog, name, colname, unwrap(cmd.get("def"))[1]) \
                     if sub == "AT_AddIdentity" else None
             for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
                 if colname in table.columns:
@@ -2642,7 +2662,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
     if stmt.get("behavior") == "DROP_CASCADE" and catalog.aggregates:
         # (it may take aggregates with it, by their support functions, argument types or
-        # row types, which the replay does not follow: none is `_aggregate_sure` then)
+        # row types, which the replay does not follow: none is `aggregate_sure` then)
         for name in catalog.aggregates:
             catalog.made_order.pop(f"aggregate:{name}", None)
     # (a routine as the server finds it along the path, before the catalog forgets it)

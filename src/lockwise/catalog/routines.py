@@ -298,7 +298,7 @@ def _default_types(catalog: Catalog, inputs: list[dict]) -> tuple[str | None, ..
 
 def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
     """The routine or aggregate the catalog surely keeps (`Catalog.routine_sure`,
-    `_aggregate_sure`) of the name and input argument types (`overloads.input_types`) CREATE
+    `aggregate_sure`) of the name and input argument types (`overloads.input_types`) CREATE
     FUNCTION / PROCEDURE or CREATE AGGREGATE (a DefineStmt) `stmt` gives: the server keeps
     them all in pg_proc, one signature to each (checked on 18.6, fix-pg96)."""
     if "defnames" in stmt:
@@ -310,11 +310,11 @@ def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
         found = _overloads.procedure_inputs(catalog, params, procedure)
         inputs = _overloads.signature(catalog, params, procedure)[0] if found is None else found
     kept = (catalog.kept_routines.get(name, ()) if catalog.routine_sure(name) else ()) + \
-        (catalog.aggregates.get(name, ()) if _aggregate_sure(catalog, name) else ())
+        (catalog.aggregates.get(name, ()) if aggregate_sure(catalog, name) else ())
     return next((r for r in kept if _overloads.input_types(r) == inputs), None)
 
 
-def _aggregate_sure(catalog: Catalog, name: str) -> bool:
+def aggregate_sure(catalog: Catalog, name: str) -> bool:
     """Whether the aggregates of `name` (qualified) the catalog keeps are surely there: made
     by CREATE AGGREGATE since code last ran that may have changed them unseen (`code_ran`);
     one renamed or moved onto the name is not said to be (`renames._routine_moved`)."""
@@ -598,7 +598,7 @@ def _support_functions(stmt: dict) -> tuple[str, ...]:
 
 
 def aggregates_running(catalog: Catalog, function: str, named: dict) -> tuple[Routine, ...]:
-    """The aggregates surely kept (`_aggregate_sure`) that run function `function`
+    """The aggregates surely kept (`aggregate_sure`) that run function `function`
     (qualified) as a support function (`_support_functions`), when DROP's ObjectWithArgs
     `named` names its one overload, surely kept too, made before them (a function renamed
     away leaves its aggregates with it, which their names no longer show): DROP FUNCTION of
@@ -610,18 +610,18 @@ def aggregates_running(catalog: Catalog, function: str, named: dict) -> tuple[Ro
             (None, overloads[0].args) or not catalog.aggregates:
         return ()
     made = catalog.made_order.get(f"routine:{function}", 0)
-    return tuple(a for name, found in catalog.aggregates.items() if _aggregate_sure(catalog, name)
+    return tuple(a for name, found in catalog.aggregates.items() if aggregate_sure(catalog, name)
                  and catalog.made_order.get(f"aggregate:{name}", 0) > made
                  for a in found if function in a.calls)
 
 
 def sure_aggregate_named(catalog: Catalog, named: dict) -> Routine | None:
     """The aggregate DROP AGGREGATE's ObjectWithArgs `named` names when the catalog surely
-    keeps it (`_aggregate_sure`) and it is the one routine of its name (a call by that name
+    keeps it (`aggregate_sure`) and it is the one routine of its name (a call by that name
     then means it); None else."""
     name, found = routine_named(catalog, named, "OBJECT_AGGREGATE", "aggregates")
     if len(found) != 1 or len(catalog.aggregates.get(name, ())) != 1 or \
-            not _aggregate_sure(catalog, name) or name in catalog.kept_routines:
+            not aggregate_sure(catalog, name) or name in catalog.kept_routines:
         return None
     return found[0]
 

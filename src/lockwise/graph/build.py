@@ -37,7 +37,6 @@ from lockwise.catalog.replay import (
     end_statement,
     follows_exactly,
     identity_sequence,
-    owned_sequence,
     owned_sequences,
     routine_callers,
     routine_dependents,
@@ -48,6 +47,8 @@ from lockwise.catalog.replay import (
     routines_using_column,
     row_type_columns,
     schema_callers,
+    sequence_taken,
+    serial_sequence,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
@@ -1212,7 +1213,7 @@ class _Builder:
 
         def unknown(obj: str) -> bool:
             return obj.startswith("sequence:") and obj not in creates and \
-                not _sequence_known(cat, obj[9:])
+                not sequence_taken(cat, obj[9:])
 
         return gone_routines(stmt.tree, unknown)
 
@@ -1286,7 +1287,7 @@ class _Builder:
         elif kind == "index":
             alive = name in cat.indexes
         elif kind == "sequence":
-            alive = obj not in self.dropped and _sequence_known(cat, name)
+            alive = obj not in self.dropped and sequence_taken(cat, name)
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
@@ -2988,9 +2989,9 @@ def _input_types(create: dict) -> tuple[tuple[str, bool], ...]:
 def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     """The sequences (`sequence:s.q`) a CREATE TABLE or ALTER TABLE makes for its serial,
     bigserial, smallserial and GENERATED ... AS IDENTITY columns (ADD COLUMN, ADD GENERATED):
-    its SEQUENCE NAME, else `<table>_<column>_seq` cut to 63 bytes (`owned_sequence`). The
-    server picks another name (`_seq1`) when that one is taken (checked on 18.6): a name the
-    catalog knows a relation or a column's sequence of, or one the statement names twice,
+    its SEQUENCE NAME, else `<table>_<column>_seq` cut to 63 bytes, numbered (`_seq1`) past
+    the names the catalog knows taken, as the server numbers it (`serial_sequence`, checked
+    on 18.6). A SEQUENCE NAME the catalog knows taken, or a name the statement makes twice,
     is left out; so are a temporary table's, a partition's (it draws from its parent's),
     and what IF NOT EXISTS / IF EXISTS may skip."""
     kind, body = unwrap(tree)
@@ -3023,18 +3024,10 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
             if con.get("contype") == "CONSTR_IDENTITY":
                 identity = con
         if identity is not None:
-            made.append(identity_sequence(table, name, identity))
+            made.append(identity_sequence(catalog, table, name, identity))
         elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
-            made.append(owned_sequence(table, name))
-    return [f"sequence:{q}" for q in made if made.count(q) == 1 and not _sequence_known(catalog, q)]
-
-
-def _sequence_known(catalog: Catalog, name: str) -> bool:
-    """Whether the catalog knows relation `name` (qualified): a table, index, sequence or
-    composite type, or a sequence a column owns (a serial's or identity's, which
-    `Catalog.sequences` does not hold)."""
-    return bool(catalog.relation_named(name)) or catalog.may_draw_from(name) and any(
-        name in owned_sequences(catalog, t.name) for t in catalog.tables_naming_sequence(name))
+            made.append(serial_sequence(catalog, table, name))
+    return [f"sequence:{q}" for q in made if made.count(q) == 1 and not sequence_taken(catalog, q)]
 
 
 def _fk_targets(tree: dict) -> set[str]:

@@ -326,7 +326,7 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     restart_given = any(o.get("defname") == "restart" and o.get("arg") for o in option_nodes)
     written = relation_sql(table, table, base["qualified"])
     generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
-    sequence = identity_sequence(table, column, identity)
+    sequence = identity_sequence(b.ctx.catalog, table, column, identity)
     # A sequence of its own, new: no code names it yet (a rename of it later in the
     # migration breaks nothing: rename-owned-sequence's `object_is_new`).
     b.creates.add(f"sequence:{sequence}")

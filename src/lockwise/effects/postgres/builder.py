@@ -618,9 +618,22 @@ def server_shown(name: str) -> str:
 def routine_shown(name: str, args: Iterable[str]) -> str:
     """A routine as the server's messages name it: `f(integer)`, `app.f(integer,text)`
     (format_type's names, no space after a comma; checked on 18.6)."""
-    return f"{server_shown(name)}(" + ",".join(
+    return f"{server_shown(name)}({types_shown(args, ',')})"
+
+
+def signature_shown(written: list[str], args: Iterable[str]) -> str:
+    """A routine as func_signature_string names it in a lookup's error ("function
+    app.f(integer, text) is not an aggregate"): its name as written (`written`, unquoted),
+    a space after each comma (checked on 18.6)."""
+    return f"{'.'.join(written)}({types_shown(args, ', ')})"
+
+
+def types_shown(args: Iterable[str], comma: str) -> str:
+    """Argument types `args` (as `column_type` has them) by format_type's names, joined by
+    `comma`: `integer, text`."""
+    return comma.join(
         format_type(server_shown(a.removesuffix("[]")) if "." in a else a.removesuffix("[]"),
-                    (), a.endswith("[]")) for a in args) + ")"
+                    (), a.endswith("[]")) for a in args)
 
 
 def reference_text(table: str, con: dict, column: str | None, why: str) -> str:

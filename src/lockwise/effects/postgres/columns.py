@@ -14,15 +14,16 @@ from lockwise.catalog.replay import (
     constraint_names,
     free_relation_name,
     generated_name,
+    identity_sequence,
     new_not_null_name,
     not_null_check_name,
     not_null_name,
     not_null_swap_names,
-    owned_sequence,
     routine_dependents,
     routines_going,
     routines_reading_column,
     routines_using_column,
+    serial_sequence,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -444,7 +445,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if rewrite_why and b.ctx.rule_text:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
-                     backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
+                     backfill_value_sql=_backfill_value_sql(
+                         b.ctx.catalog, table, base["qualified"], col, facts))
     if facts["not_null"] and (rewrite_why or facts.get("stand_in_default_sql")) and \
             b.ctx.rule_text:
         # the names the NOT NULL steps of the alternative give, free on the table
@@ -489,7 +491,7 @@ def _instant_column_sql(col: dict, type_text: str) -> PrintedSql:
                       f"{quote_ident(col['colname'])} {type_text}")
 
 
-def _backfill_value_sql(table: str, qualified: bool, col: dict,
+def _backfill_value_sql(catalog: Catalog, table: str, qualified: bool, col: dict,
                         facts: dict) -> str | PrintedSql:
     """What a batched backfill writes into the old rows of a column added without its
     default: the default or generation expression as written; for a serial or identity
@@ -500,8 +502,11 @@ def _backfill_value_sql(table: str, qualified: bool, col: dict,
     if facts.get("domain_default_sql"):
         return facts["domain_default_sql"]
     if facts["serial"] or facts["identity"]:
-        sequence = relation_sql(owned_sequence(table, facts["column"]), table, qualified)
-        return f"nextval({quote_literal(sequence)})"
+        identity = [con for con in column_def_constraints(col)
+                    if con.get("contype") == "CONSTR_IDENTITY"]
+        made = identity_sequence(catalog, table, facts["column"], identity[0]) if identity \
+            else serial_sequence(catalog, table, facts["column"])
+        return f"nextval({quote_literal(relation_sql(made, table, qualified))})"
     for con in column_def_constraints(col):
         if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
             return PrintedSql(con.get("raw_expr"), "DEFAULT")

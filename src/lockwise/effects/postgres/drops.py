@@ -11,15 +11,22 @@ from lockwise.catalog.replay import (
     free_generated_name,
     relation_namers,
     routine_callers,
+    routine_dependents,
     routine_users,
     routines_built_on,
     routines_calling,
+    routines_going,
     routines_of_type,
     row_type_columns,
     schema_callers,
     type_callers,
 )
-from lockwise.catalog.routines import aggregates_running, dropped_routine
+from lockwise.catalog.routines import (
+    aggregate_sure,
+    aggregates_running,
+    dropped_routine,
+    routine_named,
+)
 from lockwise.core.types import Action
 from lockwise.effects.nodes import (
     calls_function,
@@ -47,7 +54,9 @@ from lockwise.effects.postgres.builder import (
     routine_shown,
     row_key_facts,
     server_shown,
+    signature_shown,
     table_facts,
+    types_shown,
 )
 from lockwise.effects.postgres.columns import drop_callers, drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
@@ -289,8 +298,11 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     else:
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
-        facts: dict = {}
-        if kind == "function" and cascade:
+        facts: dict = _refused_kind_drop(b, stmt, names) \
+            if kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE" else {}
+        if facts:
+            pass  # (refused before anything it depends on is looked at: fix-pg98)
+        elif kind == "function" and cascade:
             # The triggers that execute it are dropped too, each locking its table as
             # DROP TRIGGER does, and so are the policies that call it, and what else
             # calls it.
@@ -504,22 +516,89 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
             "refused_function_drop_sql": "\n".join(steps)}
 
 
+#: The kind DROP FUNCTION, PROCEDURE and AGGREGATE look among, by `removeType`.
+_DROPPED_KINDS = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure",
+                  "OBJECT_AGGREGATE": "aggregate"}
+
+
+def _refused_kind_drop(b: Builder, stmt: dict, names: list[str]) -> dict:
+    """DROP FUNCTION / PROCEDURE / AGGREGATE of object `names` (as written) when the routine
+    it finds, surely kept by the catalog, is of another kind: refused with 42809 whatever
+    IF EXISTS and CASCADE say (checked on 18.6, fix-pg98). DROP AGGREGATE of a function or
+    procedure: "function plain(integer) is not an aggregate"; DROP FUNCTION of an aggregate:
+    `"total" is an aggregate function` (HINT "Use DROP AGGREGATE to drop aggregate
+    functions."), without an argument list too when it is the one routine of its name that
+    FUNCTION counts; of a procedure: "pr(integer) is not a function"; DROP PROCEDURE of a
+    function or aggregate: "plain(integer) is not a procedure" (without an argument list,
+    FUNCTION and PROCEDURE look among their kind only: "could not find a function named",
+    not said). The facts say the message and the statement that drops it by its kind. A
+    routine the catalog does not keep may have been made outside: not said."""
+    catalog = b.ctx.catalog
+    dropped = _DROPPED_KINDS.get(stmt.get("removeType", ""), "")
+    obj = next((unwrap(o)[1] for o in stmt.get("objects") or ()
+                if drop_object_name(o) == names), None)
+    if not dropped or obj is None:
+        return {}
+    bare = obj.get("args_unspecified")
+    name, kept = routine_named(catalog, obj, "OBJECT_ROUTINE")
+    aggregate_name, aggregates = routine_named(catalog, obj, "OBJECT_ROUTINE", "aggregates")
+    kept = kept if kept and catalog.routine_sure(name) else ()
+    aggregates = aggregates if aggregates and aggregate_sure(catalog, aggregate_name) else ()
+    procedures = [r for r in kept if r.procedure]
+    functions = [r for r in kept if not r.procedure]
+    found: Routine | None = None
+    if dropped == "aggregate" and not aggregates and kept:
+        found, text = kept[0], f"function {signature_shown(names, kept[0].args)} is not an " \
+            "aggregate"
+    elif dropped == "function" and not functions and aggregates and (
+            not bare or len(aggregates) == 1):
+        found, text = aggregates[0], f'"{".".join(names)}" is an aggregate function'
+    elif dropped == "function" and not bare and not functions and procedures:
+        found, text = procedures[0], f"{signature_shown(names, procedures[0].args)} is not " \
+            "a function"
+    elif dropped == "procedure" and not bare and not procedures and (functions or aggregates):
+        found = (functions or aggregates)[0]
+        text = f"{signature_shown(names, found.args)} is not a procedure"
+    if found is None:
+        return {}
+    kind = "AGGREGATE" if found in aggregates else "PROCEDURE" if found.procedure else \
+        "FUNCTION"
+    args = types_shown(found.args, ", ") or ("*" if kind == "AGGREGATE" else "")
+    return {"refused_routine_kind_drop": True, "refused_routine_kind_drop_text": text,
+            "refused_routine_kind": _KIND_SHOWN[kind],
+            "refused_routine_kind_drop_sql": f"DROP {kind} "
+            f"{relation_sql(found.name, object_name(names), len(names) > 1)}({args});"}
+
+
+#: How the message names the kind of routine a refused DROP found.
+_KIND_SHOWN = {"AGGREGATE": "an aggregate", "PROCEDURE": "a procedure",
+               "FUNCTION": "a plain function"}
+
+
 def _aggregate_users_facts(catalog: Catalog, aggregate: Routine, written: str,
                            qualified: bool) -> tuple[list[str], list[str]]:
-    """What calls `aggregate` (a view: the callers `callers_facts` drops, by name), as the
-    DETAIL of a refused DROP names it ("view v depends on function total(integer)"), and the
-    steps that drop each first, then the aggregate (`written`, `qualified`: the name as the
-    user wrote it; checked on 18.6, fix-pg96)."""
-    shown = f"function {routine_shown(aggregate.name, aggregate.args)}"
-    callers = catalog.callers(lambda uses: calls_function(uses, aggregate.name))
+    """What calls `aggregate` (a view, a routine's SQL-standard body, and what calls that:
+    the callers `callers_facts` drops, by name), as the DETAIL of a refused DROP names it
+    ("view v depends on function total(integer)", "function f2() depends on function
+    total(integer)"), and the steps that drop each first, then the aggregate (`written`,
+    `qualified`: the name as the user wrote it; checked on 18.6, fix-pg96, fix-pg98)."""
+    # (and the routines whose SQL-standard body calls it, the views calling those: fix-pg98)
+    routines = tuple(routines_going(catalog, functions={aggregate.name}))
+    callers = routine_dependents(catalog, routines, (aggregate.name,))
+    shown = {aggregate.name: f"function {routine_shown(aggregate.name, aggregate.args)}",
+             **{r.name: f"function {routine_shown(r.name, r.args)}" for r in routines}}
+
+    def of(uses: Iterable[str]) -> str:
+        return next((said for n, said in shown.items() if calls_function(tuple(uses), n)), "")
     tables = catalog.tables
-    direct = tuple(v for v in callers.views
-                   if v in tables and calls_function(tables[v].uses, aggregate.name))
-    detail = [*(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {shown}"
-                for v in direct), *_views_over_lines(catalog, callers.views, direct)]
-    steps = callers_facts(catalog, callers, aggregate.name, qualified
+    direct = tuple(v for v in callers.views if v in tables and of(tables[v].uses))
+    detail = [*(f"{_view_kind(catalog, v)} {server_shown(v)} depends on {of(tables[v].uses)}"
+                for v in direct), *_views_over_lines(catalog, callers.views, direct),
+              *(f"function {routine_shown(r.name, r.args)} depends on {of(r.calls)}"
+                for r in routines if of(r.calls))]
+    steps = callers_facts(catalog, callers, aggregate.name, qualified, routines=routines
                           )["callers_dropped_sql"].splitlines()
-    args = ", ".join(aggregate.args) or "*"
+    args = types_shown(aggregate.args, ", ") or "*"
     return detail, [*steps, f"DROP AGGREGATE {relation_sql(aggregate.name, written, qualified)}"
                             f"({args});"]
 
