@@ -462,6 +462,69 @@ def test_a_down_judged_for_a_refusal_copies_only_the_tables_its_replay_changes(
     assert [c.kind for c in graph.conflicts if c.kind != "down-mismatch"] == \
         ([refused] if refused else [])
 
+#: (a column of `accounts` renamed by the up, and back by its down, the tables the down's
+#: check copies, the down-mismatch it gets): the down's RENAME COLUMN copies the tables whose
+#: foreign keys name the column (their keys are respelled), not the others that reference
+#: the table.
+RENAMED_KEYS = [
+    # no key names nick: only the renamed table is copied
+    ("nick", "handle", ["public.accounts"], False),
+    # notes' key names email: it is copied and respelled, and the schema compares equal
+    ("email", "mail", ["public.accounts", "public.notes"], False),
+    # a key to the primary key written without columns (notes') names none of them; tags'
+    # names it
+    ("id", "key", ["public.accounts", "public.tags"], False),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "copied", "mismatch"), RENAMED_KEYS)
+def test_a_down_renaming_a_column_copies_only_the_tables_whose_keys_name_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, old: str, new: str,
+        copied: list[str], mismatch: bool) -> None:
+    from lockwise.graph.build import build_graph
+    from tree_helpers import write
+
+    base = ("CREATE TABLE accounts (id bigint PRIMARY KEY, email text UNIQUE, nick text);\n"
+            "CREATE TABLE notes (id bigint, account_id bigint REFERENCES accounts,\n"
+            "    email text REFERENCES accounts (email));\n"
+            "CREATE TABLE tags (id bigint, account_id bigint REFERENCES accounts (id));\n")
+    rename = "ALTER TABLE accounts RENAME COLUMN {} TO {};\n"
+    write(tmp_path, {"1_base.up.sql": base, "1_base.down.sql": "DROP TABLE accounts;\n",
+                     "2_change.up.sql": rename.format(old, new),
+                     "2_change.down.sql": rename.format(new, old),
+                     # the history's catalog goes on unchanged by the check: the next down
+                     # restores the same schema
+                     "3_again.up.sql": rename.format(new, old),
+                     "3_again.down.sql": rename.format(old, new)})
+    migrations = discover(tmp_path)
+    cloned = _tables_cloned(monkeypatch)
+    graph = build_graph(migrations, downs_of=["2_change"])
+    assert sorted(set(cloned)) == copied
+    assert any(c.kind == "down-mismatch" for c in graph.conflicts) is mismatch
+    graph = build_graph(migrations, downs_of=["2_change", "3_again"])
+    assert [c.kind for c in graph.conflicts if c.kind == "down-mismatch"] == []
+    # a down that does not rename it back leaves the key respelled: said
+    write(tmp_path, {"2_change.down.sql": "SELECT 1;\n"})
+    graph = build_graph(discover(tmp_path), downs_of=["2_change"])
+    assert any(c.kind == "down-mismatch" and old in c.explanation for c in graph.conflicts)
+
+
+def test_signatures_compared_equal_are_not_walked_key_by_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.graph.down as down
+
+    walked: list[list[str]] = []  # (the keys of both, sorted to be walked)
+    monkeypatch.setattr(down, "sorted", lambda keys: walked.append(sorted(keys)) or walked[-1],
+                        raising=False)
+    before = {"table:public.t": "table", "column:public.t.a": ("text", "null", "no default")}
+    assert down.differences(before, dict(before), {"public.t"}) == []
+    assert walked == []
+    after = {**before, "column:public.t.a": ("bigint", "null", "no default")}
+    assert down.differences(before, after) == [
+        ("column:public.t.a", "was text null no default, after down bigint null no default")]
+    assert walked
+
+
 #: (a down run right after its up, the conflict it gets): each down statement is judged for a
 #: refusal with an effect computed without the locks and the advice facts no refusal reads.
 DOWN_JUDGED = [

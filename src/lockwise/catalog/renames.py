@@ -186,8 +186,11 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         con.reads = _renamed_in(con.reads, old, new)
     # The foreign keys pointing at it (its own too, and the partitions' clones) name their
     # referenced columns by number on the server: they point at the renamed one.
+    # Only those that name it are changed: a down check's fork shares the others' tables
+    # (`reach.tables_reached` copies the tables of those only).
     for _, fk in catalog.referencing(name, clones=True):
-        fk.ref_columns = _renamed(fk.ref_columns, old, new)
+        if old in fk.ref_columns:
+            fk.ref_columns = _renamed(fk.ref_columns, old, new)
     t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new),
                                 update_of=_renamed(trigger.update_of, old, new),
                                 when_changed=_renamed(trigger.when_changed, old, new))

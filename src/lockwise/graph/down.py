@@ -385,6 +385,8 @@ def differences(before: dict[str, object], after: dict[str, object],
     `outside` tables were made outside the migrations and first seen in the up, which only
     altered them: seen after down only, they are no table the up made (nor are their columns).
     """
+    if before == after:  # (most downs restore their scope: no key to walk)
+        return []
     out = []
     for key in sorted(before.keys() | after.keys()):
         one_sided = key not in before or key not in after
