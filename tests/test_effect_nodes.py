@@ -424,3 +424,58 @@ def test_an_unknown_enum_name_is_refused_as_pglast_refuses_it() -> None:
     with pytest.raises(ValueError, match="A_Expr.kind"):
         nodes._ast_node(pglast.ast, "A_Expr", {"kind": "AEXPR_NO_SUCH_KIND"})
     assert nodes.expression_sql({"A_Expr": {"kind": "AEXPR_NO_SUCH_KIND"}}) is None
+
+
+#: Statements with every kind of `nodes._LEAF_KINDS` in them, some where a walk looks for
+#: the kinds around them: column references (with a star, qualified), constants of each
+#: kind, parameters, and the Integer, Float and String values of options.
+_LEAFY_SQL = [
+    "SELECT a.b, x.*, *, 1, 'a', 1.5, true, B'01', X'1f', null, $1, f(c.d, 2)::int "
+    "FROM t a JOIN s x ON a.id = x.id WHERE a.n IN (SELECT m FROM u WHERE u.k = $2)",
+    "CREATE TABLE w (id int DEFAULT nextval('w_seq'::regclass), n numeric(10, 2) "
+    "CHECK (n > 0.5), f boolean DEFAULT false) WITH (fillfactor = 70, autovacuum_enabled = off)",
+    "ALTER TABLE w SET (fillfactor = 80), ALTER COLUMN n SET DEFAULT 1.5",
+    "CREATE SEQUENCE q INCREMENT BY 2 START WITH 1.0 CACHE 10",
+    "CREATE INDEX ON w USING gin ((lower(n::text)) gin_trgm_ops) WITH (fastupdate = true)",
+    "UPDATE w SET n = n + 1, f = NOT f FROM v WHERE w.id = v.id AND v.s = 'x' RETURNING *",
+    "CREATE VIEW vv AS WITH c AS (SELECT * FROM w FOR UPDATE) SELECT c.*, 'a'::regclass "
+    "FROM c, ONLY s",
+]
+
+
+def _trees(sql: str) -> list[dict]:
+    return [s["stmt"] for s in json.loads(pglast.parser.parse_sql_json(sql))["stmts"]]
+
+
+@pytest.mark.parametrize("sql", _LEAFY_SQL)
+def test_a_leaf_holds_no_node_but_those_walks_go_below_it_for(sql: str) -> None:
+    """fix-speed76: `_relations` and `bodies_of_kind` go below no node of `_LEAF_KINDS`,
+    which holds no kind but `_IN_LEAVES` (what a walk for those kinds still goes below)."""
+    from lockwise.effects import nodes
+
+    (tree,) = _trees(sql)
+    met = {kind for kind, _ in walk(tree)}
+    assert met & nodes._LEAF_KINDS  # (the statement has leaves to skip)
+    for kind, body in walk(tree):
+        if kind in nodes._LEAF_KINDS:
+            assert {k for k, _ in walk(body)} <= nodes._IN_LEAVES, (kind, body)
+
+
+def test_the_walks_that_skip_leaves_find_what_a_full_walk_finds() -> None:
+    """fix-speed76: every kind (those in and below leaves too), every relation, call and
+    cast, and every locking SELECT found below the leaves as a full `walk` finds them."""
+    from lockwise.effects import nodes
+
+    trees = [tree for sql in _LEAFY_SQL for tree in _trees(sql)]
+    assert {kind for kind, _ in walk(trees)} >= nodes._LEAF_KINDS
+    for tree in [*trees, trees]:
+        kinds = {kind for kind, _ in walk(tree)}
+        for kind in kinds | nodes._LEAF_KINDS:
+            walked = tuple(body for k, body in walk(tree) if k == kind)
+            assert nodes._bodies_walk(tree, kind) == walked, kind
+        copy = json.loads(json.dumps(tree))  # (not the node `_relations` remembers)
+        assert relations_in(copy) == _relations_by_walk(copy)[0]
+        assert nodes._last_relations[3] == [(k, b) for k, b in walk(copy)
+                                            if k in ("FuncCall", "TypeCast")]
+        assert locking_queries(copy) == [b for k, b in walk(copy)
+                                         if k == "SelectStmt" and b.get("lockingClause")]

@@ -365,9 +365,20 @@ def bodies_of_kind(node: object, kind: str) -> tuple[dict, ...]:
     return found
 
 
+#: Node kinds whose bodies hold no node but the String and A_Star parts of a column
+#: reference's name (ColumnRef) or none at all (constants, parameters, the name parts, an
+#: option's number): a walk for any other kind need not go below one. Not going below them
+#: spares `_relations` and `_bodies_walk` a quarter to a third of their steps on the corpora.
+_LEAF_KINDS = frozenset({"ColumnRef", "A_Const", "String", "A_Star", "ParamRef", "Integer",
+                         "Float"})
+#: The kinds found below a `_LEAF_KINDS` node: a walk for one of them goes below every node.
+_IN_LEAVES = frozenset({"String", "A_Star"})
+
+
 def _bodies_walk(node: object, kind: str) -> tuple[dict, ...]:
-    """`bodies_of_kind`, walked."""
+    """`bodies_of_kind`, walked (not below a node of `_LEAF_KINDS`: it holds no `kind`)."""
     out: list[dict] = []
+    leaves = frozenset() if kind in _IN_LEAVES else _LEAF_KINDS
     stack = [node]
     pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
     while stack:
@@ -378,7 +389,8 @@ def _bodies_walk(node: object, kind: str) -> tuple[dict, ...]:
                 if vtype is dict:
                     if key == kind:
                         add(value)
-                    push(value)
+                    if key not in leaves:
+                        push(value)
                 elif vtype is list:
                     extend(value)
         elif type(item) is list:
@@ -528,6 +540,8 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
                         uses.append((key, value))
                     elif key == "SelectStmt" and value.get("lockingClause"):
                         locking.append(value)
+                    elif key in _LEAF_KINDS:  # (none of the kinds looked for below one)
+                        continue
                     push(value)
                 elif vtype is list and key != "lockingClause":  # (OF names FROM items)
                     extend(value)  # as `walk` does
