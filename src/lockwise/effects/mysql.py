@@ -1142,6 +1142,57 @@ class _Builder:
             note += f" ({no_instant_columns})"
         return operations, plans, note
 
+    def options_apart_sql(self, base: dict, table: str, clauses: _Clauses,
+                          operations: list[tuple[str, dict]], whole: Plan) -> str:
+        """The ALTER as two, its table options (_TABLE_OPTIONS) apart from its other clauses,
+        when then neither rebuilds the table nor blocks writes, and that is better than the
+        ALTER's plan `whole` (which rebuilds, or is not instant where both halves are); ""
+        when not. On MySQL 8 an option beside ADD / DROP COLUMN rebuilds the table
+        (_table_option_rebuilds), on MariaDB one keeps a RENAME COLUMN or a widening from
+        being instant (_NOT_INSTANT_BESIDE_OPTIONS). Each keeps the user's text and their
+        ALGORITHM= / LOCK= where it runs with them (_fixed_alter_sql); where the user's
+        ALGORITHM= would not run or would rebuild, it names the half's own (fail fast)."""
+        from lockwise.effects.mysql_option_split import split_table_options
+
+        names = [op for op, _ in operations]
+        if not _TABLE_OPTIONS.intersection(names) or _TABLE_OPTIONS.issuperset(names) or \
+                (written := split_table_options(clauses.operations_sql)) is None:
+            return ""
+        halves = ([o for o in operations if o[0] not in _TABLE_OPTIONS],
+                  [o for o in operations if o[0] in _TABLE_OPTIONS])
+        statements, dropped, how = [], [], []
+        for sql, half, label in zip(written, halves, ("the changes", "the options"),
+                                    strict=True):
+            plans = self.plan(table, half)[1]
+            if any(p.algorithm not in ALGORITHMS for p in plans):
+                return ""
+            algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
+            if any(p.rebuilds or not p.permits_dml for p in plans):
+                return ""
+            how.append(f"{label} run {'instantly' if algorithm == 'INSTANT' else 'in place'}")
+            asked = clauses.algorithm
+            if asked and asked != "DEFAULT" and (
+                    not algorithm_allowed(asked, algorithm, self.session.flavour,
+                                          self.session.version) or
+                    any(p.rebuilds for p in self.plan(table, half, asked)[1])):
+                dropped.append(label)
+                asked = ""
+            run = _Run(algorithm, max((p.lock for p in plans), key=LOCKS.index), True,
+                       self.session.flavour, self.session.version)
+            fixed = _fixed_alter_sql(base, _Clauses(asked or algorithm, clauses.lock, sql), run)
+            if not fixed:
+                return ""
+            statements.append(fixed)
+        if not whole.rebuilds and (whole.algorithm == "INSTANT" or
+                                   any(not words.endswith("instantly") for words in how)):
+            return ""
+        note = f"; each names the algorithm it runs with (ALGORITHM={clauses.algorithm}, as " \
+            f"written, would fail or rebuild for {' and '.join(dropped)})" if dropped else ""
+        together = f"rebuild {base['table']} in place" if whole.rebuilds \
+            else f"are not instant (ALGORITHM={whole.algorithm})"
+        return (f"-- beside the table options, the changes {together}; apart, neither rebuilds "
+                f"it: {', '.join(how)}{note}:\n" + "\n".join(statements))
+
     def spatial_on_nullable(self, base: dict, index: dict) -> None:
         """A SPATIAL index on a column that may hold NULL: the server refuses the statement
         (ER_SPATIAL_CANT_HAVE_NULL, error 1252: "All parts of a SPATIAL index must be NOT
@@ -1638,6 +1689,10 @@ class _Builder:
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
         optimize = _optimize_partition_instead(base, clauses, flavour) or _order_by_instead(
             base, clauses, self.catalog.tables.get(table))
+        # (a copy the engine or a TEMPORARY table makes is no table option's doing)
+        apart = "" if algorithm == "COPY" or temporary or known_engine in COPYING_ENGINES \
+            else self.options_apart_sql(base, table, clauses, operations,
+                                        Plan(algorithm, rebuilds, permits_dml, lock, ""))
         refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
                    "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
@@ -1680,14 +1735,14 @@ class _Builder:
                                 f"online schema change tool:\n{tool}"
             if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
             # (none for a statement run on no algorithm: no ALGORITHM= clause to suggest)
-            "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else (
+            "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else apart or ((
                 f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
-            if temporary else _algorithm_instead_sql(base, clauses, run, tool),
+            if temporary else _algorithm_instead_sql(base, clauses, run, tool)),
             "online_schema_change_sql": optimize or _keep_charset_instead(
                 base, clauses, operations, algorithm) + tools,
-            "rebuild_instead_sql": optimize or (
+            "rebuild_instead_sql": optimize or apart or (
                 f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
                 f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
                 "LOCK=NONE;  -- fail fast if it would copy\n-- on a large table, prefer gh-ost "
