@@ -602,6 +602,13 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
     version = version or DEFAULT_VERSIONS[flavour]
+    if old is not None and old.charset is None and old.type_name in _STRING_TYPES:
+        # a string column that neither it nor its table named a character set for has the
+        # server's default: its bytes (and a later table default) count in that one
+        # (fix-mysql66; MariaDB 10.11, latin1: `MODIFY w VARCHAR(256)` of a VARCHAR(200)
+        # adds a length byte, a copy; after `DEFAULT CHARSET=utf8mb4`, `MODIFY w
+        # VARCHAR(255)` re-encodes it, a copy)
+        old = replace(old, charset=server_default_charset(flavour, version))
     defaults = defaults or _default_collations(flavour, version)
     new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
@@ -616,8 +623,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     elif not same_type or old.compressed != bool(coldef.meta.get("compressed")):
         ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and \
-            _charset_name(new_charset) != _charset_name(
-                old.charset or server_default_charset(flavour, version)):
+            _charset_name(new_charset) != _charset_name(old.charset or ""):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,

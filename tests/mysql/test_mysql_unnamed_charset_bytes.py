@@ -1,0 +1,87 @@
+"""A string column whose character set neither it nor its table named has the server's
+default (character_set_server: latin1 on MariaDB before 11.6, utf8mb4 from 11.6 and on MySQL
+8): its VARCHAR length bytes count in that set, and a table default a later ALTER gives
+(`DEFAULT CHARSET=`) leaves it as it is, until a MODIFY naming no character set re-encodes
+it into the table's (fix-mysql66). lockwise counted such a column in utf8mb4's 4 bytes, and
+read a MODIFY of it after a new table default as keeping it. A column of a table that named
+its default (latin1 here) takes it, and keeps it when the default changes (checked too).
+Every algorithm is MariaDB 10.11's, which these tests run (its character_set_server is
+latin1 with --no-defaults)."""
+
+from __future__ import annotations
+
+import pytest
+
+UNNAMED = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(60), w VARCHAR(200), KEY t_v (v));"
+LATIN1 = UNNAMED[:-1] + " DEFAULT CHARSET=latin1;"
+SETUP = UNNAMED
+
+#: (table, statements before the change, the change, MariaDB 10.11's cheapest algorithm)
+CASES = [
+    # latin1 by the server: 200 to 256 bytes adds a length byte (a copy); 60 to 300 of an
+    # indexed column in latin1 stays instant
+    (UNNAMED, "", "ALTER TABLE t MODIFY w VARCHAR(256)", "COPY"),
+    (UNNAMED, "", "ALTER TABLE t MODIFY w VARCHAR(255)", "INSTANT"),
+    (UNNAMED, "", "ALTER TABLE t MODIFY v VARCHAR(100)", "INSTANT"),
+    (UNNAMED, "", "ALTER TABLE t MODIFY v VARCHAR(300)", "INSTANT"),
+    # a new table default: the MODIFY re-encodes into it; naming latin1 keeps the column
+    (UNNAMED, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;", "ALTER TABLE t MODIFY w VARCHAR(255)",
+     "COPY"),
+    (UNNAMED, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;",
+     "ALTER TABLE t MODIFY w VARCHAR(255) CHARACTER SET latin1", "INSTANT"),
+    (UNNAMED, "ALTER TABLE t DEFAULT CHARSET=latin1;", "ALTER TABLE t MODIFY v VARCHAR(100)",
+     "INSTANT"),
+    # the table's own default: the columns take it, and keep it when it changes
+    (LATIN1, "", "ALTER TABLE t MODIFY w VARCHAR(255)", "INSTANT"),
+    (LATIN1, "", "ALTER TABLE t MODIFY w VARCHAR(256)", "COPY"),
+    (LATIN1, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;",
+     "ALTER TABLE t MODIFY w VARCHAR(255) CHARACTER SET latin1", "INSTANT"),
+    (LATIN1, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;",
+     "ALTER TABLE t MODIFY w VARCHAR(256) CHARACTER SET latin1", "COPY"),
+    (LATIN1, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;", "ALTER TABLE t MODIFY w VARCHAR(255)",
+     "COPY"),
+    (LATIN1, "ALTER TABLE t DEFAULT CHARSET=utf8mb4;", "ALTER TABLE t ADD COLUMN x VARCHAR(70)",
+     "INSTANT"),
+]
+
+
+@pytest.mark.parametrize(("table", "before", "change", "algorithm"), CASES)
+def test_lockwise(alter_algorithm, lint_change, table: str, before: str, change: str,
+                  algorithm: str) -> None:
+    assert alter_algorithm(lint_change(change + ";", "mariadb", "10.11",
+                                       f"{table}\n{before}")) == algorithm
+
+
+def _cheapest(mariadb, setup: str, change: str) -> str:
+    for algorithm in ("INSTANT", "NOCOPY", "INPLACE", "COPY"):
+        mariadb.fresh("unnamed_charset", setup)
+        if mariadb.run(f"{change}, ALGORITHM={algorithm}", "unnamed_charset").returncode == 0:
+            return algorithm
+    return ""
+
+
+@pytest.mark.parametrize(("table", "before", "change", "algorithm"), CASES)
+def test_on_mariadb(mariadb, table: str, before: str, change: str, algorithm: str) -> None:
+    server = mariadb.run("SELECT @@character_set_server", "mysql").stdout.strip()
+    assert server == "latin1"  # (the older side of 11.6)
+    assert _cheapest(mariadb, f"{table}\n{before}", change) == algorithm
+
+
+@pytest.mark.parametrize(("dialect", "version", "algorithm"), [
+    ("mariadb", "11.5", "COPY"),  # latin1: a second length byte
+    ("mariadb", "11.6", "INSTANT"),  # utf8mb4 from 11.6: 800 to 1024 bytes, two already
+    ("mysql", "8.4.0", "INPLACE"),  # utf8mb4: two length bytes already, in place
+])
+def test_the_server_default_follows_the_version(alter_algorithm, lint_change, dialect: str,
+                                                version: str, algorithm: str) -> None:
+    assert alter_algorithm(lint_change("ALTER TABLE t MODIFY w VARCHAR(256);", dialect,
+                                       version)) == algorithm
+
+
+def test_mysql_re_encodes_into_a_later_table_default(alter_algorithm, lint_change) -> None:
+    """MySQL 8's default is utf8mb4: after `DEFAULT CHARSET=latin1`, a MODIFY naming no
+    character set re-encodes the column into latin1 (the manual's "Column Character Set and
+    Collation": neither named, the table's are used), a copy."""
+    assert alter_algorithm(lint_change(
+        "ALTER TABLE t MODIFY w VARCHAR(200);", "mysql", None,
+        f"{UNNAMED}\nALTER TABLE t DEFAULT CHARSET=latin1;")) == "COPY"
