@@ -85,3 +85,17 @@ def test_mysql_re_encodes_into_a_later_table_default(alter_algorithm, lint_chang
     assert alter_algorithm(lint_change(
         "ALTER TABLE t MODIFY w VARCHAR(200);", "mysql", None,
         f"{UNNAMED}\nALTER TABLE t DEFAULT CHARSET=latin1;")) == "COPY"
+
+
+def test_the_kept_charset_advice_names_the_servers_default(mariadb, lint_change) -> None:
+    """The copy's advice keeps the column's character set by naming it, the server's
+    default here (it offered none: the column's was unknown); MariaDB runs it instantly."""
+    before = f"{UNNAMED}\nALTER TABLE t DEFAULT CHARSET=utf8mb4;"
+    (found,) = [f.instead for f in lint_change("ALTER TABLE t MODIFY w VARCHAR(255);",
+                                               "mariadb", "10.11", before).all_findings
+                if f.rule == "mysql-table-copy"]
+    advice = "ALTER TABLE t MODIFY w VARCHAR(255) CHARACTER SET latin1;"
+    assert advice in found.splitlines()
+    mariadb.fresh("unnamed_charset", before)
+    done = mariadb.run(advice.rstrip(";") + ", ALGORITHM=INSTANT", "unnamed_charset")
+    assert done.returncode == 0, done.stderr

@@ -567,6 +567,18 @@ def _takes_default(coldef, old: Column | None,
         old, old.charset, collation, defaults)
 
 
+def _with_server_charset(old: Column | None, flavour: str, version: Version
+                         ) -> Column | None:
+    """`old` as the server has it: a string column that neither it nor its table named a
+    character set for has the server's default (server_default_charset), in which its
+    bytes count and from which a later table default re-encodes it (fix-mysql66; MariaDB
+    10.11, latin1: `MODIFY w VARCHAR(256)` of a VARCHAR(200) adds a length byte, a copy;
+    after `DEFAULT CHARSET=utf8mb4`, `MODIFY w VARCHAR(255)` re-encodes it, a copy)."""
+    if old is None or old.charset is not None or old.type_name not in _STRING_TYPES:
+        return old
+    return replace(old, charset=server_default_charset(flavour, version))
+
+
 def _keep_charset_text(coldef, old: Column | None,
                        table_default: tuple[str | None, str | None],
                        defaults: dict[str, str]) -> str:
@@ -602,13 +614,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
     version = version or DEFAULT_VERSIONS[flavour]
-    if old is not None and old.charset is None and old.type_name in _STRING_TYPES:
-        # a string column that neither it nor its table named a character set for has the
-        # server's default: its bytes (and a later table default) count in that one
-        # (fix-mysql66; MariaDB 10.11, latin1: `MODIFY w VARCHAR(256)` of a VARCHAR(200)
-        # adds a length byte, a copy; after `DEFAULT CHARSET=utf8mb4`, `MODIFY w
-        # VARCHAR(255)` re-encodes it, a copy)
-        old = replace(old, charset=server_default_charset(flavour, version))
+    old = _with_server_charset(old, flavour, version)
     defaults = defaults or _default_collations(flavour, version)
     new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
@@ -2486,7 +2492,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
             defaults = _default_collations(b.session.flavour, b.session.version)
-            keep = _keep_charset_text(coldef, old, table_default, defaults)
+            keep = _keep_charset_text(coldef, _with_server_charset(
+                old, b.session.flavour, b.session.version), table_default, defaults)
             for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
                                        defaults, b.session.version):
                 ops.append((op, {"column": old_name, "new_type": new_type,
