@@ -99,3 +99,60 @@ def test_the_kept_charset_advice_names_the_servers_default(mariadb, lint_change)
     mariadb.fresh("unnamed_charset", before)
     done = mariadb.run(advice.rstrip(";") + ", ALGORITHM=INSTANT", "unnamed_charset")
     assert done.returncode == 0, done.stderr
+
+
+def _rules_with_config(tmp_path, monkeypatch, config: str) -> tuple[int, list[str], str]:
+    """lint's exit code, rules and error output for UNNAMED then `MODIFY w VARCHAR(256)`,
+    with `config` as lockwise.toml."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "1_a.sql").write_text(UNNAMED)
+    (tmp_path / "m" / "2_b.sql").write_text("ALTER TABLE t MODIFY w VARCHAR(256);")
+    (tmp_path / "lockwise.toml").write_text(f'migrations = ["m"]\n{config}')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", "-f", "json", "--no-cache"])
+    if result.exit_code == 2:
+        return 2, [], result.stderr
+    return result.exit_code, [f["rule"] for m in json.loads(result.stdout)["migrations"]
+                              for s in m["statements"] for f in s["findings"]], ""
+
+
+@pytest.mark.parametrize(("config", "copies"), [
+    ('dialect = "mariadb"\nserver_version = "10.11"\n', True),  # latin1, the default
+    ('dialect = "mariadb"\nserver_version = "10.11"\ncharacter_set_server = "utf8mb4"\n', False),
+    ('dialect = "mariadb"\nserver_version = "11.6"\n', False),  # utf8mb4, the default
+    ('dialect = "mariadb"\nserver_version = "11.6"\ncharacter_set_server = "Latin1"\n', True),
+    ('dialect = "mysql"\ncharacter_set_server = "latin1"\n', True),
+])
+def test_character_set_server_from_the_config(tmp_path, monkeypatch, config: str,
+                                              copies: bool) -> None:
+    _, rules, _ = _rules_with_config(tmp_path, monkeypatch, config)
+    assert ("mysql-table-copy" in rules) == copies
+
+
+@pytest.mark.parametrize(("config", "error"), [
+    ('dialect = "mariadb"\ncharacter_set_server = 4\n', "character_set_server"),
+    ('dialect = "mariadb"\ncharacter_set_server = "utf8 mb4"\n', "character_set_server"),
+    ('dialect = "postgresql"\ncharacter_set_server = "utf8mb4"\n', "character_set_server"),
+])
+def test_a_bad_character_set_server_is_refused(tmp_path, monkeypatch, config: str,
+                                               error: str) -> None:
+    code, _, stderr = _rules_with_config(tmp_path, monkeypatch, config)
+    assert code == 2 and error in stderr
+
+
+def test_a_utf8mb4_database_on_mariadb(mariadb) -> None:
+    """What `character_set_server = "utf8mb4"` stands for, on MariaDB 10.11: a database made
+    with that default gives the table's columns utf8mb4, and VARCHAR(200) to (256) keeps two
+    length bytes (instant), as lockwise then says."""
+    assert mariadb.run("DROP DATABASE IF EXISTS unnamed_utf8mb4; CREATE DATABASE "
+                       "unnamed_utf8mb4 CHARACTER SET utf8mb4", "mysql").returncode == 0
+    assert mariadb.run(UNNAMED, "unnamed_utf8mb4").returncode == 0
+    done = mariadb.run("ALTER TABLE t MODIFY w VARCHAR(256), ALGORITHM=INSTANT",
+                       "unnamed_utf8mb4")
+    assert done.returncode == 0, done.stderr

@@ -102,6 +102,9 @@ class MySQLSession:
 
     flavour: str = "mysql"
     version: Version = DEFAULT_VERSIONS["mysql"]
+    #: The server's character_set_server as the config names it (None: the version's
+    #: default, server_default_charset).
+    charset_server: str | None = None
     foreign_key_checks: bool = True
     #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
     #: not at all, error 1456).
@@ -567,16 +570,17 @@ def _takes_default(coldef, old: Column | None,
         old, old.charset, collation, defaults)
 
 
-def _with_server_charset(old: Column | None, flavour: str, version: Version
-                         ) -> Column | None:
+def _with_server_charset(old: Column | None, session: MySQLSession) -> Column | None:
     """`old` as the server has it: a string column that neither it nor its table named a
-    character set for has the server's default (server_default_charset), in which its
-    bytes count and from which a later table default re-encodes it (fix-mysql66; MariaDB
-    10.11, latin1: `MODIFY w VARCHAR(256)` of a VARCHAR(200) adds a length byte, a copy;
-    after `DEFAULT CHARSET=utf8mb4`, `MODIFY w VARCHAR(255)` re-encodes it, a copy)."""
+    character set for has the server's default (the config's `character_set_server`, else
+    the version's: server_default_charset), in which its bytes count and from which a later
+    table default re-encodes it (fix-mysql66; MariaDB 10.11, latin1: `MODIFY w VARCHAR(256)`
+    of a VARCHAR(200) adds a length byte, a copy; after `DEFAULT CHARSET=utf8mb4`, `MODIFY w
+    VARCHAR(255)` re-encodes it, a copy)."""
     if old is None or old.charset is not None or old.type_name not in _STRING_TYPES:
         return old
-    return replace(old, charset=server_default_charset(flavour, version))
+    return replace(old, charset=_charset_name(session.charset_server) if session.charset_server
+                   else server_default_charset(session.flavour, session.version))
 
 
 def _keep_charset_text(coldef, old: Column | None,
@@ -609,12 +613,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
     then is the table's default (`table_default`: character set and collation); with a
     CHARACTER SET alone, that set's default (_changes_to_default; `defaults`: the server's,
-    _default_collations, the flavour's default version's when None). A column of no known
-    character set has the server's default at `version` (server_default_charset)."""
+    _default_collations, the flavour's default version's when None). `old` is the column as
+    the server has it: one no character set was named for has the server's default, which
+    the caller gives it (_with_server_charset)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
     version = version or DEFAULT_VERSIONS[flavour]
-    old = _with_server_charset(old, flavour, version)
     defaults = defaults or _default_collations(flavour, version)
     new_charset, to_default = _takes_default(coldef, old, table_default, defaults)
     # an AUTO_INCREMENT column is NOT NULL whatever the MODIFY says (MariaDB 10.11 checked)
@@ -2492,8 +2496,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
             defaults = _default_collations(b.session.flavour, b.session.version)
-            keep = _keep_charset_text(coldef, _with_server_charset(
-                old, b.session.flavour, b.session.version), table_default, defaults)
+            # (its character set the server's when nothing named one: _with_server_charset)
+            old = _with_server_charset(old, b.session)
+            keep = _keep_charset_text(coldef, old, table_default, defaults)
             for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
                                        defaults, b.session.version):
                 ops.append((op, {"column": old_name, "new_type": new_type,
@@ -2964,6 +2969,7 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
             continue
         for sql, tree in _statements_run(b.catalog, trigger, trigger.get("database"), set()):
             body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
+                                         charset_server=b.session.charset_server,
                                          foreign_key_checks=b.session.foreign_key_checks),
                             b.catalog)
             _classify(body, tree, sql, body.session)
@@ -3730,7 +3736,8 @@ def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
     if not (names := _partition_key_columns(known)):
         return
     trial = Catalog(tables={table: copy.deepcopy(known)})
-    apply_mysql_statement(trial, tree, "", MySQLSession(b.session.flavour, b.session.version))
+    apply_mysql_statement(trial, tree, "", MySQLSession(
+        b.session.flavour, b.session.version, b.session.charset_server))
     (after,) = trial.tables.values()  # a RENAME TO beside it renames the copy
     if refusal := _unique_key_without_partition_column(
             names, after, b.table_facts(table)["table_sql"], before=known):
