@@ -1171,7 +1171,9 @@ class _Builder:
         from lockwise.effects.mysql_option_split import split_table_options
 
         names = [op for op, _ in operations]
+        # (partition operations: MariaDB takes no clause after one, and they run alone)
         if not _TABLE_OPTIONS.intersection(names) or _TABLE_OPTIONS.issuperset(names) or \
+                PARTITION_OPERATIONS.intersection(names) or \
                 (written := split_table_options(clauses.operations_sql)) is None:
             return ""
         halves = ([o for o in operations if o[0] not in _TABLE_OPTIONS],
