@@ -122,7 +122,8 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders or None)
-    session = MySQLSession(flavour=options.dialect, version=server_version(options))
+    session = MySQLSession(flavour=options.dialect, version=server_version(options),
+                           charset_server=options.character_set_server)
     base = {"migration": migration.id, "dialect": options.dialect,
             "server_version": ".".join(map(str, session.version))}
     migration_findings: list[Finding] = []

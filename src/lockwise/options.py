@@ -36,6 +36,9 @@ class LintOptions:
     #: "postgresql", "mysql" or "mariadb"; MySQL-family servers also take `server_version`.
     dialect: str = "postgresql"
     server_version: str | None = None
+    #: The MySQL/MariaDB server's character_set_server as the config's
+    #: `character_set_server` names it (None: the version's default, server_default_charset).
+    character_set_server: str | None = None
     pg_version: int = DEFAULT_PG_VERSION
     #: Whether the user said which version the server runs (`--pg-version`, `pg_version` in
     #: the config) or lockwise knows it (`apply`): `pg_version` is then a fact, not a default,

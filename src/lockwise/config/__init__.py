@@ -72,6 +72,8 @@ KEYS: dict[str, str] = {
     "templates": "substitute, skip or error",
     "dialect": "postgresql (or postgres, pg), mysql or mariadb",
     "server_version": "a MySQL/MariaDB server version such as \"8.0.29\"",
+    "character_set_server": "the MySQL/MariaDB server's default character set, such as "
+                            "\"utf8mb4\"",
     "profile": "a path to a machine profile from `lockwise calibrate`",
     "allow_out_of_order": "true or false",
     "history_table": "the executor's history table, `table` or `schema.table`",
@@ -104,6 +106,7 @@ POSTGRESQL_ONLY_KEYS: dict[str, str] = {
 #: by nothing.
 MYSQL_ONLY_KEYS: dict[str, str] = {
     "server_version": "is the MySQL/MariaDB server version (PostgreSQL's is `pg_version`)",
+    "character_set_server": "is the MySQL/MariaDB server's default character set",
 }
 
 
@@ -129,6 +132,9 @@ class Config:
     templates: str | None = None
     dialect: str | None = None
     server_version: str | None = None
+    #: The MySQL/MariaDB server's character_set_server, where it is not the version's
+    #: default (a string column no character set was named for has it).
+    character_set_server: str | None = None
     profile: Path | None = None
     #: `lockwise apply` runs pending migrations older than an applied one (docs/executor.md).
     allow_out_of_order: bool | None = None
@@ -434,6 +440,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a version string such as \"8.0.29\" or \"10.11\"")\
                     from None
             config.server_version = value
+        elif key == "character_set_server":
+            if not isinstance(value, str) or not re.fullmatch(r"\s*\w+\s*", value):
+                raise r.bad(key, value, KEYS[key])
+            config.character_set_server = value.strip().lower()
         elif key == "history_table":
             from lockwise.executor.history import HistoryNameError, HistoryTable
 
@@ -827,6 +837,8 @@ def lint_options(config: Config | None, server_collation: str | None = None, *,
                                                   else None) or server_collation
     if config is None:
         return options
+    if options.dialect != "postgresql" and options.character_set_server is None:
+        options.character_set_server = config.character_set_server
     if costs and options.stats is None and config.stats is not None:
         from lockwise.cost.stats import load_stats
 

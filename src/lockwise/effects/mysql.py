@@ -102,6 +102,9 @@ class MySQLSession:
 
     flavour: str = "mysql"
     version: Version = DEFAULT_VERSIONS["mysql"]
+    #: The server's character_set_server as the config names it (None: the version's
+    #: default, server_default_charset).
+    charset_server: str | None = None
     foreign_key_checks: bool = True
     #: SET max_sp_recursion_depth = n: how deep a procedure may call itself (0, the default:
     #: not at all, error 1456).
@@ -567,6 +570,19 @@ def _takes_default(coldef, old: Column | None,
         old, old.charset, collation, defaults)
 
 
+def _with_server_charset(old: Column | None, session: MySQLSession) -> Column | None:
+    """`old` as the server has it: a string column that neither it nor its table named a
+    character set for has the server's default (the config's `character_set_server`, else
+    the version's: server_default_charset), in which its bytes count and from which a later
+    table default re-encodes it (fix-mysql66; MariaDB 10.11, latin1: `MODIFY w VARCHAR(256)`
+    of a VARCHAR(200) adds a length byte, a copy; after `DEFAULT CHARSET=utf8mb4`, `MODIFY w
+    VARCHAR(255)` re-encodes it, a copy)."""
+    if old is None or old.charset is not None or old.type_name not in _STRING_TYPES:
+        return old
+    return replace(old, charset=_charset_name(session.charset_server) if session.charset_server
+                   else server_default_charset(session.flavour, session.version))
+
+
 def _keep_charset_text(coldef, old: Column | None,
                        table_default: tuple[str | None, str | None],
                        defaults: dict[str, str]) -> str:
@@ -597,8 +613,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     ALTER TABLE: with neither CHARACTER SET nor COLLATE, the table's are used). Its collation
     then is the table's default (`table_default`: character set and collation); with a
     CHARACTER SET alone, that set's default (_changes_to_default; `defaults`: the server's,
-    _default_collations, the flavour's default version's when None). A column of no known
-    character set has the server's default at `version` (server_default_charset)."""
+    _default_collations, the flavour's default version's when None). `old` is the column as
+    the server has it: one no character set was named for has the server's default, which
+    the caller gives it (_with_server_charset)."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
     version = version or DEFAULT_VERSIONS[flavour]
@@ -616,8 +633,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     elif not same_type or old.compressed != bool(coldef.meta.get("compressed")):
         ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and \
-            _charset_name(new_charset) != _charset_name(
-                old.charset or server_default_charset(flavour, version)):
+            _charset_name(new_charset) != _charset_name(old.charset or ""):
         ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
                                       _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
@@ -1142,6 +1158,59 @@ class _Builder:
             note += f" ({no_instant_columns})"
         return operations, plans, note
 
+    def options_apart_sql(self, base: dict, table: str, clauses: _Clauses,
+                          operations: list[tuple[str, dict]], whole: Plan) -> str:
+        """The ALTER as two, its table options (_TABLE_OPTIONS) apart from its other clauses,
+        when then neither rebuilds the table nor blocks writes, and that is better than the
+        ALTER's plan `whole` (which rebuilds, or is not instant where both halves are); ""
+        when not. On MySQL 8 an option beside ADD / DROP COLUMN rebuilds the table
+        (_table_option_rebuilds), on MariaDB one keeps a RENAME COLUMN or a widening from
+        being instant (_NOT_INSTANT_BESIDE_OPTIONS). Each keeps the user's text and their
+        ALGORITHM= / LOCK= where it runs with them (_fixed_alter_sql); where the user's
+        ALGORITHM= would not run or would rebuild, it names the half's own (fail fast)."""
+        from lockwise.effects.mysql_option_split import split_table_options
+
+        names = [op for op, _ in operations]
+        # (partition operations: MariaDB takes no clause after one, and they run alone)
+        if not _TABLE_OPTIONS.intersection(names) or _TABLE_OPTIONS.issuperset(names) or \
+                PARTITION_OPERATIONS.intersection(names) or \
+                (written := split_table_options(clauses.operations_sql)) is None:
+            return ""
+        halves = ([o for o in operations if o[0] not in _TABLE_OPTIONS],
+                  [o for o in operations if o[0] in _TABLE_OPTIONS])
+        statements, dropped, how = [], [], []
+        for sql, half, label in zip(written, halves, ("the changes", "the options"),
+                                    strict=True):
+            plans = self.plan(table, half)[1]
+            if any(p.algorithm not in ALGORITHMS for p in plans):
+                return ""
+            algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
+            if any(p.rebuilds or not p.permits_dml for p in plans):
+                return ""
+            how.append(f"{label} run {'instantly' if algorithm == 'INSTANT' else 'in place'}")
+            asked = clauses.algorithm
+            if asked and asked != "DEFAULT" and (
+                    not algorithm_allowed(asked, algorithm, self.session.flavour,
+                                          self.session.version) or
+                    any(p.rebuilds for p in self.plan(table, half, asked)[1])):
+                dropped.append(label)
+                asked = ""
+            run = _Run(algorithm, max((p.lock for p in plans), key=LOCKS.index), True,
+                       self.session.flavour, self.session.version)
+            fixed = _fixed_alter_sql(base, _Clauses(asked or algorithm, clauses.lock, sql), run)
+            if not fixed:
+                return ""
+            statements.append(fixed)
+        if not whole.rebuilds and (whole.algorithm == "INSTANT" or
+                                   any(not words.endswith("instantly") for words in how)):
+            return ""
+        note = f"; each names the algorithm it runs with (ALGORITHM={clauses.algorithm}, as " \
+            f"written, would fail or rebuild for {' and '.join(dropped)})" if dropped else ""
+        together = f"rebuild {base['table']} in place" if whole.rebuilds \
+            else f"are not instant (ALGORITHM={whole.algorithm})"
+        return (f"-- beside the table options, the changes {together}; apart, neither rebuilds "
+                f"it: {', '.join(how)}{note}:\n" + "\n".join(statements))
+
     def spatial_on_nullable(self, base: dict, index: dict) -> None:
         """A SPATIAL index on a column that may hold NULL: the server refuses the statement
         (ER_SPATIAL_CANT_HAVE_NULL, error 1252: "All parts of a SPATIAL index must be NOT
@@ -1638,6 +1707,10 @@ class _Builder:
         # (no tool runs OPTIMIZE PARTITION, nor an ALGORITHM= clause after it: the manual's way)
         optimize = _optimize_partition_instead(base, clauses, flavour) or _order_by_instead(
             base, clauses, self.catalog.tables.get(table))
+        # (a copy the engine or a TEMPORARY table makes is no table option's doing)
+        apart = "" if algorithm == "COPY" or temporary or known_engine in COPYING_ENGINES \
+            else self.options_apart_sql(base, table, clauses, operations,
+                                        Plan(algorithm, rebuilds, permits_dml, lock, ""))
         refusal = ("MariaDB takes no LOCK= clause, nor ALTER ONLINE, with this partition "
                    "operation" if no_clauses and clauses.lock
                    # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
@@ -1680,14 +1753,14 @@ class _Builder:
                                 f"online schema change tool:\n{tool}"
             if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
             # (none for a statement run on no algorithm: no ALGORITHM= clause to suggest)
-            "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else (
+            "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else apart or ((
                 f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
                 f"no other session waits for it\nALTER TABLE "
                 f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
-            if temporary else _algorithm_instead_sql(base, clauses, run, tool),
+            if temporary else _algorithm_instead_sql(base, clauses, run, tool)),
             "online_schema_change_sql": optimize or _keep_charset_instead(
                 base, clauses, operations, algorithm) + tools,
-            "rebuild_instead_sql": optimize or (
+            "rebuild_instead_sql": optimize or apart or (
                 f"ALTER TABLE {quote_mysql_qualified(base['table_sql'])} "
                 f"{clauses.operations_sql}, ALGORITHM=INPLACE, "
                 "LOCK=NONE;  -- fail fast if it would copy\n-- on a large table, prefer gh-ost "
@@ -2425,6 +2498,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             checks = _checks_reading(t, old_name, b.session) \
                 if old is not None and old.type_name != new_type else ""
             defaults = _default_collations(b.session.flavour, b.session.version)
+            # (its character set the server's when nothing named one: _with_server_charset)
+            old = _with_server_charset(old, b.session)
             keep = _keep_charset_text(coldef, old, table_default, defaults)
             for op in _classify_modify(coldef, old, t, b.session.flavour, table_default,
                                        defaults, b.session.version):
@@ -2896,6 +2971,7 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
             continue
         for sql, tree in _statements_run(b.catalog, trigger, trigger.get("database"), set()):
             body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
+                                         charset_server=b.session.charset_server,
                                          foreign_key_checks=b.session.foreign_key_checks),
                             b.catalog)
             _classify(body, tree, sql, body.session)
@@ -3662,7 +3738,8 @@ def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
     if not (names := _partition_key_columns(known)):
         return
     trial = Catalog(tables={table: copy.deepcopy(known)})
-    apply_mysql_statement(trial, tree, "", MySQLSession(b.session.flavour, b.session.version))
+    apply_mysql_statement(trial, tree, "", MySQLSession(
+        b.session.flavour, b.session.version, b.session.charset_server))
     (after,) = trial.tables.values()  # a RENAME TO beside it renames the copy
     if refusal := _unique_key_without_partition_column(
             names, after, b.table_facts(table)["table_sql"], before=known):
