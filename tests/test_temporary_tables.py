@@ -276,8 +276,8 @@ ALTER TABLE t7 RENAME TO t9;
 
 
 def _temporary_names(catalog: Catalog) -> set[str]:
-    """Every relation the catalog files in pg_temp, found by listing it all."""
-    return {n for names in (catalog.tables, catalog.indexes, catalog.sequences)
+    """Every relation (and type) the catalog files in pg_temp, found by listing it all."""
+    return {n for names in (catalog.tables, catalog.indexes, catalog.sequences, catalog.types)
             for n in names if n.startswith("pg_temp.")}
 
 
@@ -322,6 +322,46 @@ def test_every_relation_filed_in_pg_temp_is_noted_and_goes_at_the_session_end(
             "pg_temp.v4"} <= set(noted)
     history_conflicts(histories[-1:], pg_version=LintOptions().pg_version)
     assert len(noted) == 2 * written  # (the graph's replay files and drops the same)
+
+
+def test_only_a_name_noted_in_pg_temp_is_looked_for_there(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `is_temporary` (asked for each unqualified name under the default path) looks in the
+    # catalog only for a name `Catalog.temporary` holds: every place that files an object
+    # in pg_temp notes it (test_every_relation_filed_in_pg_temp_is_noted_...). A name noted
+    # but gone since (dropped) is no temporary relation.
+    import lockwise.catalog.search_path as search_path
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.nodes import qualified
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    looked: list[str] = []
+    knows = search_path._knows
+    monkeypatch.setattr(search_path, "_knows",
+                        lambda c, name: looked.append(name) or knows(c, name))
+
+    def replay(sql: str) -> None:
+        with search_path.PathInForce(catalog):  # (as lint replays: pg_temp searched first)
+            for stmt in parse_sql(sql).statements:
+                apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)
+
+    def resolved(*names: str) -> list[str]:
+        with search_path.PathInForce(catalog):
+            return [qualified(None, name) for name in names]
+
+    replay(SETUP)
+    assert resolved("items", "scratch") == ["public.items", "public.scratch"]
+    assert looked == []  # (nothing in pg_temp: not looked for)
+    replay("CREATE TEMP TABLE items (id int);\nCREATE TEMP SEQUENCE counter;\n"
+           "CREATE TYPE pg_temp.mood AS ENUM ('a');\nALTER TABLE items RENAME TO scratch;\n")
+    looked.clear()
+    assert resolved("items", "scratch", "counter", "mood", "other") == [
+        "public.items", "pg_temp.scratch", "pg_temp.counter", "pg_temp.mood", "public.other"]
+    assert "pg_temp.items" in catalog.temporary  # (noted, gone since: renamed)
+    assert looked == ["pg_temp.items", "pg_temp.scratch", "pg_temp.counter", "pg_temp.mood"]
+    replay("DROP TABLE scratch;")
+    assert resolved("scratch") == ["public.scratch"]
 
 
 class _Listed(dict):

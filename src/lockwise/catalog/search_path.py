@@ -255,8 +255,14 @@ def temporary_searched_first() -> bool:
 
 def is_temporary(c: Catalog, name: str) -> bool:
     """Whether the session has a temporary relation or type of unqualified `name` (the
-    server searches pg_temp for those two only, never for functions or operators)."""
-    return _knows(c, f"{TEMPORARY_SCHEMA}.{name}")
+    server searches pg_temp for those two only, never for functions or operators). Only a
+    name `Catalog.temporary` holds can be one (it holds every name filed in pg_temp, some
+    gone since): asked for every unqualified name under the default path (`nodes.qualified`),
+    most often of a catalog that has none."""
+    if not c.temporary:
+        return False
+    full = f"{TEMPORARY_SCHEMA}.{name}"
+    return full in c.temporary and _knows(c, full)
 
 
 def _knows(c: Catalog, name: str) -> bool:
