@@ -3035,20 +3035,27 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     if kind == "CreateStmt":
         if body.get("if_not_exists") or body.get("partbound"):
             return []
-        table = range_var(body.get("relation"), create=True)[0]
         columns = [(elem, None) for node in body.get("tableElts") or ()
-                   for k, elem in (unwrap(node),) if k == "ColumnDef"]
+                   for k, elem in (unwrap(node),) if k == "ColumnDef" and _may_number(elem)]
+        if not columns:
+            return []
+        table = range_var(body.get("relation"), create=True)[0]
     elif kind == "AlterTableStmt" and body.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE" \
             and not body.get("missing_ok"):
-        table = range_var(body.get("relation"))[0]
-        known = catalog.tables.get(table)
         columns = []
         for node in body.get("cmds") or ():
             cmd = unwrap(node)[1]
             if cmd.get("subtype") == "AT_AddColumn" and not cmd.get("missing_ok"):
-                columns.append((unwrap(cmd.get("def"))[1], None))
-            elif cmd.get("subtype") == "AT_AddIdentity" and not (known and known.partition_of):
+                if _may_number(added := unwrap(cmd.get("def"))[1]):
+                    columns.append((added, None))
+            elif cmd.get("subtype") == "AT_AddIdentity":
                 columns.append(({"colname": cmd.get("name", "")}, unwrap(cmd.get("def"))[1]))
+        if not columns:
+            return []
+        table = range_var(body.get("relation"))[0]
+        known = catalog.tables.get(table)
+        if known and known.partition_of:
+            columns = [(col, identity) for col, identity in columns if identity is None]
     else:
         return []
     if not table or table.startswith(TEMPORARY_PREFIX):
@@ -3065,6 +3072,22 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
         elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
             made.append(owned_sequence(table, name))
     return [f"sequence:{q}" for q in made if made.count(q) == 1 and not _sequence_known(catalog, q)]
+
+
+def _may_number(column: dict) -> bool:
+    """Whether ColumnDef `column` may make a sequence (`_implicit_sequences`): an identity
+    constraint, or a type whose last name has `serial` in it (`serial4`, `bigserial`: a type
+    `type_name` reads as one of `SERIAL_TYPES` is named so), tested before the type is
+    resolved: most columns are neither."""
+    typ = column.get("typeName") or _NO_TYPE
+    names = typ.get("names") if "TypeName" not in typ else typ["TypeName"].get("names")
+    if names and "serial" in str(unwrap(names[-1])[1].get("sval", "")):
+        return True
+    return any(unwrap(item)[1].get("contype") == "CONSTR_IDENTITY"
+               for item in column.get("constraints") or ())
+
+
+_NO_TYPE: dict = {}
 
 
 def _sequence_known(catalog: Catalog, name: str) -> bool:
