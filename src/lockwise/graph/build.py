@@ -74,6 +74,7 @@ from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
+    bodies_of_kind,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -568,25 +569,34 @@ _DROPS_WITH = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJEC
                          "OBJECT_FDW"})
 
 
-def _may_drop_anything(tree: dict, effect: Effect) -> bool:
+def _may_drop_anything(tree: dict, effect: Effect, text: str | None) -> bool:
     """Whether a statement may have dropped or moved any object made outside the migrations
     (`_Builder._forget_unmade`): a DO block, CALL, DROP OWNED, ALTER EXTENSION (its update
     script), a DROP of a relation, schema, extension or server, anything with CASCADE, one
-    the effect model does not know, or one that calls a function not PostgreSQL's own."""
+    the effect model does not know, or one that calls a function not PostgreSQL's own.
+    `text`: the statement's text in lower case when `tree` is certainly its parse, else None.
+    A CASCADE is the keyword written (only `opt_drop_behavior`'s CASCADE makes a
+    DROP_CASCADE), so a text without the word leaves only the calls to read."""
     kind, body = unwrap(tree)
     if kind in _DROPS_ANYTHING or kind == "DropStmt" and body.get("removeType") in _DROPS_WITH \
             or any(a.kind == "other" for a in effect.actions):
         return True
     builtin = _volatility.builtin_functions()
+    if text is not None and "cascade" not in text:
+        return any(_not_builtin(node, builtin) for node in bodies_of_kind(tree, "FuncCall"))
     for node_kind, node in walk(tree):
-        if node.get("behavior") == "DROP_CASCADE":
+        if node.get("behavior") == "DROP_CASCADE" or \
+                node_kind == "FuncCall" and _not_builtin(node, builtin):
             return True
-        if node_kind == "FuncCall":
-            names = strings(node.get("funcname"))
-            if names and (names[-1] not in builtin or
-                          len(names) > 1 and names[0] != "pg_catalog"):
-                return True
     return False
+
+
+def _not_builtin(call: dict, builtin: AbstractSet[str]) -> bool:
+    """Whether FuncCall `call` may call a function not PostgreSQL's own: a name no built-in
+    function has, or one qualified by a schema other than pg_catalog."""
+    names = strings(call.get("funcname"))
+    return bool(names) and (names[-1] not in builtin or
+                            len(names) > 1 and names[0] != "pg_catalog")
 
 
 def _relation_missing(tree: dict, name: str) -> str:
@@ -723,6 +733,23 @@ class _Builder:
         self.routines_named: _RoutinesNamed | None = None
         #: Object key -> how a conflict's explanation named it (`_named`): its `shown`.
         self.names: dict[str, str] = {}
+        #: The statement text `_lowered` lowered last, and its lower case: several checks of
+        #: one statement search its text (`_lowered`). Held, so that `is` cannot match
+        #: another string at a reused address.
+        self._lower_of = ""
+        self._lower = ""
+
+    def _lowered(self, stmt: Statement) -> str:
+        """`stmt.sql` in lower case, made once for the checks of one statement that search
+        its text (`_gone_columns`, `_gone_routines`, `_unknown_sequences`, the calls left
+        without an overload, `_forget_unmade`, an unknown statement's tables): kept for the
+        text object, so another statement's text (or a text assigned anew) is lowered
+        anew."""
+        sql = stmt.sql
+        if sql is not self._lower_of:
+            self._lower_of = sql
+            self._lower = sql.lower()
+        return self._lower
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -1029,7 +1056,7 @@ class _Builder:
                                    "renames" if renames and verb == "drops" else verb,
                                    stmt.tree)
         if self.not_yet:
-            self._forget_unmade(stmt, effect, uses)
+            self._forget_unmade(m, stmt, effect, uses)
         if not refused:
             self._check_dependents(key, loc, effect, pending)
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt":
@@ -1166,7 +1193,7 @@ class _Builder:
         if not lost:
             return {}
         # Most statements on such a table do not name the lost columns at all: the text says.
-        text = stmt.sql.lower()
+        text = self._lowered(stmt)
         if not any(name in text for names in lost for name in names.values()):
             return {}
         catalog = self.catalog
@@ -1193,7 +1220,7 @@ class _Builder:
             text = named.text if named is not None and named.migration is m else \
                 m.up_sql.lower()
             named = self.routines_named = _RoutinesNamed(m, self.dropped, text)
-        if not named.current() or not named.in_statement(stmt.sql.lower()):
+        if not named.current() or not named.in_statement(self._lowered(stmt)):
             return []
         return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
                 if obj not in creates]
@@ -1206,7 +1233,7 @@ class _Builder:
         statement, checked on 18.6, fix-pg96). Walked only when the text names a sequence
         function or the statement is an ALTER SEQUENCE."""
         if unwrap(stmt.tree)[0] != "AlterSeqStmt":
-            text = stmt.sql.lower()
+            text = self._lowered(stmt)
             if not any(name in text for name in _SEQUENCE_FUNCTIONS):
                 return []
         cat = self.catalog
@@ -1227,7 +1254,7 @@ class _Builder:
         a built-in function has, nor under a search_path of several schemas."""
         from lockwise.effects.volatility import builtin_functions
 
-        text = stmt.sql.lower()
+        text = self._lowered(stmt)
         # A call is judged only when its name is in the text: a statement whose text has
         # the name of no function partly dropped is not walked (the rest of the history,
         # statement by statement, once a DROP left other overloads).
@@ -1333,17 +1360,28 @@ class _Builder:
         elif reported is None:
             self.graph.conflicts.append(found)
 
-    def _forget_unmade(self, stmt: Statement, effect: Effect, uses: dict[str, str]) -> None:
+    def _forget_unmade(self, m: Migration, stmt: Statement, effect: Effect,
+                       uses: dict[str, str]) -> None:
         """Forget the uses of objects not made here (`not_yet`, none reported yet) that the
         statement may have dropped or moved away, were they made outside the migrations: a
         later CREATE of one then says nothing of the use. What it drops or renames (IF EXISTS
         too); all of them after code the replay does not see whole (a DO block, CALL, a
         function not PostgreSQL's own, a statement the effect model does not know), or a
-        drop that may take others with it (`_may_drop_anything`)."""
+        drop that may take others with it (`_may_drop_anything`).
+
+        The tree is the parse of `stmt.sql` but for its tool's values (Flyway's, `m`'s
+        `tool_placeholders`), which the text keeps as placeholders: every statement comes
+        from `_add`, parsed from the migration's text by lint or by `statements_of` /
+        `_in_pieces`, and a template placeholder or psql variable is parsed as a stand-in
+        of the same length that holds a `t` or a `_` (`tpl...`, `_v`), neither of which a
+        CASCADE has, so no CASCADE keyword of the parse is missing from the text; a DO
+        block's or an EXECUTE's text is never parsed here (`_DROPS_ANYTHING`)."""
         unmade = [obj for obj, entry in self.not_yet.items() if entry[2] is None]
         if not unmade:
             return
-        if _may_drop_anything(stmt.tree, effect):
+        tool = m.tool_placeholders
+        if _may_drop_anything(stmt.tree, effect, self._lowered(stmt)
+                              if tool is None or not tool.replace else None):
             gone = set(unmade)
         else:
             # (a table renamed or moved: its columns and indexes go with it)
@@ -2102,7 +2140,7 @@ class _Builder:
             elif action.kind == "other":
                 # A statement the effect model does not know may add columns we cannot
                 # see: stop vouching for the tables it names.
-                text = stmt.sql.lower()
+                text = self._lowered(stmt)
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
         if "create_table" in kinds:
@@ -2998,20 +3036,27 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     if kind == "CreateStmt":
         if body.get("if_not_exists") or body.get("partbound"):
             return []
-        table = range_var(body.get("relation"), create=True)[0]
         columns = [(elem, None) for node in body.get("tableElts") or ()
-                   for k, elem in (unwrap(node),) if k == "ColumnDef"]
+                   for k, elem in (unwrap(node),) if k == "ColumnDef" and _may_number(elem)]
+        if not columns:
+            return []
+        table = range_var(body.get("relation"), create=True)[0]
     elif kind == "AlterTableStmt" and body.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE" \
             and not body.get("missing_ok"):
-        table = range_var(body.get("relation"))[0]
-        known = catalog.tables.get(table)
         columns = []
         for node in body.get("cmds") or ():
             cmd = unwrap(node)[1]
             if cmd.get("subtype") == "AT_AddColumn" and not cmd.get("missing_ok"):
-                columns.append((unwrap(cmd.get("def"))[1], None))
-            elif cmd.get("subtype") == "AT_AddIdentity" and not (known and known.partition_of):
+                if _may_number(added := unwrap(cmd.get("def"))[1]):
+                    columns.append((added, None))
+            elif cmd.get("subtype") == "AT_AddIdentity":
                 columns.append(({"colname": cmd.get("name", "")}, unwrap(cmd.get("def"))[1]))
+        if not columns:
+            return []
+        table = range_var(body.get("relation"))[0]
+        known = catalog.tables.get(table)
+        if known and known.partition_of:
+            columns = [(col, identity) for col, identity in columns if identity is None]
     else:
         return []
     if not table or table.startswith(TEMPORARY_PREFIX):
@@ -3028,6 +3073,22 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
         elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
             made.append(serial_sequence(catalog, table, name))
     return [f"sequence:{q}" for q in made if made.count(q) == 1 and not sequence_taken(catalog, q)]
+
+
+def _may_number(column: dict) -> bool:
+    """Whether ColumnDef `column` may make a sequence (`_implicit_sequences`): an identity
+    constraint, or a type whose last name has `serial` in it (`serial4`, `bigserial`: a type
+    `type_name` reads as one of `SERIAL_TYPES` is named so), tested before the type is
+    resolved: most columns are neither."""
+    typ = column.get("typeName") or _NO_TYPE
+    names = typ.get("names") if "TypeName" not in typ else typ["TypeName"].get("names")
+    if names and "serial" in str(unwrap(names[-1])[1].get("sval", "")):
+        return True
+    return any(unwrap(item)[1].get("contype") == "CONSTR_IDENTITY"
+               for item in column.get("constraints") or ())
+
+
+_NO_TYPE: dict = {}
 
 
 def _fk_targets(tree: dict) -> set[str]:
