@@ -90,6 +90,7 @@ SQL_TEXT: dict[str, object] = {
     "dropped_outside_sql": 'ALTER TABLE "App"."User" DROP COLUMN "Mood";',
     "refused_function_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "refused_operator_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
+    "refused_routine_kind_drop_sql": 'DROP AGGREGATE "App"."Total"(integer);',
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "widen_references_sql": 'and "userId" bigint in "Account", which references it: widen '

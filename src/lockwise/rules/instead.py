@@ -197,6 +197,7 @@ SQL_TEXT_FACTS = frozenset({
     "bound_from_sql",
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
     "refused_index_drop_sql", "refused_function_drop_sql", "refused_operator_drop_sql",
+    "refused_routine_kind_drop_sql",
     "dropped_outside_sql",
     "column_type_note", "column_type_sql", "converted_value_sql",
     "table_name_arg",
