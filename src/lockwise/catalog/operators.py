@@ -151,7 +151,7 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
         catalog.operator_class_types = types
 
 
-def _class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
+def class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
     """The kept operator class an object of DROP / ALTER OPERATOR CLASS or FAMILY names
     (`items`: the access method, then its name parts; a bare name along the search_path);
     None when the catalog keeps no such one."""
@@ -172,7 +172,7 @@ def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
         methods = {items[0] for items in objects if items}
         gone = {k for k in catalog.operator_classes if k[1] in methods}
     else:
-        gone = {k for items in objects if (k := _class_named(catalog, items)) is not None}
+        gone = {k for items in objects if (k := class_named(catalog, items)) is not None}
     if gone:
         catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
                                     if k not in gone}
@@ -183,7 +183,7 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
     """ALTER OPERATOR CLASS `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
     `schema`: the class is kept by its new name (the server names it so in its DETAIL), and
     the indexes naming it name it so (`_follow_class_names`)."""
-    key = _class_named(catalog, strings(unwrap(obj)[1].get("items")))
+    key = class_named(catalog, strings(unwrap(obj)[1].get("items")))
     if key is not None:
         old_schema, old_name = key[0].rsplit(".", 1)
         classes, types = dict(catalog.operator_classes), dict(catalog.operator_class_types)

@@ -36,6 +36,7 @@ from lockwise.effects.nodes import (
     range_var,
     role_name,
     role_sql,
+    strings,
     unwrap,
 )
 from lockwise.effects.postgres.attach import lock_partition_set
@@ -323,6 +324,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_routine_drop(b, stmt, name, names)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_OPERATOR" and not cascade:
             facts = _refused_operator_drop(b, stmt, len(names) > 1)
+        elif kind == "other" and stmt.get("removeType") == "OBJECT_OPCLASS" and not cascade:
+            facts = _refused_class_drop(b, stmt)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_AGGREGATE" and not cascade:
             facts = _refused_aggregate_drop(b, stmt, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
@@ -350,7 +353,6 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
     each first (`callers_facts`' order: the views before the column)."""
     from lockwise.catalog.operators import (
         OperatorUsers,
-        class_indexes,
         operator_classes_using,
         operator_other_users,
         operator_shown,
@@ -380,11 +382,9 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
                    for v in more.views]
         detail += [f"function {routine_shown(r.name, r.args)} depends on {on}"
                    for r in more.routines]
-        for key in operator_classes_using(catalog, operator):  # (and the indexes naming it)
-            shown = f"operator class {server_shown(key[0])} for access method {key[1]}"
-            detail.append(f"{shown} depends on {on}")
-            through = class_indexes(catalog, key)
-            detail += [f"index {server_shown(i)} depends on {shown}" for i in through]
+        for key in operator_classes_using(catalog, operator):  # (and the indexes using it)
+            shown, through, lines = _class_users(catalog, key)
+            detail += [f"{shown} depends on {on}", *lines]
             more.indexes.extend(i for i in through if i not in more.indexes)
             classes.append(f"{server_shown(key[0])} USING {key[1]}")
         defaults += uses
@@ -400,6 +400,54 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
         routines=tuple(others.routines))["callers_dropped_sql"].splitlines()
     return detail, steps + [drop_first_sql("operator class", c)
                             for c in dict.fromkeys(classes)]
+
+
+def _class_users(catalog: Catalog, key: tuple[str, str]) -> tuple[str, list[str], list[str]]:
+    """Operator class `key` (qualified name, access method) as the server's messages name
+    it, the indexes using it (`operators.class_indexes`) and the DETAIL lines saying so
+    ("index t_h depends on operator class oc for access method hash")."""
+    from lockwise.catalog.operators import class_indexes
+
+    shown = f"operator class {server_shown(key[0])} for access method {key[1]}"
+    through = class_indexes(catalog, key)
+    return shown, through, [f"index {server_shown(i)} depends on {shown}" for i in through]
+
+
+def _refused_class_drop(b: Builder, stmt: dict) -> dict:
+    """DROP OPERATOR CLASS without CASCADE of a class the catalog keeps while an index uses
+    it (`_class_users`): the server refuses it (2BP01 "cannot drop operator class oc for
+    access method hash because other objects depend on it", IF EXISTS or not), its DETAIL
+    naming each index, which the facts repeat, with the DROP INDEX of each first, then the
+    class (checked on 18.6, fix-pg100). The facts are DROP OPERATOR's
+    (`_refused_operator_drop`): the message reads "cannot drop operator class ..."."""
+    from lockwise.catalog.operators import class_named
+    from lockwise.effects.dependents import drop_first_sql
+
+    catalog = b.ctx.catalog
+    detail: list[str] = []
+    indexes: list[str] = []
+    names: list[str] = []
+    classes: list[str] = []
+    like = ("", False)  # (the first class refused, as `callers_facts` writes names like it)
+    for obj in stmt.get("objects") or ():
+        items = strings(unwrap(obj)[1].get("items"))
+        key = class_named(catalog, items)
+        if key is None:
+            continue
+        shown, through, lines = _class_users(catalog, key)
+        if through:
+            detail += lines
+            indexes.extend(i for i in through if i not in indexes)
+            names.append(shown.removeprefix("operator "))
+            like = like if like[0] else (key[0], len(items) > 2)
+        classes.append(f"{server_shown(key[0])} USING {key[1]}")
+    if not detail:
+        return {}
+    steps = callers_facts(catalog, Callers(indexes=tuple(indexes)), *like)[
+        "callers_dropped_sql"].splitlines()
+    steps += [drop_first_sql("operator class", c) for c in classes]
+    return {"refused_operator_drop": True, "refused_operator_drop_text": "; ".join(detail),
+            "refused_operator_drop_sql": "\n".join(steps), "operators_text": ", ".join(names)}
 
 
 def _refused_operator_drop(b: Builder, stmt: dict, qualified: bool) -> dict:
