@@ -68,6 +68,23 @@ def test_the_text_test_answers_as_the_walk(sql: str, may_drop: bool) -> None:
     assert _may_drop_anything(tree, _effect(), sql.lower()) is may_drop
 
 
+def test_the_calls_are_read_without_the_effect_model_s_memo() -> None:
+    """The text test reads a statement's calls once, for the graph only: it leaves
+    `bodies_of_kind`'s memo as it was (an entry put there would put out one the effect model
+    and the replay still ask of, fix-speed78), and finds the calls the memo would give."""
+    from lockwise.effects import nodes
+
+    tree = parse_sql("UPDATE base SET id = tidy(abs(id))").statements[0].tree
+    assert tree is not None
+    memo = nodes._bodies_found.setdefault("FuncCall", nodes.NodeMemo())
+    before = dict(memo._entries)
+    assert _may_drop_anything(tree, _effect(), "update base set id = tidy(abs(id))") is True
+    assert memo._entries == before
+    assert memo.get(tree) is None
+    assert [c["funcname"] for c in nodes._bodies_walk(tree, "FuncCall")] == \
+        [c["funcname"] for c in nodes.bodies_of_kind(tree, "FuncCall")]
+
+
 def test_a_text_that_is_not_the_tree_s_parse_is_not_trusted() -> None:
     """The caller passes no text where the tree is not its parse: given one without the word,
     the CASCADE the tree holds is not looked for (what the placeholder test above guards)."""

@@ -74,7 +74,7 @@ from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     TEMPORARY_PREFIX,
-    bodies_of_kind,
+    _bodies_walk,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -583,7 +583,9 @@ def _may_drop_anything(tree: dict, effect: Effect, text: str | None) -> bool:
         return True
     builtin = _volatility.builtin_functions()
     if text is not None and "cascade" not in text:
-        return any(_not_builtin(node, builtin) for node in bodies_of_kind(tree, "FuncCall"))
+        # (walked, not through `bodies_of_kind`'s memo: no one asked it of this tree before
+        # and no one asks again, so each ask there missed and put out an entry still of use)
+        return any(_not_builtin(node, builtin) for node in _bodies_walk(tree, "FuncCall"))
     for node_kind, node in walk(tree):
         if node.get("behavior") == "DROP_CASCADE" or \
                 node_kind == "FuncCall" and _not_builtin(node, builtin):
