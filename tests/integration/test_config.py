@@ -609,27 +609,40 @@ def test_an_override_glob_of_stars_is_read(project: Path) -> None:
     assert "drop-column" not in rules_in(result)
 
 
+#: The config keys only the MySQL/MariaDB pipeline reads, each with a value and the start of
+#: what the error says it is.
+MYSQL_ONLY_KEYS = [("server_version", '"8.0.29"',
+                    "is the MySQL/MariaDB server version (PostgreSQL's is `pg_version`)"),
+                   ("character_set_server", '"latin1"',
+                    "is the MySQL/MariaDB server's default character set")]
+
+
+@pytest.mark.parametrize(("key", "value", "what"), MYSQL_ONLY_KEYS,
+                         ids=[k for k, _, _ in MYSQL_ONLY_KEYS])
 @pytest.mark.parametrize("command", [("lint",), ("graph",), ("fix",), ("verify", *NOWHERE),
                                      ("status", *NOWHERE)], ids=lambda c: c[0])
-def test_a_server_version_for_postgresql_migrations_is_refused(
-        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
-    """`server_version` is MySQL's or MariaDB's: with the dialect left to PostgreSQL it was
-    read by nothing, and the MySQL migrations it was written for were linted as
-    PostgreSQL's, the dialect the config forgot. As `--server-version` alone is refused."""
+def test_a_mysql_only_key_for_postgresql_migrations_is_refused(
+        project: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], key: str,
+        value: str, what: str) -> None:
+    """`server_version` and `character_set_server` are MySQL's or MariaDB's: with the
+    dialect left to PostgreSQL they were read by nothing (`character_set_server` in silence
+    after `server_version` was refused), and the MySQL migrations they were written for were
+    linted as PostgreSQL's, the dialect the config forgot. As `--server-version` alone is
+    refused."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
-                                           'server_version = "8.0.29"\n')
+    (project / "lockwise.toml").write_text(f'migrations = ["db/migrations"]\n{key} = {value}\n')
     result = run(*command)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines()[-1].startswith(
-        "lockwise: error: lockwise.toml:2:1: config: `server_version` is the MySQL/MariaDB "
-        "server version"), result.stderr
+        f"lockwise: error: lockwise.toml:2:1: config: `{key}` {what}, and these migrations "
+        "are read as PostgreSQL's"), result.stderr
+    assert "Traceback" not in result.output
     # Said with the dialect, it is read.
-    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\n'
-                                           'server_version = "8.0.29"\ndialect = "mysql"\n')
-    assert "server_version" not in run("lint").stderr
+    (project / "lockwise.toml").write_text(f'migrations = ["db/migrations"]\n{key} = {value}\n'
+                                           'dialect = "mysql"\n')
+    assert key not in run("lint").stderr
     if command[0] == "lint":  # the dialect given for this run
-        (project / "lockwise.toml").write_text('server_version = "8.0.29"\n')
+        (project / "lockwise.toml").write_text(f"{key} = {value}\n")
         assert run("lint", "--dialect", "mysql", "db/migrations").exit_code in (0, 1)
 
 
@@ -676,16 +689,19 @@ def test_a_postgresql_only_key_beside_a_mysql_dialect_is_refused(
     assert load_config().dialect == "postgresql"
 
 
-def test_a_mysql_only_key_beside_the_postgresql_dialect_is_refused(project: Path) -> None:
-    """`dialect = "postgresql"` said, `server_version` is read by nothing: an error at that
-    key for every command, `rules` too (the command line cannot make it MySQL's then)."""
-    (project / "lockwise.toml").write_text('dialect = "postgresql"\n'
-                                           'server_version = "8.0.29"\n')
+@pytest.mark.parametrize(("key", "value", "what"), MYSQL_ONLY_KEYS,
+                         ids=[k for k, _, _ in MYSQL_ONLY_KEYS])
+def test_a_mysql_only_key_beside_the_postgresql_dialect_is_refused(
+        project: Path, key: str, value: str, what: str) -> None:
+    """`dialect = "postgresql"` said, `server_version` (or `character_set_server`) is read by
+    nothing: an error at that key for every command, `rules` too (the command line cannot
+    make it MySQL's then)."""
+    (project / "lockwise.toml").write_text(f'dialect = "postgresql"\n{key} = {value}\n')
     for result in (lint("--dialect", "mysql", "db/migrations"), run("rules")):
         assert result.exit_code == 2, result.output
         message = result.stderr.strip().splitlines()[-1]
         assert message.startswith("lockwise: error: lockwise.toml:2:1: config: "
-                                  "`server_version` "), message
+                                  f"`{key}` {what}"), message
         assert 'dialect = "postgresql"' in message, message
 
 

@@ -113,3 +113,51 @@ def test_mysql_advice_runs_on_mariadb(mariadb, lint_change) -> None:
         assert done.returncode == 0, (statement, done.stderr)
     shown = mariadb.run("SHOW CREATE TABLE notes", "options_apart_mysql").stdout
     assert "`Body`" not in shown and "COMMENT='it''s'" in shown
+
+
+#: ALTERs whose LOCK= clause MySQL 8 refuses, with a table option beside the changes: the
+#: advice of mysql-lock-not-supported is the split too (it was the one ALTER, which rebuilds).
+_LOCK_REFUSED = [
+    # LOCK= beside ALGORITHM=INSTANT: the changes' half takes none, the options' keep it
+    ("ALTER TABLE notes DROP COLUMN `Body`, COMMENT 'x', ALGORITHM=INSTANT, LOCK=NONE;",
+     ["ALTER TABLE notes DROP COLUMN `Body`, ALGORITHM=INSTANT;",
+      "ALTER TABLE notes COMMENT 'x', ALGORITHM=INPLACE, LOCK=NONE;"]),
+    # a LOCK= value the server does not know: the half's own
+    ("ALTER TABLE notes ADD COLUMN extra INT, COMMENT='x', LOCK=FAST;",
+     ["ALTER TABLE notes ADD COLUMN extra INT, ALGORITHM=INSTANT;",
+      "ALTER TABLE notes COMMENT='x', ALGORITHM=INPLACE, LOCK=NONE;"]),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), _LOCK_REFUSED)
+def test_lock_not_supported_offers_the_split(lint_change, change: str,
+                                             expected: list[str]) -> None:
+    original = lint_change(change, "mysql")
+    instead = _instead(original, "mysql-lock-not-supported")
+    assert instead.startswith("-- beside the table options, the changes rebuild notes in place")
+    assert _statements(instead) == expected
+    _assert_lints_clean(lint_change, instead, "mysql", original)
+
+
+@pytest.mark.parametrize(("change", "expected"), _LOCK_REFUSED)
+def test_lock_not_supported_split_runs_on_mariadb(mariadb, lint_change, change: str,
+                                                  expected: list[str]) -> None:
+    """The halves are MariaDB's syntax too, and run there."""
+    assert _statements(_instead(lint_change(change, "mysql"),
+                                "mysql-lock-not-supported")) == expected
+    mariadb.fresh("options_apart_lock", SETUP)
+    for statement in expected:
+        done = mariadb.run(statement, "options_apart_lock")
+        assert done.returncode == 0, (statement, done.stderr)
+
+
+def test_lock_not_supported_keeps_its_advice_on_a_cascading_table(lint_change) -> None:
+    """MySQL refuses LOCK=NONE on a table with a cascading foreign key, either half too: the
+    advice stays the clause dropped or a tool, not the split."""
+    report = lint_change("ALTER TABLE posts ADD COLUMN extra INT, COMMENT='x', LOCK=NONE;",
+                         "mysql", setup="CREATE TABLE users (id INT PRIMARY KEY);\n"
+                         "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, CONSTRAINT "
+                         "posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE "
+                         "CASCADE);")
+    instead = _instead(report, "mysql-lock-not-supported")
+    assert "cascades" in instead and "beside the table options" not in instead

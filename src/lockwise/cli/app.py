@@ -259,12 +259,12 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
     PostgreSQL is misjudged (MySQL's `ADD INDEX name (col)` reads as a column named `index`).
     The message names where the dialect was set and what `lint` does instead."""
-    from lockwise.config import check_server_version, given, setting
+    from lockwise.config import check_mysql_only_keys, given, setting
 
     chosen = SqlDialect(setting(ctx, cfg, "dialect", dialect))
     if chosen is SqlDialect.postgresql:
         try:
-            check_server_version(ctx, cfg, chosen.value)
+            check_mysql_only_keys(ctx, cfg, chosen.value)
         except InputError as exc:
             fail_input(exc)
         return
@@ -421,7 +421,7 @@ def lint(
         from lockwise.cli.lint_run import collector_paused as paused_for
         from lockwise.config import (
             apply_overrides,
-            check_server_version,
+            check_mysql_only_keys,
             given,
             lint_options,
             path_setting,
@@ -451,7 +451,7 @@ def lint(
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
     threshold = _safety(fail_on)
     try:
-        check_server_version(ctx, cfg, dialect.value)
+        check_mysql_only_keys(ctx, cfg, dialect.value)
         from lockwise.rules.loader import check_rule_dir
 
         paths = path_setting(ctx, cfg, "paths", paths)

@@ -790,18 +790,20 @@ def rules_dirs_setting(ctx: object, config: Config, value: list[Path] | None = N
     return dirs
 
 
-def check_server_version(ctx: object, config: Config, dialect: str) -> None:
-    """An InputError at the config's `server_version` when the `dialect` in force is
-    PostgreSQL and neither was given on the command line: that key is MySQL's or MariaDB's,
-    read by nothing then, and the config most likely forgot `dialect` (as `--server-version`
-    alone is refused)."""
-    if dialect != "postgresql" or config.server_version is None or \
-            given(ctx, "dialect") or given(ctx, "server_version"):
+def check_mysql_only_keys(ctx: object, config: Config, dialect: str) -> None:
+    """An InputError at the config's first MYSQL_ONLY_KEYS key set (`server_version`,
+    `character_set_server`) when the `dialect` in force is PostgreSQL and the command line
+    gave neither the dialect nor that key: such a key is MySQL's or MariaDB's, read by
+    nothing then, and the config most likely forgot `dialect` (as `--server-version` alone
+    is refused). `dialect = "postgresql"` beside one is refused as the config is read."""
+    if dialect != "postgresql" or given(ctx, "dialect"):
         return
-    raise _Reader(config.path).fail(
-        "server_version", "`server_version` is the MySQL/MariaDB server version, and these "
-        "migrations are read as PostgreSQL's (no `dialect` says otherwise): set `dialect = "
-        "\"mysql\"` or `\"mariadb\"` beside it, or, for PostgreSQL, `pg_version`")
+    for key, what in MYSQL_ONLY_KEYS.items():
+        if getattr(config, key) is not None and not given(ctx, key):
+            raise _Reader(config.path).fail(
+                key, f"`{key}` {what}, and these migrations are read as PostgreSQL's (no "
+                "`dialect` says otherwise): set `dialect = \"mysql\"` or `\"mariadb\"` beside "
+                "it, or remove it")
 
 
 def _check_exists(path: Path) -> None:

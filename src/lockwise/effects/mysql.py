@@ -1751,7 +1751,8 @@ class _Builder:
             "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
                                 f"without LOCK=NONE, or, to keep writes flowing, through an "
                                 f"online schema change tool:\n{tool}"
-            if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
+            # (the table options apart: the user's LOCK= kept where each half takes it)
+            if cascading else apart or _lock_instead_sql(base, clauses, run, refusal, tool),
             # (none for a statement run on no algorithm: no ALGORITHM= clause to suggest)
             "algorithm_instead_sql": "" if algorithm == NO_ALGORITHM else apart or ((
                 f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
