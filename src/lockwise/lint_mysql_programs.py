@@ -185,8 +185,7 @@ def judge_program(stmt: Statement, run: Run, judge, catalog: Catalog,
     """The findings of the program statements `run` (program_runs) gives for `stmt`, the
     calls inside them followed, and the catalog moved past those that run now."""
     if not run.now:  # run later, in a session of its own (an event's; a trigger's, unknown)
-        session = MySQLSession(flavour=session.flavour, version=session.version,
-                               charset_server=session.charset_server)
+        session = session.on_same_server()
     walk = _Walk(stmt, judge, catalog, session, context, migration_id, directives, seen,
                  [MAX_BODIES], run.trigger, run.through, {}, {})
     return _judge_body(walk, run, (run.routine,) if run.routine else (),

@@ -169,6 +169,13 @@ class MySQLSession:
         if self.sql_mode is None:
             self.sql_mode = sql_modes.DEFAULT_MODES[self.flavour]
 
+    def on_same_server(self, **kept: object) -> MySQLSession:
+        """A new session on this one's server (its flavour, version and configured
+        character_set_server), its own settings at their defaults but `kept`: a trigger's,
+        an event's or a trial run's session."""
+        return MySQLSession(flavour=self.flavour, version=self.version,
+                            charset_server=self.charset_server, **kept)
+
 
 def _name(node) -> str:
     return (node.name if node is not None else "").lower()
@@ -2971,10 +2978,8 @@ def _trigger_tables(b: _Builder, table: str, events: Container[str] | None = Non
                                              trigger["event"] not in events):
             continue
         for sql, tree in _statements_run(b.catalog, trigger, trigger.get("database"), set()):
-            body = _Builder(MySQLSession(flavour=b.session.flavour, version=b.session.version,
-                                         charset_server=b.session.charset_server,
-                                         foreign_key_checks=b.session.foreign_key_checks),
-                            b.catalog)
+            body = _Builder(b.session.on_same_server(
+                foreign_key_checks=b.session.foreign_key_checks), b.catalog)
             _classify(body, tree, sql, body.session)
             # (SELECT ... INTO names variables, not tables)
             into = {_table_name(t) for node in tree.find_all(exp.Into)
@@ -3739,8 +3744,7 @@ def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
     if not (names := _partition_key_columns(known)):
         return
     trial = Catalog(tables={table: copy.deepcopy(known)})
-    apply_mysql_statement(trial, tree, "", MySQLSession(
-        b.session.flavour, b.session.version, b.session.charset_server))
+    apply_mysql_statement(trial, tree, "", b.session.on_same_server())
     (after,) = trial.tables.values()  # a RENAME TO beside it renames the copy
     if refusal := _unique_key_without_partition_column(
             names, after, b.table_facts(table)["table_sql"], before=known):
