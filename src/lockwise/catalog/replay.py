@@ -164,7 +164,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"
-        column.default_sequence = serial_sequence(catalog, table, column.name)
+        column.default_sequence = column_def_sequence(catalog, table, col, tname)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -183,7 +183,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
-            column.identity_sequence = identity_sequence(catalog, table, column.name, con)
+            column.identity_sequence = column_def_sequence(catalog, table, col, tname)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -498,6 +498,25 @@ def identity_sequence(catalog: Catalog, table: str, column: str, con: dict) -> s
                 return ".".join(names[-2:]) if len(names) > 1 else \
                     f"{table.partition('.')[0]}.{names[-1]}"
     return serial_sequence(catalog, table, column)
+
+
+def column_def_sequence(catalog: Catalog, table: str, col: dict,
+                        type_name: str | None = None) -> str | None:
+    """The sequence ColumnDef `col` of `table` (qualified) makes: its identity constraint's
+    (`identity_sequence`: the last one written, as the catalog keeps it; the server refuses
+    two), else a serial type's (`serial_sequence`), else None. `type_name`: the column's type
+    as `Catalog.column_type` resolves it, when the caller has it (else resolved here)."""
+    identity = None
+    for item in col.get("constraints") or ():
+        con = unwrap(item)[1]
+        if con.get("contype") == "CONSTR_IDENTITY":
+            identity = con
+    name = str(col.get("colname", ""))
+    if identity is not None:
+        return identity_sequence(catalog, table, name, identity)
+    if type_name is None:
+        type_name = catalog.column_type(col.get("typeName"))[0]
+    return serial_sequence(catalog, table, name) if type_name in SERIAL_TYPES else None
 
 
 def column_identity_sequence(table: str, col: Column) -> str:

@@ -31,12 +31,12 @@ from lockwise.catalog.replay import (
     Rollbacks,
     RoutineUsers,
     apply_statement,
+    column_def_sequence,
     column_identity_sequence,
     copied,
     end_session,
     end_statement,
     follows_exactly,
-    identity_sequence,
     owned_sequences,
     routine_callers,
     routine_dependents,
@@ -48,7 +48,6 @@ from lockwise.catalog.replay import (
     row_type_columns,
     schema_callers,
     sequence_taken,
-    serial_sequence,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
@@ -72,7 +71,6 @@ from lockwise.discover.versions import (
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
-    SERIAL_TYPES,
     TEMPORARY_PREFIX,
     _bodies_walk,
     created_schema,
@@ -3030,7 +3028,7 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     """The sequences (`sequence:s.q`) a CREATE TABLE or ALTER TABLE makes for its serial,
     bigserial, smallserial and GENERATED ... AS IDENTITY columns (ADD COLUMN, ADD GENERATED):
     its SEQUENCE NAME, else `<table>_<column>_seq` cut to 63 bytes, numbered (`_seq1`) past
-    the names the catalog knows taken, as the server numbers it (`serial_sequence`, checked
+    the names the catalog knows taken, as the server numbers it (`column_def_sequence`, checked
     on 18.6). A SEQUENCE NAME the catalog knows taken, or a name the statement makes twice,
     is left out; so are a temporary table's, a partition's (it draws from its parent's),
     and what IF NOT EXISTS / IF EXISTS may skip."""
@@ -3038,42 +3036,33 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     if kind == "CreateStmt":
         if body.get("if_not_exists") or body.get("partbound"):
             return []
-        columns = [(elem, None) for node in body.get("tableElts") or ()
+        columns = [elem for node in body.get("tableElts") or ()
                    for k, elem in (unwrap(node),) if k == "ColumnDef" and _may_number(elem)]
         if not columns:
             return []
         table = range_var(body.get("relation"), create=True)[0]
     elif kind == "AlterTableStmt" and body.get("objtype", "OBJECT_TABLE") == "OBJECT_TABLE" \
             and not body.get("missing_ok"):
-        columns = []
+        added: list[tuple[dict, bool]] = []  # (ColumnDef, from ADD GENERATED)
         for node in body.get("cmds") or ():
             cmd = unwrap(node)[1]
             if cmd.get("subtype") == "AT_AddColumn" and not cmd.get("missing_ok"):
-                if _may_number(added := unwrap(cmd.get("def"))[1]):
-                    columns.append((added, None))
+                if _may_number(column := unwrap(cmd.get("def"))[1]):
+                    added.append((column, False))
             elif cmd.get("subtype") == "AT_AddIdentity":
-                columns.append(({"colname": cmd.get("name", "")}, unwrap(cmd.get("def"))[1]))
-        if not columns:
+                added.append(({"colname": cmd.get("name", ""), "constraints": [cmd.get("def")]},
+                              True))
+        if not added:
             return []
         table = range_var(body.get("relation"))[0]
         known = catalog.tables.get(table)
-        if known and known.partition_of:
-            columns = [(col, identity) for col, identity in columns if identity is None]
+        columns = [col for col, identity in added
+                   if not (identity and known and known.partition_of)]
     else:
         return []
     if not table or table.startswith(TEMPORARY_PREFIX):
         return []
-    made: list[str] = []
-    for col, identity in columns:
-        name = str(col.get("colname", ""))
-        for item in col.get("constraints") or ():
-            con = unwrap(item)[1]
-            if con.get("contype") == "CONSTR_IDENTITY":
-                identity = con
-        if identity is not None:
-            made.append(identity_sequence(catalog, table, name, identity))
-        elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
-            made.append(serial_sequence(catalog, table, name))
+    made = [q for col in columns if (q := column_def_sequence(catalog, table, col)) is not None]
     return [f"sequence:{q}" for q in made if made.count(q) == 1 and not sequence_taken(catalog, q)]
 
 

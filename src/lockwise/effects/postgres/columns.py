@@ -10,11 +10,11 @@ from itertools import pairwise
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
+    column_def_sequence,
     constraint_name,
     constraint_names,
     free_relation_name,
     generated_name,
-    identity_sequence,
     new_not_null_name,
     not_null_check_name,
     not_null_name,
@@ -23,7 +23,6 @@ from lockwise.catalog.replay import (
     routines_going,
     routines_reading_column,
     routines_using_column,
-    serial_sequence,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -501,11 +500,8 @@ def _backfill_value_sql(catalog: Catalog, table: str, qualified: bool, col: dict
     column, added with DEFAULT NULL, has NULL for its own."""
     if facts.get("domain_default_sql"):
         return facts["domain_default_sql"]
-    if facts["serial"] or facts["identity"]:
-        identity = [con for con in column_def_constraints(col)
-                    if con.get("contype") == "CONSTR_IDENTITY"]
-        made = identity_sequence(catalog, table, facts["column"], identity[0]) if identity \
-            else serial_sequence(catalog, table, facts["column"])
+    made = column_def_sequence(catalog, table, col, facts["type"])
+    if made is not None:
         return f"nextval({quote_literal(relation_sql(made, table, qualified))})"
     for con in column_def_constraints(col):
         if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
