@@ -472,7 +472,7 @@ def test_the_walks_that_skip_leaves_find_what_a_full_walk_finds() -> None:
         kinds = {kind for kind, _ in walk(tree)}
         for kind in kinds | nodes._LEAF_KINDS:
             walked = tuple(body for k, body in walk(tree) if k == kind)
-            assert nodes._bodies_walk(tree, kind) == walked, kind
+            assert nodes.walked_bodies_of_kind(tree, kind) == walked, kind
         copy = json.loads(json.dumps(tree))  # (not the node `_relations` remembers)
         assert relations_in(copy) == _relations_by_walk(copy)[0]
         assert nodes._last_relations[3] == [(k, b) for k, b in walk(copy)

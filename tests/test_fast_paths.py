@@ -2006,7 +2006,7 @@ def test_each_expression_is_read_for_its_columns_once(monkeypatch: pytest.Monkey
     from lockwise.discover import migration_from_text
     from lockwise.lint import lint_migrations
 
-    walk = nodes._bodies_walk  # (what `bodies_of_kind` walks: not what it remembers)
+    walk = nodes.walked_bodies_of_kind  # (what `bodies_of_kind` walks: not what it remembers)
     seen: list[dict] = []  # (kept alive: their ids stay theirs)
 
     def counting(node: object, kind: str) -> tuple[dict, ...]:
@@ -2015,7 +2015,7 @@ def test_each_expression_is_read_for_its_columns_once(monkeypatch: pytest.Monkey
             seen.extend(found)
         return found
 
-    monkeypatch.setattr(nodes, "_bodies_walk", counting)
+    monkeypatch.setattr(nodes, "walked_bodies_of_kind", counting)
     sql = ("CREATE TABLE t (a int, b int CHECK (a > b), c int GENERATED ALWAYS AS (a * 2) "
            "STORED, CONSTRAINT t_ab CHECK (a < b + 9));\n"
            "CREATE INDEX t_i ON t ((a + b), c) WHERE b > 0;\n"
@@ -2126,7 +2126,7 @@ def _bodies_walks_started(monkeypatch: pytest.MonkeyPatch,
 
     import lockwise.effects.nodes as nodes
 
-    walk = nodes._bodies_walk
+    walk = nodes.walked_bodies_of_kind
     started: list[object] = []
 
     def counting(node: object, kind: str) -> tuple[dict, ...]:
@@ -2134,7 +2134,7 @@ def _bodies_walks_started(monkeypatch: pytest.MonkeyPatch,
             started.append(node)
         return walk(node, kind)
 
-    monkeypatch.setattr(nodes, "_bodies_walk", counting)
+    monkeypatch.setattr(nodes, "walked_bodies_of_kind", counting)
     return started
 
 

@@ -81,7 +81,7 @@ def test_the_calls_are_read_without_the_effect_model_s_memo() -> None:
     assert _may_drop_anything(tree, _effect(), "update base set id = tidy(abs(id))") is True
     assert memo._entries == before
     assert memo.get(tree) is None
-    assert [c["funcname"] for c in nodes._bodies_walk(tree, "FuncCall")] == \
+    assert [c["funcname"] for c in nodes.walked_bodies_of_kind(tree, "FuncCall")] == \
         [c["funcname"] for c in nodes.bodies_of_kind(tree, "FuncCall")]
 
 

@@ -72,7 +72,6 @@ from lockwise.discover.versions import (
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     TEMPORARY_PREFIX,
-    _bodies_walk,
     created_schema,
     drop_object_name,
     drop_object_names,
@@ -84,6 +83,7 @@ from lockwise.effects.nodes import (
     type_name,
     unwrap,
     walk,
+    walked_bodies_of_kind,
 )
 from lockwise.effects.refused import refusal, statement_refusal
 from lockwise.effects.session import Session
@@ -583,7 +583,7 @@ def _may_drop_anything(tree: dict, effect: Effect, text: str | None) -> bool:
     if text is not None and "cascade" not in text:
         # (walked, not through `bodies_of_kind`'s memo: no one asked it of this tree before
         # and no one asks again, so each ask there missed and put out an entry still of use)
-        return any(_not_builtin(node, builtin) for node in _bodies_walk(tree, "FuncCall"))
+        return any(_not_builtin(node, builtin) for node in walked_bodies_of_kind(tree, "FuncCall"))
     for node_kind, node in walk(tree):
         if node.get("behavior") == "DROP_CASCADE" or \
                 node_kind == "FuncCall" and _not_builtin(node, builtin):
