@@ -5216,18 +5216,18 @@ def test_the_json_report_indents_as_json_dumps_does(value: object, level: int) -
     what json.dumps(indent=2) writes, at any depth of the document."""
     import json
 
-    from lockwise.report.json_report import _indented
+    from lockwise.report.json_report import indented_json
 
     expected = json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
-    assert _indented(value, "\n" + "  " * level) == expected
+    assert indented_json(value, "\n" + "  " * level) == expected
 
 
 def test_the_json_report_refuses_what_json_refuses() -> None:
-    from lockwise.report.json_report import _indented
+    from lockwise.report.json_report import indented_json
 
     for value in ({"a": object()}, {(1, 2): 1}, [{1, 2}]):
         with pytest.raises(TypeError):
-            _indented(value, "\n")
+            indented_json(value, "\n")
 
 
 def test_the_json_report_is_not_encoded_by_jsons_pure_python_encoder(

@@ -105,7 +105,7 @@ def test_no_piece_holds_more_than_a_chunk_and_a_statement(
     assert text == json_report.json_before_conflicts(reports, options=options)
     assert text + "\n}" == json.dumps(json.loads(text + "\n}"), indent=2)
     # (a statement's text as the document indents it, and its line's start)
-    statement = max(len(json_report._indented(json_report.statement_dict(s), "\n      "))
+    statement = max(len(json_report.indented_json(json_report.statement_dict(s), "\n      "))
                     for r in reports for s in r.statements) + 8
     assert len(text) > 10 * 4000
     assert len(pieces) > 10

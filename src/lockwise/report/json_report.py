@@ -77,7 +77,7 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 class Encoded(list):
-    """A list `_indented` reads one element at a time: each statement's dict is built as it
+    """A list `indented_json` reads one element at a time: each statement's dict is built as it
     is encoded and dropped after, never the whole report's at once (a data dump of 500,000
     statements). (json's C encoder reads a list's storage, which is empty here.)"""
 
@@ -105,7 +105,7 @@ class Written(Encoded):
         self.write_to = write_to
 
 
-def _indented(value: object, indent: str) -> str:
+def indented_json(value: object, indent: str) -> str:
     """`value` as `json.dumps(value, indent=2)` writes it, nested where each of its lines
     starts with `indent` (a newline and the spaces of its level). json's own encoder runs
     in pure Python when it indents, a generator per container and a piece per token: for
@@ -130,14 +130,14 @@ def _indented(value: object, indent: str) -> str:
         if not value:
             return "[]"
         return f"[{inner}" + (',' + inner).join(
-            [_string(v) if v.__class__ is str else _indented(v, inner) for v in value]) + \
+            [_string(v) if v.__class__ is str else indented_json(v, inner) for v in value]) + \
             f"{indent}]"
     if isinstance(value, dict):
         if not value:
             return "{}"
         return f"{{{inner}" + (',' + inner).join(
             [f"{_string(k) if k.__class__ is str else _key(k)}: "
-             f"{_string(v) if v.__class__ is str else _indented(v, inner)}"
+             f"{_string(v) if v.__class__ is str else indented_json(v, inner)}"
              for k, v in value.items()]) + f"{indent}}}"
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
@@ -216,7 +216,7 @@ def write_json_before_conflicts(reports: Sequence[MigrationReport],
     CHUNK_CHARS as it is encoded. Each migration's dict is built, encoded and dropped before
     the next, and no text holds the whole document: built whole it was 250 MB on 10,000
     files, joined and then encoded once more (885 MB at the peak, docs/performance.md's
-    ninety-sixth round). The text json.dumps with indent=2 gives, in pieces (`_indented`).
+    ninety-sixth round). The text json.dumps with indent=2 gives, in pieces (`indented_json`).
     `lockwise lint` writes it through `JsonPrinter`, a report at a time."""
     safety = max((r.safety for r in reports), default=Safety.SAFE)
     out = _Gathered(write)
@@ -238,7 +238,7 @@ def _head(options: LintOptions, safety: Safety) -> str:
         "tool": {"name": "lockwise", "version": __version__},
         **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
     }
-    return "{" + "".join(f'\n  {_string(key)}: {_indented(value, _MEMBER)},'
+    return "{" + "".join(f'\n  {_string(key)}: {indented_json(value, _MEMBER)},'
                          for key, value in head.items()) + '\n  "migrations": '
 
 
@@ -361,7 +361,7 @@ class _Gathered:
 
 
 def _write_indented(value: object, indent: str, write: Callable[[str], object]) -> None:
-    """`_indented(value, indent)` given to `write` in pieces: a list built as it is read
+    """`indented_json(value, indent)` given to `write` in pieces: a list built as it is read
     (`Encoded`) an element at a time, one that writes itself (`Written`) as it does, a dict
     holding one member by member, anything else whole."""
     inner = indent + "  "
@@ -379,7 +379,7 @@ def _write_indented(value: object, indent: str, write: Callable[[str], object]) 
             _write_indented(item, inner, write)
         write(f"{indent}}}")
     else:
-        write(_indented(value, indent))
+        write(indented_json(value, indent))
 
 
 def json_with_conflicts(head: str, conflicts: Sequence[dict]) -> str:

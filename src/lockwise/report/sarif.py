@@ -23,7 +23,7 @@ from lockwise.report.ci_common import (
     level,
     located_findings,
 )
-from lockwise.report.json_report import _indented
+from lockwise.report.json_report import indented_json
 from lockwise.report.rule_docs import instead_markdown
 from lockwise.report.verdict import Thresholds, also_involved
 from lockwise.rules.model import Rule
@@ -271,7 +271,7 @@ class SarifPrinter:
 
     def _encoded(self, item: Located) -> str:
         result = _result(item, self._index, self._fail_on, self._thresholds)
-        return f",{_RESULT_INDENT}{_indented(result, _RESULT_INDENT)}"
+        return f",{_RESULT_INDENT}{indented_json(result, _RESULT_INDENT)}"
 
     def add(self, report: MigrationReport) -> None:
         """Encode the results of one migration's findings (not kept: the report may go)."""
