@@ -299,10 +299,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     else:
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
-        facts: dict = _refused_kind_drop(b, stmt, names) \
-            if kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE" else {}
-        if facts:
-            pass  # (refused before anything it depends on is looked at: fix-pg98)
+        facts: dict = {}
+        if (kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE") and \
+                (refused := _refused_kind_drop(b, stmt, names)):
+            facts = refused  # (refused before anything it depends on is looked at: fix-pg98)
         elif kind == "function" and cascade:
             # The triggers that execute it are dropped too, each locking its table as
             # DROP TRIGGER does, and so are the policies that call it, and what else
