@@ -489,9 +489,8 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
     """A type renamed or moved (`spellings`: each way its old name is written -> its new
     one): the routines and aggregates taking or returning it, or an array of it, and the
     operators and operator classes of it (`operators.follow_type_rename`), name it by its
-    new name (the server ties them to it by oid:
-    after ALTER TYPE mood RENAME TO feeling, "function f(feeling) depends on type
-    feeling"; checked on 18.6, fix-pg90)."""
+    new name (the server ties them to it by oid: after ALTER TYPE mood RENAME TO feeling,
+    "function f(feeling) depends on type feeling"; checked on 18.6, fix-pg90)."""
     def follow(name: str) -> str:
         bare = name.removesuffix("[]")
         return spellings.get(bare, bare) + name[len(bare):]

@@ -591,16 +591,16 @@ def _kind_refusal(b: Builder, stmt: dict) -> tuple[int, dict] | None:
 def _refused_kind_drop(b: Builder, stmt: dict, written: dict) -> dict:
     """DROP FUNCTION / PROCEDURE / AGGREGATE of object `written` (an item of its objects)
     when the routine it finds, surely kept by the catalog, is of another kind: refused with
-    42809 whatever
-    IF EXISTS and CASCADE say (checked on 18.6, fix-pg98). DROP AGGREGATE of a function or
-    procedure: "function plain(integer) is not an aggregate"; DROP FUNCTION of an aggregate:
-    `"total" is an aggregate function` (HINT "Use DROP AGGREGATE to drop aggregate
-    functions."), without an argument list too when it is the one routine of its name that
-    FUNCTION counts; of a procedure: "pr(integer) is not a function"; DROP PROCEDURE of a
-    function or aggregate: "plain(integer) is not a procedure" (without an argument list,
-    FUNCTION and PROCEDURE look among their kind only: "could not find a function named",
-    not said). The facts say the message and the statement that drops it by its kind. A
-    routine the catalog does not keep may have been made outside: not said."""
+    42809 whatever IF EXISTS and CASCADE say (checked on 18.6, fix-pg98). DROP AGGREGATE of
+    a function or procedure: "function plain(integer) is not an aggregate"; DROP FUNCTION of
+    an aggregate: `"total" is an aggregate function` (HINT "Use DROP AGGREGATE to drop
+    aggregate functions."), without an argument list too when it is the one routine of its
+    name that FUNCTION counts; of a procedure: "pr(integer) is not a function"; DROP
+    PROCEDURE of a function or aggregate: "plain(integer) is not a procedure" (without an
+    argument list, FUNCTION and PROCEDURE look among their kind only: "could not find a
+    function named", not said). The facts say the message and the statement that drops it
+    by its kind. A routine the catalog does not keep may have been made outside: not
+    said."""
     catalog = b.ctx.catalog
     dropped = _DROPPED_KINDS.get(stmt.get("removeType", ""), "")
     names, obj = drop_object_name(written), unwrap(written)[1]
