@@ -82,3 +82,56 @@ def test_a_drop_the_server_may_run_or_refuses_otherwise_is_not_said(
     # (runs, or is refused for another reason: "could not find a function named")
     assert error is None or error.sqlstate == "42883"
     assert refusal_facts(setup, sql + ";", "refused_routine_kind_drop") == {}
+
+
+#: (fix-pg102) A DROP of several routines: the server looks each up, in the order written,
+#: before it looks at what depends on any, so the first of another kind is the error,
+#: whatever depends on the others. (setup, the DROP).
+DEFAULT_CALLS = "CREATE TABLE t (id int, d int DEFAULT add_to(1, 2));\n"
+SEVERAL = [
+    (ADD_TO + PROC + DEFAULT_CALLS, "DROP FUNCTION add_to(int, int), pr(int)"),
+    (ADD_TO + PROC + DEFAULT_CALLS, "DROP FUNCTION pr(int), add_to(int, int)"),
+    (TOTAL + DEFAULT_CALLS, "DROP FUNCTION add_to(int, int), total(int)"),
+    (ADD_TO + PROC + DEFAULT_CALLS, "DROP FUNCTION IF EXISTS add_to(int, int), pr(int) CASCADE"),
+    (TOTAL + PROC, "DROP FUNCTION total(int), pr(int)"),
+    (TOTAL + PROC, "DROP FUNCTION pr(int), total(int)"),
+    (TOTAL + PROC + "CREATE VIEW v AS SELECT total(1);\n", "DROP AGGREGATE total(int), pr(int)"),
+    (ADD_TO + PROC + DEFAULT_CALLS, "DROP PROCEDURE pr(int), add_to(int, int)"),
+]
+
+#: (setup, the DROP): several routines, none of another kind: what depends on them is the
+#: error (2BP01), as before.
+SEVERAL_OF_THEIR_KIND = [
+    (ADD_TO + PROC + DEFAULT_CALLS, "DROP ROUTINE add_to(int, int), pr(int)"),
+    (ADD_TO + PROC + DEFAULT_CALLS + "CREATE FUNCTION c(x int) RETURNS int LANGUAGE sql "
+     "IMMUTABLE AS 'SELECT x';\nALTER TABLE t ADD COLUMN e int DEFAULT c(1);\n",
+     "DROP FUNCTION add_to(int, int), c(int)"),
+]
+
+
+def _refusals(setup: str, sql: str) -> list[str]:
+    from effect_helpers import effect_after
+    from lockwise.effects.refused import REFUSAL_FACTS
+
+    return [name for action in effect_after(setup, sql + ";").actions
+            for name in REFUSAL_FACTS if action.facts.get(name)]
+
+
+@pytest.mark.parametrize(("setup", "sql"), SEVERAL)
+def test_of_several_routines_the_first_of_another_kind_is_the_error(
+        pg_db: str, setup: str, sql: str) -> None:
+    error = server_error(pg_db, setup, sql)
+    assert error is not None and error.sqlstate == "42809"
+    facts = refusal_facts(setup, sql + ";", "refused_routine_kind_drop")
+    assert facts["refused_routine_kind_drop_text"] == error.diag.message_primary
+    # said once: not the dependents of another routine, nor a second one of another kind
+    assert _refusals(setup, sql) == ["refused_routine_kind_drop"]
+
+
+@pytest.mark.parametrize(("setup", "sql"), SEVERAL_OF_THEIR_KIND)
+def test_of_several_routines_of_their_kind_the_dependents_are_the_error(
+        pg_db: str, setup: str, sql: str) -> None:
+    error = server_error(pg_db, setup, sql)
+    assert error is not None and error.sqlstate == "2BP01"
+    assert "refused_function_drop" in _refusals(setup, sql)
+    assert "refused_routine_kind_drop" not in _refusals(setup, sql)

@@ -215,6 +215,28 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
         _follow_class_names(catalog, None, moved)
 
 
+def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
+    """ALTER TYPE / DOMAIN ... RENAME TO or SET SCHEMA (`follow`: a type's name as the
+    catalog spells it -> its name now): the operators taking the type, the classes listing
+    them and a class made DEFAULT FOR TYPE it name it by its new name. The server ties them
+    by oid: after ALTER TYPE mood RENAME TO feel, DROP OPERATOR ~~~ (feel, feel) is refused
+    ("operator class oc for access method hash depends on operator ~~~(feel,feel)"), and an
+    index on a column of feel naming no class uses oc, made before the rename or after
+    (checked on 18.6, fix-pg102)."""
+    if any(follow(t) != t for ops in catalog.operators.values() for o in ops
+           for t in (o.left, o.right)):
+        catalog.operators = {n: tuple(o._replace(left=follow(o.left), right=follow(o.right))
+                                      for o in ops) for n, ops in catalog.operators.items()}
+    if any(follow(t) != t for members in catalog.operator_classes.values()
+           for _, args in members for t in args):
+        catalog.operator_classes = {k: tuple((n, tuple(map(follow, args)))
+                                             for n, args in members)
+                                    for k, members in catalog.operator_classes.items()}
+    if any(follow(t) != t for t in catalog.operator_class_types.values()):
+        catalog.operator_class_types = {k: follow(t)
+                                        for k, t in catalog.operator_class_types.items()}
+
+
 def _follow_class_names(catalog: Catalog, method: str | None,
                         moved: Callable[[str], str]) -> None:
     """The indexes (of access method `method`; None: any) naming an operator class whose
@@ -283,6 +305,23 @@ def forget_function_operators(catalog: Catalog, function: str) -> None:
             _forget(catalog, operator.name, operator.args)
 
 
+def follow_routine_move(catalog: Catalog, old: str, new: str,
+                        moving: tuple[Routine, ...] | None) -> None:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE `old` (qualified; its overloads `moving`, else
+    every one) RENAME TO or SET SCHEMA, now `new`: the operators running one of them run it
+    by its new name. The server ties an operator to its function by oid: DROP FUNCTION of
+    the new name is refused while the operator is there ("operator ~~~(integer,integer)
+    depends on function of(integer,integer)"), and a function made under the old name is
+    none of its (checked on 18.6, fix-pg102)."""
+    def follows(operator: Operator) -> bool:
+        return operator.function == old and (
+            moving is None or any(_takes(r, operator.args) for r in moving))
+
+    if any(follows(o) for ops in catalog.operators.values() for o in ops):
+        catalog.operators = {k: tuple(o._replace(function=new) if follows(o) else o
+                                      for o in ops) for k, ops in catalog.operators.items()}
+
+
 def operators_running(catalog: Catalog, function: str,
                       args: tuple[str, ...] | None = None) -> list[Operator]:
     """The operators kept that run function `function` (qualified; its overload of argument
@@ -294,7 +333,7 @@ def operators_running(catalog: Catalog, function: str,
 
 def operator_routine(catalog: Catalog, operator: Operator) -> Routine | None:
     """The overload of its function `operator` runs, as the catalog keeps it; None once it is
-    gone (or renamed, or moved: the catalog no longer finds it, and nothing is said)."""
+    gone (a rename or move is followed: `follow_routine_move`)."""
     return next((r for r in catalog.kept_routines.get(operator.function, ())
                  if _takes(r, operator.args)), None)
 

@@ -485,6 +485,10 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
     if kept_as == "kept_routines" and old != new and old in catalog.kept_routines:
         catalog.moved_onto(old, new)  # (before: whether `new` held routines)
     forget_routine(catalog, old, new, moving, kept_as)
+    if kept_as == "kept_routines" and old != new and catalog.operators:
+        from lockwise.catalog.operators import follow_routine_move
+
+        follow_routine_move(catalog, old, new, moving)
     if kept_as == "aggregates":
         # (what the name held before is not known to be gone: not `aggregate_sure`)
         catalog.made_order.pop(f"aggregate:{new}", None)

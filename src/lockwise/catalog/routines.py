@@ -488,9 +488,9 @@ def forget_routine(catalog: Catalog, name: str, new_name: str | None = None,
 def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
     """A type renamed or moved (`spellings`: each way its old name is written -> its new
     one): the routines and aggregates taking or returning it, or an array of it, and the
-    operators taking it, name it by its new name (the server ties them to it by oid:
-    after ALTER TYPE mood RENAME TO feeling, "function f(feeling) depends on type
-    feeling"; checked on 18.6, fix-pg90)."""
+    operators and operator classes of it (`operators.follow_type_rename`), name it by its
+    new name (the server ties them to it by oid: after ALTER TYPE mood RENAME TO feeling,
+    "function f(feeling) depends on type feeling"; checked on 18.6, fix-pg90)."""
     def follow(name: str) -> str:
         bare = name.removesuffix("[]")
         return spellings.get(bare, bare) + name[len(bare):]
@@ -517,10 +517,10 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
         if any(retyped(r) != r for rs in kept.values() for r in rs):
             # (replaced whole: a fork shares it)
             setattr(catalog, kept_as, {n: tuple(map(retyped, rs)) for n, rs in kept.items()})
-    if any(follow(t) != t for ops in catalog.operators.values() for o in ops
-           for t in (o.left, o.right)):
-        catalog.operators = {n: tuple(o._replace(left=follow(o.left), right=follow(o.right))
-                                      for o in ops) for n, ops in catalog.operators.items()}
+    if catalog.operators:
+        from lockwise.catalog.operators import follow_type_rename
+
+        follow_type_rename(catalog, follow)
 
 
 def forget_overloads(catalog: Catalog, gone: Iterable[Routine]) -> None:

@@ -108,9 +108,12 @@ def drop(b: Builder, stmt: dict) -> None:
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
     named = _dropped_indexes_named(b.ctx.catalog, stmt) if kind == "index" else ()
-    for names in drop_object_names(stmt):
+    refused = _kind_refusal(b, stmt) \
+        if kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE" else None
+    for i, names in enumerate(drop_object_names(stmt)):
         first = len(b.actions)
-        _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named)
+        _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named,
+                  None if refused is None else refused[1] if refused[0] == i else {})
         # What a CASCADE takes with the object (columns, typed tables) is recorded before the
         # object's own action: that one goes first, so the statement is labelled by what it
         # drops, not by a column it takes along.
@@ -206,8 +209,12 @@ def _schema_types_outside(b: Builder, schema: str, cascade: bool) -> dict:
 
 
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
-              if_exists: bool, concurrently: bool, named: tuple[str, ...]) -> None:
-    """One object of a DROP (`names`, as written): its locks, drops and action."""
+              if_exists: bool, concurrently: bool, named: tuple[str, ...],
+              kind_refused: dict | None = None) -> None:
+    """One object of a DROP (`names`, as written): its locks, drops and action.
+    `kind_refused`: of a DROP FUNCTION / PROCEDURE / AGGREGATE the server refuses for a
+    routine of another kind (`_kind_refusal`), this object's refusal facts, {} when another
+    object is that routine; None when the statement is not refused so."""
     catalog = b.ctx.catalog
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
@@ -300,9 +307,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         name = names[-1] if kind == "extension" else dropped_routine(catalog, stmt, names) \
             if kind == "function" else object_name(names)
         facts: dict = {}
-        if (kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE") and \
-                (refused := _refused_kind_drop(b, stmt, names)):
-            facts = refused  # (refused before anything it depends on is looked at: fix-pg98)
+        if kind_refused is not None:
+            facts = kind_refused  # (refused before anything it depends on: fix-pg98, fix-pg102)
         elif kind == "function" and cascade:
             # The triggers that execute it are dropped too, each locking its table as
             # DROP TRIGGER does, and so are the policies that call it, and what else
@@ -569,23 +575,36 @@ _DROPPED_KINDS = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure"
                   "OBJECT_AGGREGATE": "aggregate"}
 
 
-def _refused_kind_drop(b: Builder, stmt: dict, names: list[str]) -> dict:
-    """DROP FUNCTION / PROCEDURE / AGGREGATE of object `names` (as written) when the routine
-    it finds, surely kept by the catalog, is of another kind: refused with 42809 whatever
-    IF EXISTS and CASCADE say (checked on 18.6, fix-pg98). DROP AGGREGATE of a function or
-    procedure: "function plain(integer) is not an aggregate"; DROP FUNCTION of an aggregate:
-    `"total" is an aggregate function` (HINT "Use DROP AGGREGATE to drop aggregate
-    functions."), without an argument list too when it is the one routine of its name that
-    FUNCTION counts; of a procedure: "pr(integer) is not a function"; DROP PROCEDURE of a
-    function or aggregate: "plain(integer) is not a procedure" (without an argument list,
-    FUNCTION and PROCEDURE look among their kind only: "could not find a function named",
-    not said). The facts say the message and the statement that drops it by its kind. A
-    routine the catalog does not keep may have been made outside: not said."""
+def _kind_refusal(b: Builder, stmt: dict) -> tuple[int, dict] | None:
+    """The first object of DROP FUNCTION / PROCEDURE / AGGREGATE `stmt` (its position among
+    `drop_object_names`) that is a routine of another kind, with its refusal facts
+    (`_refused_kind_drop`); None when none is. The server looks every object up, in the
+    order written, before it looks at what depends on any: the first of another kind is
+    the statement's error, whatever the others' dependents (`DROP FUNCTION a(int), b(int)`,
+    b a procedure and a default calling a: "b(integer) is not a function"; of two of another
+    kind, the first written; checked on 18.6, fix-pg102)."""
+    objects = (o for o in stmt.get("objects") or () if drop_object_name(o) is not None)
+    return next(((i, facts) for i, obj in enumerate(objects)
+                 if (facts := _refused_kind_drop(b, stmt, obj))), None)
+
+
+def _refused_kind_drop(b: Builder, stmt: dict, written: dict) -> dict:
+    """DROP FUNCTION / PROCEDURE / AGGREGATE of object `written` (an item of its objects)
+    when the routine it finds, surely kept by the catalog, is of another kind: refused with
+    42809 whatever IF EXISTS and CASCADE say (checked on 18.6, fix-pg98). DROP AGGREGATE of
+    a function or procedure: "function plain(integer) is not an aggregate"; DROP FUNCTION of
+    an aggregate: `"total" is an aggregate function` (HINT "Use DROP AGGREGATE to drop
+    aggregate functions."), without an argument list too when it is the one routine of its
+    name that FUNCTION counts; of a procedure: "pr(integer) is not a function"; DROP
+    PROCEDURE of a function or aggregate: "plain(integer) is not a procedure" (without an
+    argument list, FUNCTION and PROCEDURE look among their kind only: "could not find a
+    function named", not said). The facts say the message and the statement that drops it
+    by its kind. A routine the catalog does not keep may have been made outside: not
+    said."""
     catalog = b.ctx.catalog
     dropped = _DROPPED_KINDS.get(stmt.get("removeType", ""), "")
-    obj = next((unwrap(o)[1] for o in stmt.get("objects") or ()
-                if drop_object_name(o) == names), None)
-    if not dropped or obj is None:
+    names, obj = drop_object_name(written), unwrap(written)[1]
+    if not dropped or not names:
         return {}
     bare = obj.get("args_unspecified")
     name, kept = routine_named(catalog, obj, "OBJECT_ROUTINE")
