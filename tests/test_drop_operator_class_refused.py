@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from effect_helpers import effect_after
+from effect_helpers import effect_after, refusal_facts
 from lockwise.effects.refused import refusal
 from server_helpers import refused_until_steps, server_error
 from test_drop_operator_refused import CLASS, MOOD, OP, RESET
@@ -192,3 +192,22 @@ def test_the_server_names_the_index_once_by_the_class_made_last(pg_db: str) -> N
                              "DROP OPERATOR FAMILY fam USING btree;")
         assert error is not None and error.diag.message_detail == \
             f"index t_ab depends on operator class {last} for access method btree"
+
+
+#: (fix-pg101) FAMILY fam, bare, is the one found along the search_path (a migration's SET
+#: search_path, which lint follows).
+ON_PATH = (FRESH_APP + "CREATE OPERATOR FAMILY app.fam USING hash;\n"
+           "SET search_path = public, app;\n" + FAM.split("\n", 1)[1] + TABLE + INDEX)
+ON_PATH_DROP = "DROP OPERATOR FAMILY app.fam USING hash;"
+
+
+def test_a_family_found_along_the_search_path() -> None:
+    facts = refusal_facts(ON_PATH, ON_PATH_DROP, "refused_operator_drop")
+    assert facts["operators_text"] == "family app.fam for access method hash"
+    assert facts["refused_operator_drop_text"] == USES.format("t_h", "oc")
+
+
+@pytest.mark.postgres
+def test_the_server_finds_the_family_along_the_search_path(pg_db: str) -> None:
+    error = server_error(pg_db, [RESET, ON_PATH], ON_PATH_DROP)
+    assert error is not None and error.diag.message_detail == USES.format("t_h", "oc")
