@@ -423,7 +423,8 @@ def _refused_class_drop(b: Builder, stmt: dict) -> dict:
     one of its classes (`operators.family_classes`): "cannot drop operator family fam for
     access method hash ...", DETAIL "index t_h depends on operator class oc for access
     method hash" (checked on 18.6, fix-pg101). The facts are DROP OPERATOR's
-    (`_refused_operator_drop`): the message reads "cannot drop operator class ..."."""
+    (`_refused_operator_drop`): the message reads "cannot drop operator class ..." (or
+    "... family ...")."""
     from lockwise.catalog.operators import class_named, family_classes, family_named
     from lockwise.effects.dependents import drop_first_sql
 
