@@ -87,6 +87,16 @@ REFUSED = {
         OP + "CREATE OPERATOR CLASS ob FOR TYPE int USING btree AS "
         "OPERATOR 3 ~~~ (int, int), FUNCTION 1 btint4cmp(int, int);\n",
         {"operator class ob for access method btree depends on operator ~~~(integer,integer)"}),
+    # (fix-pg101) DROP OPERATOR FAMILY drops the classes of that family only
+    "a_class_of_another_family_dropped": (
+        OP + "CREATE OPERATOR FAMILY fa USING hash;\nCREATE OPERATOR FAMILY fb USING hash;\n"
+        + CLASS.replace("USING hash AS", "USING hash FAMILY fa AS")
+        + "DROP OPERATOR FAMILY fb USING hash;\n", {CLASS_USES}),
+    "a_class_whose_family_was_renamed": (
+        OP + "CREATE OPERATOR FAMILY fa USING hash;\n"
+        + CLASS.replace("USING hash AS", "USING hash FAMILY fa AS")
+        + "ALTER OPERATOR FAMILY fa USING hash RENAME TO fb;\n"
+        "DROP OPERATOR FAMILY IF EXISTS fa USING hash;\n", {CLASS_USES}),
 }
 
 #: Refused by the server too, but the catalog does not tie these users: nothing said.
@@ -115,6 +125,20 @@ TAKEN = {
     "its_family_dropped": OP + CLASS + "DROP OPERATOR FAMILY oc USING hash;\n",
     "the_class_in_a_schema_dropped": OP + "CREATE SCHEMA lib;\n"
     + CLASS.replace("CLASS oc", "CLASS lib.oc") + "DROP SCHEMA lib CASCADE;\n",
+    # (fix-pg101) its family dropped, by its name after ALTER OPERATOR FAMILY, or with its
+    # schema (the class elsewhere)
+    "its_own_family_dropped": OP + "CREATE OPERATOR FAMILY fa USING hash;\n"
+    + CLASS.replace("USING hash AS", "USING hash FAMILY fa AS")
+    + "DROP OPERATOR FAMILY fa USING hash;\n",
+    "its_family_renamed_and_dropped": OP + "CREATE OPERATOR FAMILY fa USING hash;\n"
+    + CLASS.replace("USING hash AS", "USING hash FAMILY fa AS")
+    + "CREATE SCHEMA IF NOT EXISTS app;\nALTER OPERATOR FAMILY fa USING hash SET SCHEMA app;\n"
+    "ALTER OPERATOR FAMILY app.fa USING hash RENAME TO fb;\n"
+    "DROP OPERATOR FAMILY app.fb USING hash;\n",
+    "its_family_schema_dropped": OP + "CREATE SCHEMA lib;\n"
+    "CREATE OPERATOR FAMILY lib.fa USING hash;\n"
+    + CLASS.replace("USING hash AS", "USING hash FAMILY lib.fa AS")
+    + "DROP SCHEMA lib CASCADE;\n",
     "a_family_member_only": OP + "CREATE OPERATOR FAMILY f1 USING hash;\n"
                             "ALTER OPERATOR FAMILY f1 USING hash ADD OPERATOR 1 ~~~ (int, int);\n",
     "dropped_by_execute": OP + CLASS + "DO $$ BEGIN EXECUTE 'DROP OPERATOR CLASS ' || "

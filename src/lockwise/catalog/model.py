@@ -951,10 +951,10 @@ class Catalog:
     operators: dict[str, tuple[Operator, ...]] = field(default_factory=dict)
     #: Operator classes the migrations made (CREATE OPERATOR CLASS), as (qualified name,
     #: access method) -> the operators of `operators` among its members, each as (its name,
-    #: operand types): DROP OPERATOR without CASCADE is refused while one is there
-    #: (`operators.operator_classes_using`). Renamed by ALTER OPERATOR CLASS ... RENAME, gone
-    #: with DROP OPERATOR CLASS / FAMILY, their schema or a member (CASCADE). Replaced whole,
-    #: never changed in place.
+    #: operand types; none for a class of built-in operators only): DROP OPERATOR without
+    #: CASCADE is refused while one is there (`operators.operator_classes_using`). Renamed
+    #: by ALTER OPERATOR CLASS ... RENAME, gone with DROP OPERATOR CLASS, their family,
+    #: their schema or a member (CASCADE). Replaced whole, never changed in place.
     operator_classes: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = \
         field(default_factory=dict)
     #: The type (as `column_type` gives it) of each of `operator_classes` made DEFAULT FOR
@@ -962,6 +962,18 @@ class Catalog:
     #: (`operators.class_indexes`). Set or cleared at each CREATE OPERATOR CLASS of its key;
     #: a key no longer in `operator_classes` is never asked. Replaced whole.
     operator_class_types: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The operator family (qualified) of each of `operator_classes`, of the class's access
+    #: method: its FAMILY, else the family of the class's own name and schema (made with it
+    #: when missing); "" for a FAMILY not among `operator_families` (made outside). DROP
+    #: OPERATOR FAMILY drops its classes (`operators.family_classes`). Set at each CREATE
+    #: OPERATOR CLASS of its key; a key no longer in `operator_classes` is never asked.
+    #: Replaced whole.
+    operator_class_families: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Operator families the migrations made, as (qualified name, access method): by CREATE
+    #: OPERATOR FAMILY, or by CREATE OPERATOR CLASS without FAMILY (one of the class's name;
+    #: checked on 18.6, fix-pg101). Renamed and moved by ALTER OPERATOR FAMILY, gone with
+    #: DROP OPERATOR FAMILY or their schema. Replaced whole.
+    operator_families: frozenset[tuple[str, str]] = frozenset()
     #: The migration's session_replication_role when it set `replica` ("session"; "local":
     #: SET LOCAL, to the end of the transaction), "" for the default (origin): which
     #: triggers fire (`Trigger.fires`; catalog/routines.py).
@@ -1110,10 +1122,11 @@ class Catalog:
     def code_ran(self) -> None:
         """Code ran that may have made, dropped or renamed routines out of the replay's
         sight: those named before it are no longer `routine_sure`, and the operator classes
-        it may have dropped are forgotten (a DROP OPERATOR is then not judged by them)."""
+        and families it may have dropped are forgotten (a DROP OPERATOR is then not judged
+        by them, nor a DROP OPERATOR FAMILY said)."""
         self.routines_unsure_at = self.made_count
-        if self.operator_classes:
-            self.operator_classes = {}
+        if self.operator_classes or self.operator_families:
+            self.operator_classes, self.operator_families = {}, frozenset()
 
     def routine_sure(self, name: str) -> bool:
         """Whether the routines of `name` (qualified) that the catalog keeps are surely there:

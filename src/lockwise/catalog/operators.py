@@ -14,7 +14,7 @@ from lockwise.catalog.model import type_key
 from lockwise.effects.nodes import format_type, object_name, strings, unwrap
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Container
 
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.overloads import Routine
@@ -124,9 +124,12 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
     does). The class depends on each: DROP OPERATOR without CASCADE is refused (2BP01,
     "operator class oc for access method hash depends on operator ===(integer,integer)"),
     whatever family it is in; an operator added by ALTER OPERATOR FAMILY ... ADD is no
-    obstacle (checked on 18.6, fix-pg95)."""
+    obstacle (checked on 18.6, fix-pg95). A class of built-in operators only is kept too
+    (an index using it stands in the way of its DROP), with its family: FAMILY f, found
+    along the search_path when bare, else the family of the class's name in the class's
+    schema, made with it when missing (checked on 18.6, fix-pg101)."""
     names = strings(stmt.get("opclassname"))
-    if not names or not catalog.operators:
+    if not names:
         return
     members = []
     for item in stmt.get("items") or ():
@@ -138,39 +141,81 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
             obj["objargs"] = [{"TypeName": stmt["datatype"]}] * 2
         if (found := _named(catalog, obj)) is not None:
             members.append(found)
-    if members:
-        key = (object_name(names, create=True), str(stmt.get("amname") or ""))
-        catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
-        types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
-        tname, _, array = catalog.column_type(stmt.get("datatype"))
-        # (a class for a domain is never a column's default: the server looks for its base
-        # type's)
-        if stmt.get("isDefault") and tname and not array and \
-                type_key(tname) not in catalog.domains:
-            types[key] = tname
-        catalog.operator_class_types = types
+    key = (object_name(names, create=True), str(stmt.get("amname") or ""))
+    catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
+    types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
+    tname, _, array = catalog.column_type(stmt.get("datatype"))
+    # (a class for a domain is never a column's default: the server looks for its base
+    # type's)
+    if stmt.get("isDefault") and tname and not array and type_key(tname) not in catalog.domains:
+        types[key] = tname
+    catalog.operator_class_types = types
+    if stmt.get("opfamilyname"):
+        family = family_named(catalog, [key[1], *strings(stmt["opfamilyname"])])
+    else:
+        family = key
+        catalog.operator_families = catalog.operator_families | {key}
+    # (in the order made, which `family_classes` reads)
+    catalog.operator_class_families = {
+        **{k: f for k, f in catalog.operator_class_families.items() if k != key},
+        key: family[0] if family else ""}
 
 
-def class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
-    """The kept operator class an object of DROP / ALTER OPERATOR CLASS or FAMILY names
-    (`items`: the access method, then its name parts; a bare name along the search_path);
-    None when the catalog keeps no such one."""
+def keep_operator_family(catalog: Catalog, stmt: dict) -> None:
+    """CREATE OPERATOR FAMILY `stmt`: kept (`Catalog.operator_families`)."""
+    names = strings(stmt.get("opfamilyname"))
+    if names:
+        catalog.operator_families = catalog.operator_families | {
+            (object_name(names, create=True), str(stmt.get("amname") or ""))}
+
+
+def _kept_named(items: list[str], kept: Container[tuple[str, str]]
+                ) -> tuple[str, str] | None:
+    """The key among `kept` (qualified name, access method) that `items` names (the access
+    method, then the name parts; a bare name along the search_path); None for no such one."""
     method, names = (items[0], items[1:]) if items else ("", [])
     if not names:
         return None
     places = [object_name(names)] if len(names) > 1 else \
         [f"{s}.{names[-1]}" for s in _search_schemas()]
-    return next(((p, method) for p in places if (p, method) in catalog.operator_classes), None)
+    return next(((p, method) for p in places if (p, method) in kept), None)
+
+
+def class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
+    """The kept operator class an object of DROP / ALTER OPERATOR CLASS names (`items`: the
+    access method, then its name parts); None when the catalog keeps no such one."""
+    return _kept_named(items, catalog.operator_classes)
+
+
+def family_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
+    """The kept operator family (`Catalog.operator_families`) a DROP / ALTER OPERATOR
+    FAMILY object or a class's FAMILY names (`items` as `class_named`'s); None when the
+    catalog keeps no such one."""
+    return _kept_named(items, catalog.operator_families)
+
+
+def family_classes(catalog: Catalog, family: tuple[str, str]) -> list[tuple[str, str]]:
+    """The kept operator classes of operator family `family` (qualified name, access
+    method), the last made first, as the server visits them (newest oid first): DROP
+    OPERATOR FAMILY drops them with it, CASCADE or not, and an index using two of them is
+    named in its DETAIL as depending on the last made (checked on 18.6, fix-pg101)."""
+    return [k for k, f in reversed(catalog.operator_class_families.items())
+            if f == family[0] and k[1] == family[1] and k in catalog.operator_classes]
 
 
 def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
-    """DROP OPERATOR CLASS or FAMILY `stmt`: the class goes, and the operators are free
-    (checked on 18.6). Which classes a family holds is not kept: DROP OPERATOR FAMILY
-    forgets every class of its access method."""
+    """DROP OPERATOR CLASS or FAMILY `stmt`: the class goes (its family stays), or the
+    family and its classes (`family_classes`), and their operators are free (checked on
+    18.6). A class of a family not kept ("" in `Catalog.operator_class_families`) goes with
+    any DROP OPERATOR FAMILY of its access method."""
     objects = [strings(unwrap(obj)[1].get("items")) for obj in stmt.get("objects") or ()]
     if stmt.get("removeType") == "OBJECT_OPFAMILY":
+        families = {k for items in objects if (k := family_named(catalog, items)) is not None}
         methods = {items[0] for items in objects if items}
-        gone = {k for k in catalog.operator_classes if k[1] in methods}
+        gone = {k for k in catalog.operator_classes if k[1] in methods and (
+            catalog.operator_class_families.get(k, ""), k[1]) in {*families, ("", k[1])}}
+        if families:
+            catalog.operator_families = catalog.operator_families - families
     else:
         gone = {k for items in objects if (k := class_named(catalog, items)) is not None}
     if gone:
@@ -192,7 +237,24 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
         if key in types:
             types[moved] = types.pop(key)
         catalog.operator_classes, catalog.operator_class_types = classes, types
+        catalog.operator_class_families = {  # (in place: the order made stays)
+            moved if k == key else k: f for k, f in catalog.operator_class_families.items()}
         _follow_class_names(catalog, key[1], lambda n: moved[0] if n == key[0] else n)
+
+
+def move_operator_family(catalog: Catalog, obj: dict | None, schema: str | None,
+                         name: str | None) -> None:
+    """ALTER OPERATOR FAMILY `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
+    `schema`: the family is kept by its new name, its classes stay where they are (checked
+    on 18.6, fix-pg101)."""
+    key = family_named(catalog, strings(unwrap(obj)[1].get("items")))
+    if key is not None:
+        old_schema, old_name = key[0].rsplit(".", 1)
+        moved = f"{schema or old_schema}.{name or old_name}"
+        catalog.operator_families = catalog.operator_families - {key} | {(moved, key[1])}
+        catalog.operator_class_families = {
+            k: moved if (f, k[1]) == key else f
+            for k, f in catalog.operator_class_families.items()}
 
 
 def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
@@ -212,7 +274,11 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
             for k, members in catalog.operator_classes.items()}
         catalog.operator_class_types = {(moved(k[0]), k[1]): moved(t)
                                         for k, t in catalog.operator_class_types.items()}
+        catalog.operator_class_families = {
+            (moved(k[0]), k[1]): moved(f) if f else f
+            for k, f in catalog.operator_class_families.items()}
         _follow_class_names(catalog, None, moved)
+    catalog.operator_families = frozenset((moved(n), m) for n, m in catalog.operator_families)
 
 
 def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
@@ -285,12 +351,18 @@ def move_operator(catalog: Catalog, stmt: dict) -> None:
 
 
 def forget_schema_operators(catalog: Catalog, schema: str) -> None:
-    """DROP SCHEMA `schema` ... CASCADE: its operators go."""
+    """DROP SCHEMA `schema` ... CASCADE: its operators, operator classes and families go,
+    and the classes of its families or with a member of it."""
     if any(k.startswith(schema + ".") for k in catalog.operators):
         catalog.operators = {k: v for k, v in catalog.operators.items()
                              if not k.startswith(schema + ".")}
+    if any(n.startswith(schema + ".") for n, _ in catalog.operator_families):
+        catalog.operator_families = frozenset(k for k in catalog.operator_families
+                                              if not k[0].startswith(schema + "."))
+
     def gone(key: tuple[str, str], members: tuple) -> bool:  # (or a member: CASCADE)
-        return any(n.startswith(schema + ".") for n in (key[0], *(m[0] for m in members)))
+        return any(n.startswith(schema + ".") for n in (
+            key[0], catalog.operator_class_families.get(key, ""), *(m[0] for m in members)))
 
     if any(gone(k, v) for k, v in catalog.operator_classes.items()):
         catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()

@@ -62,6 +62,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
 
         move_operator_class(catalog, stmt.get("object"), None, new)
         return
+    if rtype == "OBJECT_OPFAMILY" and catalog.operator_families:
+        from lockwise.catalog.operators import move_operator_family
+
+        move_operator_family(catalog, stmt.get("object"), None, new)
+        return
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
@@ -293,6 +298,10 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
         from lockwise.catalog.operators import move_operator_class
 
         move_operator_class(catalog, stmt.get("object"), stmt.get("newschema", ""), None)
+    elif kind == "OBJECT_OPFAMILY" and catalog.operator_families:
+        from lockwise.catalog.operators import move_operator_family
+
+        move_operator_family(catalog, stmt.get("object"), stmt.get("newschema", ""), None)
     elif kind == "OBJECT_SEQUENCE":
         name, _ = range_var(stmt.get("relation"))
         _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")
@@ -618,7 +627,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
     for function in _schema_functions(catalog, old):
         _routine_moved(catalog, function, _in_schema(function, old, new))
     policies.follow_schema_rename(catalog, old, new)
-    if catalog.operators:
+    if catalog.operators or catalog.operator_classes or catalog.operator_families:
         from lockwise.catalog.operators import follow_schema_rename
 
         follow_schema_rename(catalog, lambda name: _in_schema(name, old, new))

@@ -2699,7 +2699,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         from lockwise.catalog.operators import forget_operators
 
         forget_operators(catalog, stmt)
-    elif rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY") and catalog.operator_classes:
+    elif rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY") and (
+            catalog.operator_classes or catalog.operator_families):
         from lockwise.catalog.operators import forget_operator_classes
 
         forget_operator_classes(catalog, stmt)
@@ -2789,7 +2790,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             # (its functions, procedures and aggregates too: replaced whole, never in place)
             catalog.aggregates = {k: v for k, v in catalog.aggregates.items()
                                   if not k.startswith(schema + ".")}
-            if catalog.operators:
+            if catalog.operators or catalog.operator_classes or catalog.operator_families:
                 from lockwise.catalog.operators import forget_schema_operators
 
                 forget_schema_operators(catalog, schema)
@@ -3139,6 +3140,10 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         from lockwise.catalog.operators import keep_operator_class
 
         keep_operator_class(catalog, body)
+    elif kind == "CreateOpFamilyStmt":
+        from lockwise.catalog.operators import keep_operator_family
+
+        keep_operator_family(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

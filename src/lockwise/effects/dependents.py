@@ -38,6 +38,7 @@ _STEPS = {
     "procedure": "DROP PROCEDURE {on};",
     "operator": "DROP OPERATOR {on};",
     "operator class": "DROP OPERATOR CLASS {on};",
+    "operator family": "DROP OPERATOR FAMILY {on};",
 }
 
 #: A routine's kind of dependent, by whether it is a procedure.

@@ -330,7 +330,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_routine_drop(b, stmt, name, names)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_OPERATOR" and not cascade:
             facts = _refused_operator_drop(b, stmt, len(names) > 1)
-        elif kind == "other" and stmt.get("removeType") == "OBJECT_OPCLASS" and not cascade:
+        elif kind == "other" and not cascade and \
+                stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             facts = _refused_class_drop(b, stmt)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_AGGREGATE" and not cascade:
             facts = _refused_aggregate_drop(b, stmt, names)
@@ -424,34 +425,43 @@ def _refused_class_drop(b: Builder, stmt: dict) -> dict:
     it (`_class_users`): the server refuses it (2BP01 "cannot drop operator class oc for
     access method hash because other objects depend on it", IF EXISTS or not), its DETAIL
     naming each index, which the facts repeat, with the DROP INDEX of each first, then the
-    class (checked on 18.6, fix-pg100). The facts are DROP OPERATOR's
-    (`_refused_operator_drop`): the message reads "cannot drop operator class ..."."""
-    from lockwise.catalog.operators import class_named
+    class (checked on 18.6, fix-pg100). DROP OPERATOR FAMILY likewise while an index uses
+    one of its classes (`operators.family_classes`): "cannot drop operator family fam for
+    access method hash ...", DETAIL "index t_h depends on operator class oc for access
+    method hash" (checked on 18.6, fix-pg101). The facts are DROP OPERATOR's
+    (`_refused_operator_drop`): the message reads "cannot drop operator class ..." (or
+    "... family ...")."""
+    from lockwise.catalog.operators import class_named, family_classes, family_named
     from lockwise.effects.dependents import drop_first_sql
 
     catalog = b.ctx.catalog
+    kind = "operator family" if stmt.get("removeType") == "OBJECT_OPFAMILY" else "operator class"
     detail: list[str] = []
     indexes: list[str] = []
     names: list[str] = []
-    classes: list[str] = []
-    like = ("", False)  # (the first class refused, as `callers_facts` writes names like it)
+    dropped: list[str] = []
+    like = ("", False)  # (the first one refused, as `callers_facts` writes names like it)
     for obj in stmt.get("objects") or ():
         items = strings(unwrap(obj)[1].get("items"))
-        key = class_named(catalog, items)
+        key = class_named(catalog, items) if kind == "operator class" else \
+            family_named(catalog, items)
         if key is None:
             continue
-        shown, through, lines = _class_users(catalog, key)
-        if through:
-            detail += lines
+        before = len(indexes)
+        for class_key in family_classes(catalog, key) if kind == "operator family" else [key]:
+            through, lines = _class_users(catalog, class_key)[1:]
+            # (an index using two classes of the family is named once)
+            detail += [line for i, line in zip(through, lines, strict=True) if i not in indexes]
             indexes.extend(i for i in through if i not in indexes)
-            names.append(shown.removeprefix("operator "))
+        if len(indexes) > before:
+            names.append(f"{kind.split()[1]} {server_shown(key[0])} for access method {key[1]}")
             like = like if like[0] else (key[0], len(items) > 2)
-        classes.append(f"{server_shown(key[0])} USING {key[1]}")
+        dropped.append(f"{server_shown(key[0])} USING {key[1]}")
     if not detail:
         return {}
     steps = callers_facts(catalog, Callers(indexes=tuple(indexes)), *like)[
         "callers_dropped_sql"].splitlines()
-    steps += [drop_first_sql("operator class", c) for c in classes]
+    steps += [drop_first_sql(kind, c) for c in dropped]
     return {"refused_operator_drop": True, "refused_operator_drop_text": "; ".join(detail),
             "refused_operator_drop_sql": "\n".join(steps), "operators_text": ", ".join(names)}
 
