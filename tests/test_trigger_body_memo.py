@@ -83,17 +83,12 @@ def test_a_trigger_body_is_parsed_once_for_several_statements(
                        + _TRIGGER)
     batches._body_vars.cache_clear()
     plpgsql._cached_steps.cache_clear()
-    read = 0
+    read: list[str] = []  # (the bodies embedded_steps parsed or was asked for again)
     steps = plpgsql.embedded_steps
-
-    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        nonlocal read
-        read += 1
-        return steps(*args, **kwargs)
-
-    monkeypatch.setattr(plpgsql, "embedded_steps", counted)
+    monkeypatch.setattr(plpgsql, "embedded_steps",
+                        lambda body, *more: read.append(body) or steps(body, *more))
     statements = [_DELETE, "DELETE FROM t WHERE score = 2",
                   "DELETE FROM t WHERE id IN (SELECT t_id FROM c WHERE n > 3)"]
     judged = [_judged(catalog, statement) for statement in statements]
-    assert read == 1
+    assert len(read) == 1 and batches._body_vars.cache_info().hits == 2
     assert judged[0] is not None and judged[2] is not None and judged[1] is None

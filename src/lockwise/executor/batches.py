@@ -433,7 +433,8 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
     if unique is None and tables is not None:
         unique = tables.unique_columns
     table = range_var(node.get("relation"))[0]
-    if tables is not None and (views := set(tables.views_over(table))):
+    views = set(tables.views_over(table)) if tables is not None else set()
+    if views:
         read = [node.get(k) for k in ("targetList", "fromClause", "usingClause",
                                       "whereClause")]
         through = [name for name in relations_in(read) if name in views]
@@ -441,7 +442,7 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
             return (f"it reads its own table through the view {through[0]}, which each batch "
                     "would read as the batches before it left the table: read the table "
                     f"itself in its place for lockwise to judge, or {_FROM_A_SNAPSHOT}")
-    fired = _fired_otherwise(kind, node, tables) if tables is not None else None
+    fired = _fired_otherwise(kind, node, tables, views) if tables is not None else None
     if fired is not None:
         return fired
     if kind == "UpdateStmt":
@@ -474,7 +475,8 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
     return None
 
 
-def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
+def _fired_otherwise(kind: str, node: dict, tables: TableFacts,
+                     views: set[str]) -> str | None:
     """Why the foreign keys' actions or the triggers that UPDATE or DELETE `node` fires
     would make its batches change other rows than the statement whole, or None. Run whole,
     the statement reads the tables as they were before it: the keys' actions (ON DELETE /
@@ -489,7 +491,8 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
     statement or the actions write, or whose statements lockwise cannot all see (dynamic
     SQL, a call to a function not built in, a language other than SQL and PL/pgSQL); its
     WHEN is not weighed. A statement trigger that passes is batched: it fires once per
-    batch (`fired_once_per_batch`)."""
+    batch (`fired_once_per_batch`). `views`: those over the statement's table
+    (`batches_read_otherwise` asked them first)."""
     table = range_var(node.get("relation"))[0]
     write, sets = _WRITE[kind], _set_columns(node)
     read = [node.get(k) for k in ("targetList", "fromClause", "usingClause", "whereClause")]
@@ -528,7 +531,7 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
             return (f"it reads the view {through[0]} over {other}, which its foreign keys' "
                     "actions write: each batch would read what the batches before it left, "
                     f"so run it whole, or {_FROM_A_SNAPSHOT}")
-    viewed = {v for t in changed_tables for v in tables.views_over(t)}
+    viewed = views.union(*(tables.views_over(t) for t in changed_tables - {table}))
     fired = [(table, write, sets)] + list(dict.fromkeys(written))
     for on, how, changed in fired:
         for name, trigger, create in tables.triggers_on(on):
