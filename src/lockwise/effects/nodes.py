@@ -570,10 +570,17 @@ def relations_in(node: object, outer_ctes: frozenset[str] = frozenset()) -> list
     names = _relations(node)[0]
     if not outer_ctes:
         return list(names)
+    return list(dict.fromkeys(range_var(body)[0] for body in relation_vars(node, outer_ctes)))
+
+
+def relation_vars(node: object, outer_ctes: frozenset[str] = frozenset()) -> list[dict]:
+    """The RangeVars (their bodies) below `node` that name tables, in `walk`'s order:
+    `relations_in`'s, before their names are resolved (a caller that keeps them resolves
+    them at each ask, under the search_path and temporary relations then in force)."""
+    _relations(node)
     ctes = _last_relations[6] | outer_ctes
-    return list(dict.fromkeys(
-        range_var(body)[0] for body in _last_relations[5]
-        if not (body.get("schemaname") is None and body.get("relname") in ctes)))
+    return [body for body in _last_relations[5]
+            if not (body.get("schemaname") is None and body.get("relname") in ctes)]
 
 
 def locking_queries(node: object) -> list[dict]:

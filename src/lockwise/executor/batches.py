@@ -16,12 +16,15 @@ import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from lockwise.effects.nodes import (
     NodeMemo,
+    bodies_of_kind,
     range_name,
     range_var,
+    relation_vars,
     relations_in,
     resolution,
     returning_list,
@@ -430,7 +433,8 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
     if unique is None and tables is not None:
         unique = tables.unique_columns
     table = range_var(node.get("relation"))[0]
-    if tables is not None and (views := set(tables.views_over(table))):
+    views = set(tables.views_over(table)) if tables is not None else set()
+    if views:
         read = [node.get(k) for k in ("targetList", "fromClause", "usingClause",
                                       "whereClause")]
         through = [name for name in relations_in(read) if name in views]
@@ -438,7 +442,7 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
             return (f"it reads its own table through the view {through[0]}, which each batch "
                     "would read as the batches before it left the table: read the table "
                     f"itself in its place for lockwise to judge, or {_FROM_A_SNAPSHOT}")
-    fired = _fired_otherwise(kind, node, tables) if tables is not None else None
+    fired = _fired_otherwise(kind, node, tables, views) if tables is not None else None
     if fired is not None:
         return fired
     if kind == "UpdateStmt":
@@ -471,7 +475,8 @@ def batches_read_otherwise(kind: str, node: dict, aggregates: Collection[str] = 
     return None
 
 
-def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
+def _fired_otherwise(kind: str, node: dict, tables: TableFacts,
+                     views: set[str]) -> str | None:
     """Why the foreign keys' actions or the triggers that UPDATE or DELETE `node` fires
     would make its batches change other rows than the statement whole, or None. Run whole,
     the statement reads the tables as they were before it: the keys' actions (ON DELETE /
@@ -486,14 +491,15 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
     statement or the actions write, or whose statements lockwise cannot all see (dynamic
     SQL, a call to a function not built in, a language other than SQL and PL/pgSQL); its
     WHEN is not weighed. A statement trigger that passes is batched: it fires once per
-    batch (`fired_once_per_batch`)."""
+    batch (`fired_once_per_batch`). `views`: those over the statement's table
+    (`batches_read_otherwise` asked them first)."""
     table = range_var(node.get("relation"))[0]
     write, sets = _WRITE[kind], _set_columns(node)
     read = [node.get(k) for k in ("targetList", "fromClause", "usingClause", "whereClause")]
     relations = set(relations_in(read))
     columns = {"*" if unwrap((ref.get("fields") or [{}])[-1])[0] == "A_Star" else names[-1]
-               for k, ref in walk(read) if k == "ColumnRef"
-               and (names := strings(ref.get("fields")) or ["*"])}
+               for part in read for ref in bodies_of_kind(part, "ColumnRef")
+               if (names := strings(ref.get("fields")) or ["*"])}
     actions = tables.key_writes(table, write, sets)
     for referencing, key, how, changed in actions:
         if how == "" and referencing == table:
@@ -525,7 +531,7 @@ def _fired_otherwise(kind: str, node: dict, tables: TableFacts) -> str | None:
             return (f"it reads the view {through[0]} over {other}, which its foreign keys' "
                     "actions write: each batch would read what the batches before it left, "
                     f"so run it whole, or {_FROM_A_SNAPSHOT}")
-    viewed = {v for t in changed_tables for v in tables.views_over(t)}
+    viewed = views.union(*(tables.views_over(t) for t in changed_tables - {table}))
     fired = [(table, write, sets)] + list(dict.fromkeys(written))
     for on, how, changed in fired:
         for name, trigger, create in tables.triggers_on(on):
@@ -589,9 +595,29 @@ def _body_tables(create: str | None) -> tuple[frozenset[str], frozenset[str]] | 
     """The tables (qualified) a trigger function's statements write and read, from its
     CREATE statement `create`; None when lockwise cannot see them all: no text, another
     language than SQL or PL/pgSQL, dynamic SQL, or a call to a function not built in
-    (whatever it does is unseen)."""
-    if not create:
+    (whatever it does is unseen). Their names are resolved at each ask (`_body_vars` keeps
+    them as written): a temporary relation made since, or another search_path, changes
+    what they name."""
+    named = _body_vars(create) if create else None
+    if named is None:
         return None
+    written, read, read_each = named
+    writes = frozenset(range_var(rv)[0] for rv in written)
+    return writes, frozenset(range_var(rv)[0] for rv in read) - writes | frozenset(
+        range_var(rv)[0] for rv in read_each)
+
+
+#: A trigger function's relations as written (`_body_vars`): the write statements' targets,
+#: every RangeVar of the body, those of its statements but INSERTs, each statement alone.
+BodyVars = tuple[tuple[dict | None, ...], tuple[dict, ...], tuple[dict, ...]]
+
+
+@lru_cache(maxsize=256)
+def _body_vars(create: str) -> BodyVars | None:
+    """`_body_tables` of the function `create` makes, its names not yet resolved, or None
+    when lockwise cannot see all it does: of the text alone (parsed once, whichever
+    statements fire the trigger; a trigger function is asked of at each UPDATE or DELETE
+    of its table judged for batching)."""
     from lockwise.effects.volatility import builtin_functions
     from lockwise.parse.plpgsql import embedded_steps, fully_read
     from lockwise.parse.sql_body import sql_body_statements
@@ -607,14 +633,14 @@ def _body_tables(create: str | None) -> tuple[frozenset[str], frozenset[str]] | 
     else:
         return None
     builtin = builtin_functions()
-    if any(k == "FuncCall" and (strings(call.get("funcname"))[-1:] or [""])[0].lower()
-           not in builtin for k, call in walk(trees)):
+    if any((strings(call.get("funcname"))[-1:] or [""])[0].lower() not in builtin
+           for tree in trees for call in bodies_of_kind(tree, "FuncCall")):
         return None
-    writes = {range_var(unwrap(tree)[1].get("relation"))[0] for tree in trees
-              if unwrap(tree)[0] in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")}
-    return frozenset(writes), frozenset(relations_in(trees)) - writes | frozenset(
-        t for tree in trees if unwrap(tree)[0] != "InsertStmt"
-        for t in relations_in(tree))
+    return (tuple(unwrap(tree)[1].get("relation") for tree in trees
+                  if unwrap(tree)[0] in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")),
+            tuple(relation_vars(trees)),
+            tuple(rv for tree in trees if unwrap(tree)[0] != "InsertStmt"
+                  for rv in relation_vars(tree)))
 
 
 #: `reads_what_it_sets`' answers lately, each with the `resolution` of names it holds under:
