@@ -294,6 +294,120 @@ def test_replaying_a_down_on_a_fork_leaves_the_catalog_untouched() -> None:
     assert signature(rolled) != before
 
 
+def _shape(catalog: Catalog) -> tuple:
+    """What a down's replay on a fork of `catalog` must leave as it is: the tables, each
+    table's columns and types, the indexes by name and as filed by table (and those taken
+    out), the tables filed by type (`columns_of_type`), the names filed by the catalog's
+    indexes by name, and the order things were made in."""
+    catalog.column_types = None  # (filed again: what a walk of the tables finds now)
+    indexes = catalog.indexes
+    return (
+        {name: [(c.name, c.type_name) for c in t.columns.values()]
+         for name, t in dict.items(catalog.tables)},
+        {key: (idx.table, idx.columns) for key, idx in dict.items(indexes)},
+        {t: sorted(key for key, _ in indexes.items_on(t)) for t in dict.keys(catalog.tables)},
+        sorted(key for key in ("public.b_note", "public.a_m", "public.a_n", "public.d_s")
+               if indexes.gone(key)),
+        {name: catalog.columns_of_type(name, views=True)
+         for name in ("public.mood", "public.text", "public.int4", "public.shade")},
+        {name: dict(getattr(catalog, name) or {})
+         for name in ("constraint_holders", "fk_sources", "column_readers", "source_readers")},
+        dict(catalog.made_order),
+    )
+
+
+FORK_SCHEMA = SCHEMA + """
+CREATE TYPE shade AS ENUM ('dark');
+CREATE TABLE d (id int PRIMARY KEY, s shade, a_id int REFERENCES a);
+CREATE INDEX d_s ON d (s);
+CREATE VIEW v AS SELECT id, s FROM d;
+"""
+
+#: A down's statements that change what `_shape` reads: a column's type, a table dropped
+#: (with its index), indexes made, dropped and renamed, a table renamed, a constraint added.
+FORK_DOWN = """
+ALTER TABLE a ALTER m TYPE text;
+DROP TABLE b;
+CREATE INDEX a_n ON a (n);
+CREATE UNIQUE INDEX a_m ON a (m);
+DROP INDEX d_s;
+ALTER TABLE d RENAME TO e;
+ALTER TABLE e ADD CONSTRAINT e_s CHECK (s IS NOT NULL);
+CREATE TABLE f (id int, s shade);
+"""
+
+
+@pytest.mark.parametrize("renames", [False, True])
+def test_a_down_replayed_on_a_fork_leaves_the_catalog_as_it_was(renames: bool) -> None:
+    """A fork shares the index map's filing (`IndexMap._lent`) and the catalog's indexes by
+    name with the catalog it forks: changing a column's type, dropping a table and indexes,
+    making and renaming some on the fork changes none of the catalog's, nor what it files
+    by type; a second fork of the same catalog starts from it as it was."""
+    catalog = _catalog(FORK_SCHEMA)
+    catalog.start_indexes()
+    before = _shape(catalog)
+    assert before[4]["public.mood"] == [("public.a", "m")]
+    tables = {"public.a", "public.b", "public.d"}
+    names = {"a", "b", "d", "e", "f", "a_n", "a_m", "d_s", "e_s", "mood", "shade"}
+    for _ in range(2):
+        rolled = fork(catalog, tables, names, renames=renames)
+        # (filed by type before the down: its first DDL lets the filing go, a copy of it)
+        rolled.columns_of_type("public.mood")
+        for stmt in parse_sql(FORK_DOWN).statements:
+            apply_statement(rolled, stmt.tree, "0002")
+        after = _shape(rolled)
+        assert after[4]["public.mood"] == []
+        assert after[4]["public.shade"] == [("public.e", "s"), ("public.f", "s"),
+                                            ("public.v", "s")]
+        assert after[2]["public.a"] == ["public.a_m", "public.a_n", "public.a_pkey"]
+        assert after[3] == ["public.b_note", "public.d_s"]
+        assert after[0] != before[0] and after[1] != before[1] and after[5] != before[5]
+        assert _shape(catalog) == before
+
+
+def test_a_catalog_changed_after_a_fork_leaves_the_forks_indexes_as_they_were() -> None:
+    """The index map's sharing is both ways: the catalog a fork came from, its indexes made
+    and dropped while the fork is still used, leaves the fork's map and filing as they were.
+    (Its tables are not: a fork shares those it has not copied, and the catalog is not
+    replayed while a down check's fork is in use.)"""
+    catalog = _catalog(FORK_SCHEMA)
+    catalog.start_indexes()
+    rolled = fork(catalog, {"public.a"}, {"a"}, renames=False)
+    before = _shape(rolled)[1:4]
+    for stmt in parse_sql("CREATE INDEX a_n ON a (n); DROP INDEX d_s; DROP INDEX b_note;"
+                          "CREATE UNIQUE INDEX a_m ON a (m);").statements:
+        apply_statement(catalog, stmt.tree, "0002")
+    assert _shape(catalog)[1:4] != before
+    assert _shape(rolled)[1:4] == before
+
+
+def test_an_index_map_fork_copies_its_filing_at_its_first_change_only() -> None:
+    """`IndexMap.fork` copies the dict of indexes alone: the filing by table and by name and
+    the names taken out stay shared until either map changes them, each side then copying
+    its own (on main, each fork copied all three: most of a down check's fork)."""
+    first, second = Index("public.i", "public.t", ("a",)), Index("public.j", "public.u", ("b",))
+    parent = IndexMap({"public.i": first, "public.j": second})
+    del parent["public.j"]
+    child = parent.fork()
+    assert child._by_table is parent._by_table and child._filed is parent._filed
+    assert child._gone is parent._gone
+    assert child.items_on("public.t") == [("public.i", first)] and child.gone("public.j")
+    child["public.k"] = Index("public.k", "public.t", ("c",))
+    child.pop("public.i")
+    assert child._by_table is not parent._by_table and child._gone is not parent._gone
+    assert [k for k, _ in child.items_on("public.t")] == ["public.k"] and child.gone("public.i")
+    assert parent.items_on("public.t") == [("public.i", first)] and not parent.gone("public.i")
+    # The parent, changed in turn, keeps what the child did out of its filing.
+    parent["public.j"] = second
+    assert parent._filed is not child._filed and not parent.gone("public.j")
+    assert child.gone("public.j") and child.items_on("public.u") == []
+    assert parent.items_on("public.u") == [("public.j", second)]
+    assert [k for k, _ in parent.items_on("public.t")] == ["public.i"]
+    # Cleared while lent, each keeps its own.
+    parent.fork().clear()
+    assert [k for k, _ in parent.items_on("public.t")] == ["public.i"]
+
+
 def _tables_cloned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the tables `graph.down.clone` copies from now on (what a fork copies)."""
     import lockwise.graph.down as down

@@ -631,7 +631,7 @@ class IndexMap(dict):
     since (`gone`).
     """
 
-    __slots__ = ("_by_table", "_filed", "_owned", "_gone")
+    __slots__ = ("_by_table", "_filed", "_owned", "_gone", "_lent")
 
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -641,6 +641,12 @@ class IndexMap(dict):
         #: shared with the fork: copied before a change); None: every bucket is its own.
         self._owned: set[str] | None = None
         self._gone: set[str] = set()
+        #: Whether `_by_table`, `_filed` and `_gone` themselves are shared with a fork (or
+        #: the map forked from): each side copies them at its first change (`_keep_own`).
+        #: A down check's fork seldom changes an index, and its parent is forked again
+        #: before it changes one for about half of the downs: copied at each fork, they
+        #: were most of its cost.
+        self._lent = False
         for key, idx in self.items():
             self._file(key, idx)
 
@@ -659,16 +665,23 @@ class IndexMap(dict):
         return key in self._gone
 
     def fork(self) -> IndexMap:
-        """A copy, filed too, at the cost of copying the dicts (in C): the buckets by table are
-        shared until either map changes one."""
+        """A copy, filed too, at the cost of copying the dict of indexes (in C): the filing
+        (`_lent`) and its buckets by table are shared until either map changes them."""
         new = IndexMap()
         dict.update(new, self)
-        new._by_table = dict(self._by_table)
-        new._filed = dict(self._filed)
+        new._by_table, new._filed, new._gone = self._by_table, self._filed, self._gone
         new._owned = set()
         self._owned = set()
-        new._gone = set(self._gone)
+        new._lent = self._lent = True
         return new
+
+    def _keep_own(self) -> None:
+        """Before a change of the filing: a copy of what a fork shares (`_lent`), this map's
+        own from now on (its buckets still shared until changed: `_bucket`)."""
+        self._by_table = dict(self._by_table)
+        self._filed = dict(self._filed)
+        self._gone = set(self._gone)
+        self._lent = False
 
     def remade(self, indexes: dict[str, Index]) -> IndexMap:
         """A new map of `indexes` (copies of this one's) that holds as `gone` what this one
@@ -697,10 +710,14 @@ class IndexMap(dict):
             self._bucket(table).pop(key, None)
 
     def _taken_out(self, key: str) -> None:
+        if self._lent:
+            self._keep_own()
         self._unfile(key)
         self._gone.add(key)
 
     def __setitem__(self, key: str, idx: Index) -> None:
+        if self._lent:
+            self._keep_own()
         self._unfile(key)
         super().__setitem__(key, idx)
         self._file(key, idx)
@@ -731,10 +748,11 @@ class IndexMap(dict):
 
     def clear(self) -> None:
         super().clear()
-        self._by_table = {}  # not cleared in place: a fork may share it
-        self._filed.clear()
+        self._by_table = {}  # not cleared in place: a fork may share them
+        self._filed = {}
         self._owned = None
         self._gone = set()
+        self._lent = False
 
     def __ior__(self, other: object) -> IndexMap:
         self.update(other)

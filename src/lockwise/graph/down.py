@@ -130,8 +130,11 @@ def scope(catalog: Catalog, names: AbstractSet[str],
     return named | {other for rel in gone for other, _ in catalog.referencing(rel)}
 
 
-#: What `fork` copies: every field of the catalog.
-_CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
+#: What `fork` copies: every field of the catalog but its tables (`ForkedTables`).
+_CATALOG_FIELDS = tuple(f.name for f in fields(Catalog) if f.name != "tables")
+
+#: The types of a catalog's field values that `fork` shares: never changed in place.
+_SHARED_TYPES = frozenset({type(None), str, int, bool, frozenset, tuple})
 
 
 def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
@@ -140,23 +143,24 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     one (`ForkedTables`), the rest shared. Index objects are only changed in place by
     renames, so they are cloned only when there are some."""
     # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
-    # than this whole loop).
+    # than this whole loop); 16 of the 57 hold what is shared, told by the exact type of the
+    # value before any isinstance test (two or three of them cost more than most copies).
     new = object.__new__(type(catalog))
+    new.tables = ForkedTables(catalog.tables, tables)
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
-        if name == "tables":
-            value = ForkedTables(value, tables)
-        elif isinstance(value, (IndexMap, NameIndex)):  # (a NameIndex's sets: shared)
-            value = value.fork()
+        kind = type(value)
+        if kind in _SHARED_TYPES:
+            pass
+        elif kind is not dict and isinstance(value, (IndexMap, NameIndex)):
+            value = value.fork()  # (a NameIndex's sets: shared)
         elif isinstance(value, dict):
-            copied = dict(value)
-            first = next(iter(copied.values()), None)
-            if isinstance(first, list):
-                # enum labels: ALTER TYPE ADD VALUE appends to the list in place
-                copied = {k: list(v) for k, v in copied.items()}
             # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
             # tuples, replaced when they change: the outer copy is enough.
-            value = copied
+            value = dict(value)
+            if value and isinstance(next(iter(value.values())), list):
+                # enum labels: ALTER TYPE ADD VALUE appends to the list in place
+                value = {k: list(v) for k, v in value.items()}
         elif isinstance(value, set):
             value = set(value)
         setattr(new, name, value)
