@@ -544,11 +544,12 @@ def lint(
         def thresholds(report: "MigrationReport") -> "Safety":
             return threshold_for(report, cfg, threshold)
 
-        # The text, JSON, SARIF and GitHub reports are given the reports migration by
-        # migration as lint makes them: what the verdict reads of each is kept, not the
+        # The text, JSON, SARIF, GitHub and Markdown reports are given the reports migration
+        # by migration as lint makes them: what the verdict reads of each is kept, not the
         # report (120 MB at 10,000 generated files).
-        printer = None  # a TextPrinter, a JsonPrinter, a SarifPrinter or a GithubPrinter
-        ci_printer = None  # (SARIF's or GitHub's: written once the conflicts are known)
+        printer = None  # a TextPrinter, JsonPrinter, SarifPrinter, GithubPrinter, ...
+        ci_printer = None  # (SARIF's, GitHub's or Markdown's: written once the conflicts
+        # are known)
         parts: list[MigrationReport] = []
         ready: Callable[[list[MigrationReport]], object] | None = reports_ready
         if output_format is OutputFormat.text:
@@ -574,6 +575,11 @@ def lint(
             from lockwise.report.github import GithubPrinter
 
             printer = ci_printer = GithubPrinter(fail_on=threshold, thresholds=thresholds)
+            ready = None
+        elif output_format is OutputFormat.markdown:
+            from lockwise.report.markdown import MarkdownPrinter
+
+            printer = ci_printer = MarkdownPrinter(fail_on=threshold, thresholds=thresholds)
             ready = None
         each_report = None
         if printer is not None:
@@ -611,9 +617,9 @@ def lint(
         ci_printer.write(conflicts, sys.stdout.write)
         sys.stdout.write("\n")
         sys.stdout.flush()
-    elif ci_printer is not None:  # GitHub's, through click as the other formats
+    elif ci_printer is not None:  # GitHub's or Markdown's, through click as the others
         ci_printer.write(conflicts, lambda text: typer.echo(text, nl=False))
-    elif output_format.value in ("markdown", "junit", "gitlab"):
+    elif output_format.value in ("junit", "gitlab"):
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 

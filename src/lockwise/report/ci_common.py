@@ -210,7 +210,8 @@ def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
     """Render one of CI_FORMATS, conflicts between migrations included; the format modules
     are imported only when used. `thresholds`: each migration's own --fail-on (per-path
     overrides), `fail_on` for all when None; `dialect`: the run's, which words the rules.
-    (`lockwise lint` writes SARIF a report at a time: sarif.SarifPrinter.)"""
+    (`lockwise lint` writes SARIF, GitHub's annotations and Markdown a report at a time:
+    sarif.SarifPrinter, github.GithubPrinter, markdown.MarkdownPrinter.)"""
     reports = with_conflicts(reports, conflicts)
     if name == "sarif":
         from lockwise.report.sarif import render_sarif
