@@ -27,6 +27,7 @@ from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
 from lockwise.effects import mysql_sql_mode as sql_modes
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
+from lockwise.effects.mysql_database_charsets import database_default, note_database_options
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
@@ -4674,9 +4675,11 @@ def _default_charset(options) -> tuple[str | None, str | None]:
             None if collation == "default" else collation)
 
 
-def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
+def _created_table(expr, migration_id: str, flavour: str = "mysql",
+                   database_default: tuple[str | None, str | None] = (None, None)) -> Table:
     """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
-    and foreign keys, and how it is partitioned."""
+    and foreign keys, and how it is partitioned; naming no character set nor collation, it
+    takes its database's `database_default` (the server's when that is unknown)."""
     from sqlglot import exp
 
     from lockwise.parse.mysql import partition_names, subpartitioned
@@ -4693,6 +4696,10 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
     table.charset, table.collation = _table_charset(expr)
+    if table.charset is None and table.collation is None and database_default[0] is not None:
+        charset, collation = database_default
+        table.charset = _charset_name(charset)
+        table.collation = collation and _collation_name(collation)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -5023,6 +5030,7 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
 
     expr = tree["sqlglot"]["expr"]
     used = session.database
+    note_database_options(catalog, session, tree["sqlglot"]["sql"], _clean)
 
     def key(written: str) -> str:  # a table's name as the text writes it: the catalog's key
         return _key(_clean(written), session, catalog)
@@ -5075,7 +5083,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.shadowing_tables.add(name.split(".")[-1])
         like = expr.find(exp.LikeProperty)
         source = catalog.tables.get(_table_name(like.this)) if like is not None else None
-        catalog.tables[name] = _created_table(expr, migration_id, session.flavour) \
+        catalog.tables[name] = _created_table(
+            expr, migration_id, session.flavour, database_default(catalog, database)) \
             if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
         for selected, column in _selected_columns(expr.expression, catalog).items():

@@ -281,6 +281,9 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
         catalog.mysql_dropped_tables |= {f"{name}.{table.rpartition('.')[2]}"}
     if session.database == name:
         session.database, session.database_dropped = None, name
+    from lockwise.effects.mysql_database_charsets import forget_database
+
+    forget_database(catalog, name)
     return True
 
 
