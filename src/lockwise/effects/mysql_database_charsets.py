@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.effects.mysql_programs import NAME_PART as _PART
 
-_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
 #: CREATE [OR REPLACE] {DATABASE | SCHEMA} [IF NOT EXISTS] name, ALTER {DATABASE | SCHEMA}
 #: [name], and the options after them.
 _DATABASE_OPTIONS = lazy_compile(
