@@ -940,6 +940,12 @@ class Catalog:
     #: TABLE the server refused while the replay did not have them: never made, so an ALTER
     #: or DROP of one fails as of a dropped one (error 1146 / 1051). Replaced whole.
     mysql_refused_tables: frozenset[str] = frozenset()
+    #: MySQL / MariaDB: each database's default character set and collation (None: that
+    #: set's default collation) as CREATE / ALTER DATABASE named them, by name ("": the
+    #: connection's own), which a CREATE TABLE naming neither takes
+    #: (effects/mysql_database_charsets.py). Replaced whole, never changed in place.
+    mysql_database_charsets: dict[str, tuple[str | None, str | None]] = \
+        field(default_factory=dict)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.

@@ -135,13 +135,16 @@ RulesDirOption = Annotated[list[Path] | None, typer.Option(
     "--rules-dir", readable=False, help="Extra folder of rule files (repeatable).")]
 
 
-def command_config(config_file: Path | None) -> "Config":
+def command_config(ctx: typer.Context, config_file: Path | None) -> "Config":
     """The config in force for a command (`--config`, else the nearest one); a broken one is
-    an input error (exit 2)."""
-    from lockwise.config import load_config
+    an input error (exit 2), for every command that reads it alike: a MySQL-only key
+    (`server_version`, `character_set_server`) without a MySQL/MariaDB dialect included
+    (check_mysql_only_keys), unless the command line gave the dialect or that key."""
+    from lockwise.config import check_mysql_only_keys, load_config
 
     try:
         config = load_config(config_file)
+        check_mysql_only_keys(ctx, config, config.dialect or "postgresql")
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits
@@ -259,14 +262,10 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
     PostgreSQL is misjudged (MySQL's `ADD INDEX name (col)` reads as a column named `index`).
     The message names where the dialect was set and what `lint` does instead."""
-    from lockwise.config import check_mysql_only_keys, given, setting
+    from lockwise.config import given, setting
 
     chosen = SqlDialect(setting(ctx, cfg, "dialect", dialect))
-    if chosen is SqlDialect.postgresql:
-        try:
-            check_mysql_only_keys(ctx, cfg, chosen.value)
-        except InputError as exc:
-            fail_input(exc)
+    if chosen is SqlDialect.postgresql:  # (its MySQL-only keys were refused: command_config)
         return
     source = f"--dialect {chosen.value}" if given(ctx, "dialect") else \
         f'dialect = "{chosen.value}" in {cfg.path}'
@@ -421,7 +420,6 @@ def lint(
         from lockwise.cli.lint_run import collector_paused as paused_for
         from lockwise.config import (
             apply_overrides,
-            check_mysql_only_keys,
             given,
             lint_options,
             path_setting,
@@ -433,7 +431,7 @@ def lint(
         from lockwise.options import has_input_errors
         from lockwise.rules.directives import current_rule_ids
 
-    cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
+    cfg = command_config(ctx, config_file)  # it supplies what the command line leaves unsaid
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     fail_on = setting(ctx, cfg, "fail_on", fail_on)
@@ -451,7 +449,6 @@ def lint(
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
     threshold = _safety(fail_on)
     try:
-        check_mysql_only_keys(ctx, cfg, dialect.value)
         from lockwise.rules.loader import check_rule_dir
 
         paths = path_setting(ctx, cfg, "paths", paths)
@@ -650,7 +647,7 @@ def _command_rules(ctx: typer.Context, rules_dir: list[Path] | None,
     from lockwise.config import rules_dirs_setting
     from lockwise.rules.loader import load_rules
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     try:
         return load_rules(rules_dirs_setting(ctx, cfg, rules_dir))
     except InputError as exc:

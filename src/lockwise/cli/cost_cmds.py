@@ -70,7 +70,7 @@ def stats_command(
     from lockwise.cost.collect import CollectError, collect_stats
     from lockwise.parse.source import InputError
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     try:
         rules_dirs_setting(ctx, cfg)  # unread here, but a config broken for lint is broken
     except InputError as exc:

@@ -124,7 +124,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     from lockwise.discover.layouts import history_of_part
     from lockwise.executor.runner import ExecOptions
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     # The runner, its history table and its gate are PostgreSQL's.
     require_postgresql(ctx, cfg, "it runs them on PostgreSQL through psycopg")
     try:

@@ -77,7 +77,7 @@ def fix(
     from lockwise.fix.settle import plan_migrations
     from lockwise.fix.write import VersionAllocator, encoded_like, render_plan
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     # A MySQL file read as PostgreSQL came back with SQL MySQL refuses.
     require_postgresql(ctx, cfg, "its rewrites are PostgreSQL's: CONCURRENTLY, SET LOCAL "
                        "lock_timeout, NOT VALID", dialect=dialect,

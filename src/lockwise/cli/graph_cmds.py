@@ -76,7 +76,7 @@ def graph(
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     # --dialect as lint's (over the config's `dialect`): the graph is PostgreSQL's only.
     require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog",
                        dialect=dialect)

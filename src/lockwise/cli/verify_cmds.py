@@ -229,7 +229,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     from lockwise.config import path_setting, rules_dirs_setting, setting
     from lockwise.verify.run import check_parses
 
-    cfg = command_config(config_file)
+    cfg = command_config(ctx, config_file)
     require_postgresql(ctx, cfg, why)
     layout = setting(ctx, cfg, "layout", layout)
     assume = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)

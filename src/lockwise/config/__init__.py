@@ -444,6 +444,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             if not isinstance(value, str) or not re.fullmatch(r"\s*\w+\s*", value):
                 raise r.bad(key, value, KEYS[key])
             config.character_set_server = value.strip().lower()
+            _check_charset(r, config.character_set_server, None)
         elif key == "history_table":
             from lockwise.executor.history import HistoryNameError, HistoryTable
 
@@ -474,7 +475,22 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         _flyway_config_files(r, raw, config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
+    if config.character_set_server is not None:  # (a set the config's dialect lacks)
+        _check_charset(r, config.character_set_server, config.dialect)
     return config
+
+
+def _check_charset(r: _Reader, name: str, flavour: str | None) -> None:
+    """An error at `character_set_server` when the server (`flavour`'s, else either) does
+    not know the character set `name` (its bytes would be counted as utf8mb4's)."""
+    from lockwise.effects.mysql import CHARSET_BYTES, unknown_charset
+
+    why = unknown_charset(name, flavour)
+    if why is not None:
+        meant = "" if name in CHARSET_BYTES else close_match(name, CHARSET_BYTES)
+        raise r.fail("character_set_server", f"`character_set_server` = {name!r} is {why}"
+                     f"{meant}: name one that SHOW CHARACTER SET lists, such as \"utf8mb4\" "
+                     "or \"latin1\"")
 
 
 def _not_a(path: Path, *, folder: bool) -> str | None:

@@ -27,6 +27,7 @@ from lockwise.effects import mysql_prepared as prepared
 from lockwise.effects import mysql_programs as programs
 from lockwise.effects import mysql_sql_mode as sql_modes
 from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
+from lockwise.effects.mysql_database_charsets import database_default, note_database_options
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
@@ -73,9 +74,33 @@ def server_default_charset(flavour: str, version: Version) -> str:
         return "utf8mb4"
     return SERVER_DEFAULT_CHARSET[flavour]
 
-#: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
-CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
-                 "ucs2": 2, "utf16": 4, "utf32": 4, "cp1250": 1, "gbk": 2, "big5": 2}
+#: Every character set MySQL 8 and MariaDB know, with its most bytes per character (SHOW
+#: CHARACTER SET's Maxlen: MariaDB 10.11's, checked; MySQL 8.0 / 8.4's manual, "Supported
+#: Character Sets and Collations", lists the same and gb18030, MYSQL_ONLY_CHARSETS), and
+#: `utf8`, the alias of utf8mb3 (or utf8mb4 where utf8_alias says so). Unknown: utf8mb4's 4.
+CHARSET_BYTES = {
+    "armscii8": 1, "ascii": 1, "big5": 2, "binary": 1, "cp1250": 1, "cp1251": 1, "cp1256": 1,
+    "cp1257": 1, "cp850": 1, "cp852": 1, "cp866": 1, "cp932": 2, "dec8": 1, "eucjpms": 3,
+    "euckr": 2, "gb18030": 4, "gb2312": 2, "gbk": 2, "geostd8": 1, "greek": 1, "hebrew": 1,
+    "hp8": 1, "keybcs2": 1, "koi8r": 1, "koi8u": 1, "latin1": 1, "latin2": 1, "latin5": 1,
+    "latin7": 1, "macce": 1, "macroman": 1, "sjis": 2, "swe7": 1, "tis620": 1, "ucs2": 2,
+    "ujis": 3, "utf16": 4, "utf16le": 4, "utf32": 4, "utf8mb3": 3, "utf8mb4": 4, "utf8": 3}
+#: The character sets MySQL 8 has and MariaDB (10.11 checked) has not.
+MYSQL_ONLY_CHARSETS = frozenset({"gb18030"})
+
+
+def unknown_charset(name: str, flavour: str | None = None) -> str | None:
+    """Why the server (`flavour`'s, else either) refuses `name` as a character set (SET
+    character_set_server = 'nosuch': error 1115 "Unknown character set", MariaDB 10.11
+    checked; a name is matched whole, in any case); None when it knows it."""
+    name = name.lower()
+    if name not in CHARSET_BYTES:
+        return "a character set neither MySQL 8 nor MariaDB knows (error 1115, Unknown " \
+            "character set)"
+    if flavour == "mariadb" and name in MYSQL_ONLY_CHARSETS:
+        return "MySQL's, a character set MariaDB does not know (error 1115, Unknown " \
+            "character set)"
+    return None
 DEFAULT_VERSIONS: dict[str, Version] = {"mysql": (8, 4, 0), "mariadb": (10, 11, 0)}
 
 # How the report shows MySQL metadata locks in PostgreSQL's vocabulary of what is blocked.
@@ -4650,9 +4675,11 @@ def _default_charset(options) -> tuple[str | None, str | None]:
             None if collation == "default" else collation)
 
 
-def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
+def _created_table(expr, migration_id: str, flavour: str = "mysql",
+                   database_default: tuple[str | None, str | None] = (None, None)) -> Table:
     """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
-    and foreign keys, and how it is partitioned."""
+    and foreign keys, and how it is partitioned; naming no character set nor collation, it
+    takes its database's `database_default` (the server's when that is unknown)."""
     from sqlglot import exp
 
     from lockwise.parse.mysql import partition_names, subpartitioned
@@ -4669,6 +4696,10 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
     table.charset, table.collation = _table_charset(expr)
+    if table.charset is None and table.collation is None and database_default[0] is not None:
+        charset, collation = database_default
+        table.charset = _charset_name(charset)
+        table.collation = collation and _collation_name(collation)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -4999,6 +5030,7 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
 
     expr = tree["sqlglot"]["expr"]
     used = session.database
+    note_database_options(catalog, session, tree["sqlglot"]["sql"], _clean)
 
     def key(written: str) -> str:  # a table's name as the text writes it: the catalog's key
         return _key(_clean(written), session, catalog)
@@ -5051,7 +5083,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             session.shadowing_tables.add(name.split(".")[-1])
         like = expr.find(exp.LikeProperty)
         source = catalog.tables.get(_table_name(like.this)) if like is not None else None
-        catalog.tables[name] = _created_table(expr, migration_id, session.flavour) \
+        catalog.tables[name] = _created_table(
+            expr, migration_id, session.flavour, database_default(catalog, database)) \
             if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
         for selected, column in _selected_columns(expr.expression, catalog).items():

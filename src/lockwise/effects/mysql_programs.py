@@ -54,19 +54,20 @@ _EVENT_DDL = re.compile(rf"\s*(?P<word>ALTER|DROP){GAP}+(?:{DEFINER}{GAP}+)?(?P<
                         re.I)
 #: The kinds of program whose body may not commit: they run inside another statement.
 _NO_COMMIT = {"function", "trigger"}
-_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
+#: A name, or one part of a qualified name: `quoted` (`` a quote doubled) or bare.
+NAME_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
 #: DROP PROCEDURE / FUNCTION / TRIGGER / EVENT [IF EXISTS] name (one name each).
 _DROP = re.compile(rf"\s*DROP\s+(?P<kind>PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+(?:IF\s+EXISTS\s+)?"
-                   rf"(?P<name>{_PART}(?:\s*\.\s*{_PART})?)\s*$", re.I)
+                   rf"(?P<name>{NAME_PART}(?:\s*\.\s*{NAME_PART})?)\s*$", re.I)
 
 
 #: DROP {DATABASE | SCHEMA} [IF EXISTS] name, and USE name: the database a statement names.
 _DATABASE = re.compile(rf"\s*(?:DROP\s+(?P<drop>DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?|USE\s+)"
-                       rf"(?P<name>{_PART})\s*$", re.I)
+                       rf"(?P<name>{NAME_PART})\s*$", re.I)
 
 
 #: ALTER EVENT's RENAME TO clause (MySQL 8.4 manual, 15.1.3 "ALTER EVENT Statement").
-_RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{_PART}(?:\s*\.\s*{_PART})?)", re.I)
+_RENAME_TO = re.compile(rf"\bRENAME\s+TO\s+(?P<name>{NAME_PART}(?:\s*\.\s*{NAME_PART})?)", re.I)
 
 
 def program_key(kind: str, name: str, database: str | None = None) -> str:
@@ -281,6 +282,9 @@ def database_statement(catalog, session, sql: str, clean) -> bool:
         catalog.mysql_dropped_tables |= {f"{name}.{table.rpartition('.')[2]}"}
     if session.database == name:
         session.database, session.database_dropped = None, name
+    from lockwise.effects.mysql_database_charsets import forget_database
+
+    forget_database(catalog, name)
     return True
 
 
