@@ -1183,12 +1183,21 @@ class Catalog:
         it needs it (`index public.x`, `index public."Booking.uid_unique"`), or "" for none
         known. Tables, views, materialized views, foreign tables, indexes (a UNIQUE / PRIMARY
         KEY / EXCLUDE constraint's too), sequences and composite types are rows of pg_class:
-        one namespace per schema (checked on the server)."""
+        one namespace per schema (checked on the server). A serial's or identity's sequence,
+        which `sequences` does not hold, is one too (`owned_sequences`: CREATE TABLE of its
+        name fails, an unnamed index is numbered past it; fix-pg103)."""
         known = self.tables.get(name)
         if known is not None:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {quote_qualified(name)}"
-        return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
-                                (self.composites, "composite type")))
+        found = _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
+                                 (self.composites, "composite type")))
+        if found or not self.may_draw_from(name):
+            return found
+        from lockwise.catalog.replay import owned_sequences
+
+        owned = any(name in owned_sequences(self, t.name)
+                    for t in self.tables_naming_sequence(name))
+        return f"sequence {quote_qualified(name)}" if owned else ""
 
     def constraint_named(self, schema: str, name: str) -> bool:
         """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a

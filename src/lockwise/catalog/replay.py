@@ -532,19 +532,13 @@ def serial_sequence(catalog: Catalog, table: str, column: str) -> str:
     """The sequence a serial or identity column `column` of `table` (qualified) makes, without
     a SEQUENCE NAME: `owned_sequence`'s name, numbered (`t_id_seq1`, `t_id_seq2`; cut to 63
     bytes with the number kept) while that is a relation of the table's schema the catalog
-    knows (`sequence_taken`), as ChooseRelationName does (checked on 18.6). One made outside
-    the migrations would number it further: not known, not counted."""
+    knows (`Catalog.relation_named`), as ChooseRelationName does (checked on 18.6): not a
+    type's name, which fails it instead (42710, fix-pg103). One made outside the migrations
+    would number it further: not known, not counted."""
     schema, _, relname = table.partition(".")
     return f"{schema}." + free_generated_name(
-        relname, "seq", lambda name: sequence_taken(catalog, f"{schema}.{name}"), name2=column)
-
-
-def sequence_taken(catalog: Catalog, name: str) -> bool:
-    """Whether the catalog knows relation `name` (qualified): a table, view, index, sequence
-    or composite type (pg_class: one namespace, checked on 18.6), or a sequence a column owns
-    (a serial's or identity's, which `Catalog.sequences` does not hold)."""
-    return bool(catalog.relation_named(name)) or catalog.may_draw_from(name) and any(
-        name in owned_sequences(catalog, t.name) for t in catalog.tables_naming_sequence(name))
+        relname, "seq", lambda name: bool(catalog.relation_named(f"{schema}.{name}")),
+        name2=column)
 
 
 def owned_sequence(table: str, column: str) -> str:

@@ -47,7 +47,6 @@ from lockwise.catalog.replay import (
     routines_using_column,
     row_type_columns,
     schema_callers,
-    sequence_taken,
     serial_sequence,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
@@ -1242,7 +1241,7 @@ class _Builder:
 
         def unknown(obj: str) -> bool:
             return obj.startswith("sequence:") and obj not in creates and \
-                not sequence_taken(cat, obj[9:])
+                not cat.relation_named(obj[9:])
 
         return gone_routines(stmt.tree, unknown)
 
@@ -1316,7 +1315,7 @@ class _Builder:
         elif kind == "index":
             alive = name in cat.indexes
         elif kind == "sequence":
-            alive = obj not in self.dropped and sequence_taken(cat, name)
+            alive = obj not in self.dropped and bool(cat.relation_named(name))
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
@@ -3074,7 +3073,8 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
             made.append(identity_sequence(catalog, table, name, identity))
         elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
             made.append(serial_sequence(catalog, table, name))
-    return [f"sequence:{q}" for q in made if made.count(q) == 1 and not sequence_taken(catalog, q)]
+    return [f"sequence:{q}" for q in made if made.count(q) == 1 and
+            not catalog.relation_named(q)]
 
 
 def _may_number(column: dict) -> bool:
