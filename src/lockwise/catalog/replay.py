@@ -500,6 +500,23 @@ def identity_sequence(catalog: Catalog, table: str, column: str, con: dict) -> s
     return serial_sequence(catalog, table, column)
 
 
+def column_sequence(catalog: Catalog, table: str, col: dict, identity: dict | None = None
+                    ) -> str | None:
+    """The sequence (qualified) ColumnDef `col` of `table` (qualified) makes: an identity's
+    (one written in `col`, else `identity`, the constraint of ADD GENERATED ... AS IDENTITY:
+    `identity_sequence`), a serial type's (`serial_sequence`); None for a column that makes
+    none."""
+    for con in column_def_constraints(col):
+        if con.get("contype") == "CONSTR_IDENTITY":
+            identity = con
+    column = str(col.get("colname", ""))
+    if identity is not None:
+        return identity_sequence(catalog, table, column, identity)
+    if catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
+        return serial_sequence(catalog, table, column)
+    return None
+
+
 def column_identity_sequence(table: str, col: Column) -> str:
     """The sequence of identity column `col` of `table` (qualified): as the catalog recorded
     it (kept across a rename of the table), else as PostgreSQL names it."""

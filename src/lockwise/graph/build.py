@@ -32,11 +32,11 @@ from lockwise.catalog.replay import (
     RoutineUsers,
     apply_statement,
     column_identity_sequence,
+    column_sequence,
     copied,
     end_session,
     end_statement,
     follows_exactly,
-    identity_sequence,
     owned_sequences,
     routine_callers,
     routine_dependents,
@@ -47,7 +47,6 @@ from lockwise.catalog.replay import (
     routines_using_column,
     row_type_columns,
     schema_callers,
-    serial_sequence,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
@@ -71,7 +70,6 @@ from lockwise.discover.versions import (
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
-    SERIAL_TYPES,
     TEMPORARY_PREFIX,
     _bodies_walk,
     created_schema,
@@ -3062,17 +3060,8 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
         return []
     if not table or table.startswith(TEMPORARY_PREFIX):
         return []
-    made: list[str] = []
-    for col, identity in columns:
-        name = str(col.get("colname", ""))
-        for item in col.get("constraints") or ():
-            con = unwrap(item)[1]
-            if con.get("contype") == "CONSTR_IDENTITY":
-                identity = con
-        if identity is not None:
-            made.append(identity_sequence(catalog, table, name, identity))
-        elif catalog.column_type(col.get("typeName"))[0] in SERIAL_TYPES:
-            made.append(serial_sequence(catalog, table, name))
+    made = [q for col, identity in columns
+            if (q := column_sequence(catalog, table, col, identity)) is not None]
     return [f"sequence:{q}" for q in made if made.count(q) == 1 and
             not catalog.relation_named(q)]
 

@@ -10,11 +10,11 @@ from itertools import pairwise
 
 from lockwise.catalog.model import Callers, Catalog, Column, Constraint, Index, Table
 from lockwise.catalog.replay import (
+    column_sequence,
     constraint_name,
     constraint_names,
     free_relation_name,
     generated_name,
-    identity_sequence,
     new_not_null_name,
     not_null_check_name,
     not_null_name,
@@ -23,7 +23,6 @@ from lockwise.catalog.replay import (
     routines_going,
     routines_reading_column,
     routines_using_column,
-    serial_sequence,
 )
 from lockwise.core.deferred import bound_on_use
 from lockwise.core.lazy_re import lazy_compile
@@ -71,6 +70,7 @@ from lockwise.effects.postgres.builder import (
     refused_on_partitioned,
     row_key_facts,
     rows_elsewhere,
+    sequence_name_taken,
     server_shown,
     table_facts,
 )
@@ -467,7 +467,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
-                           base.get("recursed_from") else key_name_taken(
+                           base.get("recursed_from") else sequence_name_taken(
+                               b, [column_sequence(b.ctx.catalog, table, col)
+                                   if facts["serial"] or facts["identity"] else None])
+                           or key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused), **tied)
 
@@ -501,11 +504,8 @@ def _backfill_value_sql(catalog: Catalog, table: str, qualified: bool, col: dict
     column, added with DEFAULT NULL, has NULL for its own."""
     if facts.get("domain_default_sql"):
         return facts["domain_default_sql"]
-    if facts["serial"] or facts["identity"]:
-        identity = [con for con in column_def_constraints(col)
-                    if con.get("contype") == "CONSTR_IDENTITY"]
-        made = identity_sequence(catalog, table, facts["column"], identity[0]) if identity \
-            else serial_sequence(catalog, table, facts["column"])
+    made = column_sequence(catalog, table, col)
+    if made is not None:
         return f"nextval({quote_literal(relation_sql(made, table, qualified))})"
     for con in column_def_constraints(col):
         if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
