@@ -1011,8 +1011,9 @@ class Catalog:
     #: `move_table`). A sequence no table is filed under costs no walk (`may_draw_from`), one
     #: filed costs its tables (`tables_naming_sequence`): a walk of every column for each
     #: sequence owned, renamed or moved made a pg_dump schema's replay and long histories of
-    #: renames quadratic. None until first asked, then filled by one walk; its sets are
-    #: frozensets, replaced, never changed in place (a fork copies the outer dict).
+    #: renames quadratic. None until the replay starts (`start_indexes`) or it is first asked,
+    #: then filled by one walk; its sets are frozensets, replaced, never changed in place (a
+    #: fork copies the outer dict).
     sequence_tables: dict[str, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
     #: Relation (qualified) -> the tables that may have a rule (CREATE RULE) whose WHERE or
@@ -2124,7 +2125,7 @@ class Catalog:
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
         `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`,
-        `rule_readers`) from what
+        `rule_readers`, `sequence_tables`: `relation_named` asks it) from what
         the catalog holds: the replay calls this before its first statement, so a history
         without a foreign key, a view, a trigger, a policy or an expression that calls a
         function does not fall back to scanning every table for each DROP or RENAME, nor
@@ -2145,6 +2146,8 @@ class Catalog:
             self._constraint_holders()
         if self.rule_readers is None:
             self._rule_readers()
+        if self.sequence_tables is None:
+            self._sequence_tables()
 
     def note_constraint_name(self, table: str, name: str) -> None:
         """Record that a constraint of `table` is called `name`, so `constraint_named` looks

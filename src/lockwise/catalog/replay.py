@@ -3055,7 +3055,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None or \
-            catalog.constraint_holders is None or catalog.rule_readers is None:
+            catalog.constraint_holders is None or catalog.rule_readers is None or \
+            catalog.sequence_tables is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:
