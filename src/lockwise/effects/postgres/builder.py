@@ -459,11 +459,12 @@ def sequence_name_taken(b: Builder, sequences: Iterable[str | None]) -> str:
     none) that serial or identity columns make: a relation, for a SEQUENCE NAME written (a
     generated name is numbered past them), or a type (an enum, a domain...: ChooseRelationName
     looks at pg_class only, and the sequence, though it has no row type, is refused a name
-    pg_type has, 42710; checked on 18.6). "" when none is taken."""
+    pg_type has, 42710; checked on 18.6), said with why the statement meets it. "" when
+    none is taken."""
     for sequence in sequences:
         what = name_taken(b, sequence) if sequence else ""
         if what:
-            return what
+            return f"{what} (the name of the sequence a serial or identity column makes)"
     return ""
 
 
