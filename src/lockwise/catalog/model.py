@@ -1194,10 +1194,13 @@ class Catalog:
                                  (self.composites, "composite type")))
         if found or not self.may_draw_from(name):
             return found
-        from lockwise.catalog.replay import owned_sequences
+        from lockwise.catalog.replay import column_identity_sequence
 
-        owned = any(name in owned_sequences(self, t.name)
-                    for t in self.tables_naming_sequence(name))
+        # (a serial's or identity's, not one OWNED BY names: that is `sequences`', if made)
+        owned = any(not t.partition_of and (
+            column_identity_sequence(t.name, col) == name if col.identity else
+            col.default == "nextval()" and col.default_sequence == name)
+            for t in self.tables_naming_sequence(name) for col in t.columns.values())
         return f"sequence {quote_qualified(name)}" if owned else ""
 
     def constraint_named(self, schema: str, name: str) -> bool:

@@ -771,6 +771,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                     True, attribute.not_null_name, attribute.not_null_valid)
                 col.not_null_from_parent = True
             t.columns[col.name] = col
+            # (filed now: a key named next is numbered past its sequence, `relation_named`)
+            catalog.note_sequence_column(name, col)
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(catalog, t, body)
