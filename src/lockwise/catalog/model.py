@@ -1047,8 +1047,9 @@ class Catalog:
     #: `move_table`). A sequence no table is filed under costs no walk (`may_draw_from`), one
     #: filed costs its tables (`tables_naming_sequence`): a walk of every column for each
     #: sequence owned, renamed or moved made a pg_dump schema's replay and long histories of
-    #: renames quadratic. None until first asked, then filled by one walk; its sets are
-    #: frozensets, replaced, never changed in place (a fork copies the outer dict).
+    #: renames quadratic. None until the replay starts (`start_indexes`) or it is first asked,
+    #: then filled by one walk; its sets are frozensets, replaced, never changed in place (a
+    #: fork copies the outer dict).
     sequence_tables: dict[str, frozenset[str]] | None = field(
         default=None, repr=False, compare=False)
     #: Relation (qualified) -> the tables that may have a rule (CREATE RULE) whose WHERE or
@@ -1220,12 +1221,24 @@ class Catalog:
         it needs it (`index public.x`, `index public."Booking.uid_unique"`), or "" for none
         known. Tables, views, materialized views, foreign tables, indexes (a UNIQUE / PRIMARY
         KEY / EXCLUDE constraint's too), sequences and composite types are rows of pg_class:
-        one namespace per schema (checked on the server)."""
+        one namespace per schema (checked on the server). A serial's or identity's sequence,
+        which `sequences` does not hold, is one too (`owned_sequences`: CREATE TABLE of its
+        name fails, an unnamed index is numbered past it; fix-pg103)."""
         known = self.tables.get(name)
         if known is not None:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {quote_qualified(name)}"
-        return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
-                                (self.composites, "composite type")))
+        found = _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
+                                 (self.composites, "composite type")))
+        if found or not self.may_draw_from(name):
+            return found
+        from lockwise.catalog.replay import column_identity_sequence
+
+        # (a serial's or identity's, not one OWNED BY names: that is `sequences`', if made)
+        owned = any(not t.partition_of and (
+            column_identity_sequence(t.name, col) == name if col.identity else
+            col.default == "nextval()" and col.default_sequence == name)
+            for t in self.tables_naming_sequence(name) for col in t.columns.values())
+        return f"sequence {quote_qualified(name)}" if owned else ""
 
     def constraint_named(self, schema: str, name: str) -> bool:
         """Whether a constraint of `schema` has `name`: one of a table's there (a CHECK a
@@ -2152,7 +2165,7 @@ class Catalog:
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
         `trigger_tables`, `policy_readers`, `uses_tables`, `constraint_holders`,
-        `rule_readers`) from what
+        `rule_readers`, `sequence_tables`: `relation_named` asks it) from what
         the catalog holds: the replay calls this before its first statement, so a history
         without a foreign key, a view, a trigger, a policy or an expression that calls a
         function does not fall back to scanning every table for each DROP or RENAME, nor
@@ -2173,6 +2186,8 @@ class Catalog:
             self._constraint_holders()
         if self.rule_readers is None:
             self._rule_readers()
+        if self.sequence_tables is None:
+            self._sequence_tables()
 
     def note_constraint_name(self, table: str, name: str) -> None:
         """Record that a constraint of `table` is called `name`, so `constraint_named` looks

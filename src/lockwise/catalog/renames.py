@@ -81,8 +81,10 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _rename_schema(catalog, stmt.get("subname", ""), new)
         return
     name, _ = range_var(stmt.get("relation"))
-    if rtype == "OBJECT_TABLE" and name in catalog.sequences:
-        rtype = "OBJECT_SEQUENCE"  # ALTER TABLE renames a sequence too (checked on the server)
+    if rtype == "OBJECT_TABLE" and (name in catalog.sequences or name not in catalog.tables
+                                    and catalog.relation_named(name).startswith("sequence ")):
+        # ALTER TABLE renames a sequence too, a serial's as well (checked on the server)
+        rtype = "OBJECT_SEQUENCE"
     if rtype == "OBJECT_TABLE" and name in catalog.indexes:
         rtype = "OBJECT_INDEX"  # and an index (checked on the server: test_object_missing.py)
     if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):

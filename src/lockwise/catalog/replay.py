@@ -507,8 +507,7 @@ def column_def_sequence(catalog: Catalog, table: str, col: dict,
     two), else a serial type's (`serial_sequence`), else None. `type_name`: the column's type
     as `Catalog.column_type` resolves it, when the caller has it (else resolved here)."""
     identity = None
-    for item in col.get("constraints") or ():
-        con = unwrap(item)[1]
+    for con in column_def_constraints(col):
         if con.get("contype") == "CONSTR_IDENTITY":
             identity = con
     name = str(col.get("colname", ""))
@@ -551,19 +550,13 @@ def serial_sequence(catalog: Catalog, table: str, column: str) -> str:
     """The sequence a serial or identity column `column` of `table` (qualified) makes, without
     a SEQUENCE NAME: `owned_sequence`'s name, numbered (`t_id_seq1`, `t_id_seq2`; cut to 63
     bytes with the number kept) while that is a relation of the table's schema the catalog
-    knows (`sequence_taken`), as ChooseRelationName does (checked on 18.6). One made outside
-    the migrations would number it further: not known, not counted."""
+    knows (`Catalog.relation_named`), as ChooseRelationName does (checked on 18.6): not a
+    type's name, which fails it instead (42710, fix-pg103). One made outside the migrations
+    would number it further: not known, not counted."""
     schema, _, relname = table.partition(".")
     return f"{schema}." + free_generated_name(
-        relname, "seq", lambda name: sequence_taken(catalog, f"{schema}.{name}"), name2=column)
-
-
-def sequence_taken(catalog: Catalog, name: str) -> bool:
-    """Whether the catalog knows relation `name` (qualified): a table, view, index, sequence
-    or composite type (pg_class: one namespace, checked on 18.6), or a sequence a column owns
-    (a serial's or identity's, which `Catalog.sequences` does not hold)."""
-    return bool(catalog.relation_named(name)) or catalog.may_draw_from(name) and any(
-        name in owned_sequences(catalog, t.name) for t in catalog.tables_naming_sequence(name))
+        relname, "seq", lambda name: bool(catalog.relation_named(f"{schema}.{name}")),
+        name2=column)
 
 
 def owned_sequence(table: str, column: str) -> str:
@@ -779,6 +772,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                     True, attribute.not_null_name, attribute.not_null_valid)
                 col.not_null_from_parent = True
             t.columns[col.name] = col
+            # (filed now: a key named next is numbered past its sequence, `relation_named`)
+            catalog.note_sequence_column(name, col)
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(catalog, t, body)
@@ -3064,7 +3059,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None or catalog.uses_tables is None or \
-            catalog.constraint_holders is None or catalog.rule_readers is None:
+            catalog.constraint_holders is None or catalog.rule_readers is None or \
+            catalog.sequence_tables is None:
         catalog.start_indexes()
     outer, _replayed_sql = _replayed_sql, sql  # (a DO block's statements are replayed inside)
     try:

@@ -47,7 +47,6 @@ from lockwise.catalog.replay import (
     routines_using_column,
     row_type_columns,
     schema_callers,
-    sequence_taken,
 )
 from lockwise.catalog.search_path import PathInForce, elements_path, lookup_schemas
 from lockwise.core.deferred import bound_on_use
@@ -1240,7 +1239,7 @@ class _Builder:
 
         def unknown(obj: str) -> bool:
             return obj.startswith("sequence:") and obj not in creates and \
-                not sequence_taken(cat, obj[9:])
+                not cat.relation_named(obj[9:])
 
         return gone_routines(stmt.tree, unknown)
 
@@ -1314,7 +1313,7 @@ class _Builder:
         elif kind == "index":
             alive = name in cat.indexes
         elif kind == "sequence":
-            alive = obj not in self.dropped and sequence_taken(cat, name)
+            alive = obj not in self.dropped and bool(cat.relation_named(name))
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
@@ -3063,7 +3062,8 @@ def _implicit_sequences(catalog: Catalog, tree: dict) -> list[str]:
     if not table or table.startswith(TEMPORARY_PREFIX):
         return []
     made = [q for col in columns if (q := column_def_sequence(catalog, table, col)) is not None]
-    return [f"sequence:{q}" for q in made if made.count(q) == 1 and not sequence_taken(catalog, q)]
+    return [f"sequence:{q}" for q in made if made.count(q) == 1 and
+            not catalog.relation_named(q)]
 
 
 def _may_number(column: dict) -> bool:

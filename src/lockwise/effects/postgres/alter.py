@@ -15,11 +15,13 @@ from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
     L,
+    already_exists,
     drop_defaults_drawing,
     lock_regclass_names,
     owned_sequences,
     refused_if_partitioned,
     refused_on_partitioned,
+    sequence_name_taken,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
@@ -331,6 +333,8 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # migration breaks nothing: rename-owned-sequence's `object_is_new`).
     b.creates.add(f"sequence:{sequence}")
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
+          # its name held by a relation (a SEQUENCE NAME written) or a type: refused
+          **already_exists(sequence_name_taken(b, [sequence])),
           column_allows_null=_allows_null(b, table, column),
           # the CHECK that makes the column NOT NULL first without a read under the lock
           not_null_check=not_null_check_name(b.ctx.catalog.known_table(table),

@@ -70,6 +70,7 @@ from lockwise.effects.postgres.builder import (
     refused_on_partitioned,
     row_key_facts,
     rows_elsewhere,
+    sequence_name_taken,
     server_shown,
     table_facts,
 )
@@ -466,7 +467,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
-                           base.get("recursed_from") else key_name_taken(
+                           base.get("recursed_from") else sequence_name_taken(
+                               b, [column_def_sequence(b.ctx.catalog, table, col)
+                                   if facts["serial"] or facts["identity"] else None])
+                           or key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused), **tied)
 

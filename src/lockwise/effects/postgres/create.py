@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog, Column
-from lockwise.catalog.replay import exclusion_columns
+from lockwise.catalog.replay import column_def_sequence, exclusion_columns, serial_sequence
 from lockwise.catalog.search_path import temporary_searched_first
 from lockwise.core.deferred import bound_on_use
 from lockwise.effects.foreign_keys import keys_written, refused_reference
@@ -44,6 +44,7 @@ from lockwise.effects.postgres.builder import (
     refused_on_partitioned,
     relation_skips,
     routine_shown,
+    sequence_name_taken,
     skipped,
     stored_reads,
     table_facts,
@@ -98,10 +99,11 @@ def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[
     return None, {}
 
 
-#: TableLikeClause's option bits for INCLUDING CONSTRAINTS, DEFAULTS, GENERATED and INDEXES
-#: (CREATE_TABLE_LIKE_*); what a partition or an inheritance child copies of its parent.
-_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_INDEXES = \
-    1 << 2, 1 << 3, 1 << 4, 1 << 6
+#: TableLikeClause's option bits for INCLUDING CONSTRAINTS, DEFAULTS, GENERATED, IDENTITY and
+#: INDEXES (CREATE_TABLE_LIKE_*); what a partition or an inheritance child copies of its
+#: parent.
+_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY, _LIKE_INDEXES = \
+    1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6
 _INHERITED = _LIKE_CONSTRAINTS | _LIKE_DEFAULTS | _LIKE_GENERATED
 
 
@@ -116,11 +118,14 @@ def create_table(b: Builder, stmt: dict) -> None:
     parent, default_facts = (None, {}) if own_parent else \
         _lock_parents(b, stmt, table, qualified)
     columns = []
+    sequences: list[str | None] = []  # those its serial and identity columns make
     keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
+            if facts["serial"] or facts["identity"]:
+                sequences.append(column_def_sequence(b.ctx.catalog, table, body))
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
                     b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
@@ -142,13 +147,17 @@ def create_table(b: Builder, stmt: dict) -> None:
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
             _lock_copied_expressions(b, source, body.get("options", 0))
+            if body.get("options", 0) & _LIKE_IDENTITY:
+                sequences.extend(_copied_identity_sequences(b, source, table))
     # Refused in the order the server checks (checked on 18.6), only the first said: what
     # the parents and the table's own options forbid, then the name taken, then what its
     # keys and constraints do once the table is made.
     first = own_parent or {**_refused_before_made(b, table, stmt),
                            **_tied_across_persistence(b, table, stmt, parent)}
-    taken = {} if first else already_exists(name_taken(b, table) or key_name_taken(
-        b, table.split(".", 1)[0], _constraints_written(stmt)))
+    # (its columns' sequences are made before the table: one's name taken is said first)
+    taken = {} if first else already_exists(
+        sequence_name_taken(b, sequences) or name_taken(b, table) or
+        key_name_taken(b, table.split(".", 1)[0], _constraints_written(stmt)))
     later = not first and not taken
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **taken, **first,
@@ -159,6 +168,15 @@ def create_table(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _copied_identity_sequences(b: Builder, source: str, table: str) -> list[str]:
+    """The sequences new `table` makes for the identity columns LIKE `source` INCLUDING
+    IDENTITY copies: named after the new table (`serial_sequence`, as the replay names
+    them)."""
+    known = b.ctx.catalog.tables.get(source)
+    return [] if known is None else [serial_sequence(b.ctx.catalog, table, col.name)
+                                     for col in known.columns.values() if col.identity]
 
 
 def _own_parent_refused(b: Builder, stmt: dict, table: str) -> dict:
