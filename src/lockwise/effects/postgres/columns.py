@@ -468,7 +468,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
                            base.get("recursed_from") else sequence_name_taken(
-                               b, [column_def_sequence(b.ctx.catalog, table, col)
+                               b, [column_def_sequence(b.ctx.catalog, table, col, facts["type"])
                                    if facts["serial"] or facts["identity"] else None])
                            or key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),

@@ -125,7 +125,8 @@ def create_table(b: Builder, stmt: dict) -> None:
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
             if facts["serial"] or facts["identity"]:
-                sequences.append(column_def_sequence(b.ctx.catalog, table, body))
+                sequences.append(column_def_sequence(b.ctx.catalog, table, body,
+                                                     facts["type"]))
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
                     b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
