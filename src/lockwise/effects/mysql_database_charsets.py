@@ -18,9 +18,15 @@ its name is unknown here). A database none of these named keeps the server's def
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.mysql_programs import NAME_PART as _PART
+
+if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
+    from lockwise.effects.mysql import MySQLSession
 
 #: CREATE [OR REPLACE] {DATABASE | SCHEMA} [IF NOT EXISTS] name, ALTER {DATABASE | SCHEMA}
 #: [name], and the options after them.
@@ -37,7 +43,8 @@ _COLLATE = lazy_compile(rf"\bCOLLATE\s*=?\s*(?P<name>{_PART}|'[^']*')", re.I)
 _STRING = lazy_compile(r"'(?:[^'\\]|''|\\.)*'")
 
 
-def note_database_options(catalog, session, sql: str, clean) -> None:
+def note_database_options(catalog: Catalog, session: MySQLSession, sql: str,
+                          clean: Callable[[str], str]) -> None:
     """The catalog after CREATE / ALTER DATABASE `sql` (`clean` keys a name as the catalog
     does): the database's default character set and collation when it names either (a
     COLLATE alone names its set: `latin1_bin` is latin1's). A CREATE ... IF NOT EXISTS of a
@@ -78,7 +85,7 @@ def note_database_options(catalog, session, sql: str, clean) -> None:
     catalog.mysql_database_charsets = {**kept, key: new} if new != (None, None) else kept
 
 
-def forget_database(catalog, name: str) -> None:
+def forget_database(catalog: Catalog, name: str) -> None:
     """DROP DATABASE `name`: a database made again by that name starts from the server's
     default."""
     if name in catalog.mysql_database_charsets:
@@ -86,7 +93,7 @@ def forget_database(catalog, name: str) -> None:
                                            catalog.mysql_database_charsets.items() if k != name}
 
 
-def database_default(catalog, database: str | None) -> tuple[str | None, str | None]:
+def database_default(catalog: Catalog, database: str | None) -> tuple[str | None, str | None]:
     """The default character set and collation of `database` (None: the connection's own)
     as the replay knows it: (None, None) when it does not (the server's)."""
     return catalog.mysql_database_charsets.get(database or "", (None, None))
