@@ -465,14 +465,22 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
           # for the alternatives that print this ADD COLUMN again: re-runnable as written
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
-          **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
-                           if known_column else "" if
-                           base.get("recursed_from") else sequence_name_taken(
-                               b, [column_def_sequence(b.ctx.catalog, table, col, facts["type"])
-                                   if facts["serial"] or facts["identity"] else None])
-                           or key_name_taken(
-                               b, table.split(".", 1)[0], column_def_constraints(col))),
+          **already_exists(_added_name_taken(b, table, col, facts, known_column, base)),
           **refused_facts(refused), **tied)
+
+
+def _added_name_taken(b: Builder, table: str, col: dict, facts: dict, known_column: bool,
+                      base: dict) -> str:
+    """What holds a name ADD COLUMN `col` of `table` needs, "" for none: the column itself
+    (`known_column`), else its serial's or identity's sequence (made first), else an index
+    its inline keys build. A child the ADD recursed to is not asked: its parent was."""
+    if known_column:
+        return f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
+    if base.get("recursed_from"):
+        return ""
+    made = column_def_sequence(b.ctx.catalog, table, col, facts["type"])
+    return sequence_name_taken(b, [made]) or \
+        key_name_taken(b, table.split(".", 1)[0], column_def_constraints(col))
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).

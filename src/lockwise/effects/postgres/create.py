@@ -118,15 +118,13 @@ def create_table(b: Builder, stmt: dict) -> None:
     parent, default_facts = (None, {}) if own_parent else \
         _lock_parents(b, stmt, table, qualified)
     columns = []
-    sequences: list[str | None] = []  # those its serial and identity columns make
+    sequences: list[str | None] = []  # each column's (None: neither serial nor identity)
     keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
-            if facts["serial"] or facts["identity"]:
-                sequences.append(column_def_sequence(b.ctx.catalog, table, body,
-                                                     facts["type"]))
+            sequences.append(column_def_sequence(b.ctx.catalog, table, body, facts["type"]))
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
                     b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
