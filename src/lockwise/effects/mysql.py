@@ -74,6 +74,7 @@ def server_default_charset(flavour: str, version: Version) -> str:
         return "utf8mb4"
     return SERVER_DEFAULT_CHARSET[flavour]
 
+
 #: Every character set MySQL 8 and MariaDB know, with its most bytes per character (SHOW
 #: CHARACTER SET's Maxlen: MariaDB 10.11's, checked; MySQL 8.0 / 8.4's manual, "Supported
 #: Character Sets and Collations", lists the same and gb18030, MYSQL_ONLY_CHARSETS), and
@@ -101,6 +102,10 @@ def unknown_charset(name: str, flavour: str | None = None) -> str | None:
         return "MySQL's, a character set MariaDB does not know (error 1115, Unknown " \
             "character set)"
     return None
+
+
+#: The server version each flavour is judged at when `server_version` (the config key or
+#: --server-version) names none.
 DEFAULT_VERSIONS: dict[str, Version] = {"mysql": (8, 4, 0), "mariadb": (10, 11, 0)}
 
 # How the report shows MySQL metadata locks in PostgreSQL's vocabulary of what is blocked.
