@@ -545,8 +545,8 @@ def lint(
         # by migration as lint makes them: what the verdict reads of each is kept, not the
         # report (120 MB at 10,000 generated files).
         printer = None  # a TextPrinter, JsonPrinter, SarifPrinter, GithubPrinter, ...
-        ci_printer = None  # (SARIF's, GitHub's or Markdown's: written once the conflicts
-        # are known)
+        # (SARIF's, GitHub's or Markdown's: written once the conflicts are known)
+        ci_printer = None
         parts: list[MigrationReport] = []
         ready: Callable[[list[MigrationReport]], object] | None = reports_ready
         if output_format is OutputFormat.text:
