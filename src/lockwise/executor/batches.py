@@ -609,11 +609,11 @@ def _body_tables(create: str | None) -> tuple[frozenset[str], frozenset[str]] | 
 
 #: A trigger function's relations as written (`_body_vars`): the write statements' targets,
 #: every RangeVar of the body, those of its statements but INSERTs, each statement alone.
-BodyVars = tuple[tuple[dict | None, ...], tuple[dict, ...], tuple[dict, ...]]
+_BodyVars = tuple[tuple[dict | None, ...], tuple[dict, ...], tuple[dict, ...]]
 
 
 @lru_cache(maxsize=256)
-def _body_vars(create: str) -> BodyVars | None:
+def _body_vars(create: str) -> _BodyVars | None:
     """`_body_tables` of the function `create` makes, its names not yet resolved, or None
     when lockwise cannot see all it does: of the text alone (parsed once, whichever
     statements fire the trigger; a trigger function is asked of at each UPDATE or DELETE
