@@ -8,15 +8,16 @@ default old_mode, UTF8_IS_UTF8MB3; utf8mb4 without it) and `binary` a character 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lockwise.cli.app import app
 from lockwise.effects.mysql import CHARSET_BYTES, MYSQL_ONLY_CHARSETS
 
 
-def _lint(tmp_path, monkeypatch, config: str):
+def _lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str) -> Result:
     (tmp_path / "m").mkdir(exist_ok=True)
     (tmp_path / "m" / "1_a.sql").write_text("CREATE TABLE t (id INT PRIMARY KEY, w VARCHAR(200));")
     (tmp_path / "m" / "2_b.sql").write_text("ALTER TABLE t MODIFY w VARCHAR(256);")
@@ -32,8 +33,9 @@ def _lint(tmp_path, monkeypatch, config: str):
     ("mysql", "default", "neither MySQL 8 nor MariaDB knows"),
     ("mariadb", "gb18030", "MySQL's, a character set MariaDB does not know"),
 ])
-def test_an_unknown_character_set_is_refused_at_its_key(tmp_path, monkeypatch, dialect: str,
-                                                        name: str, said: str) -> None:
+def test_an_unknown_character_set_is_refused_at_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialect: str, name: str,
+        said: str) -> None:
     result = _lint(tmp_path, monkeypatch,
                    f'dialect = "{dialect}"\ncharacter_set_server = "{name}"\n')
     assert result.exit_code == 2, result.output
@@ -51,8 +53,8 @@ def test_an_unknown_character_set_is_refused_at_its_key(tmp_path, monkeypatch, d
     ("mysql", "gb18030", False),  # MySQL's: 4 bytes
     ("mysql", "utf8", False),
 ])
-def test_a_known_character_set_is_taken(tmp_path, monkeypatch, dialect: str, name: str,
-                                        copies: bool) -> None:
+def test_a_known_character_set_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        dialect: str, name: str, copies: bool) -> None:
     result = _lint(tmp_path, monkeypatch,
                    f'dialect = "{dialect}"\ncharacter_set_server = "{name}"\n')
     assert result.exit_code in (0, 1), result.output

@@ -7,7 +7,12 @@ a length byte (a copy) where the server runs it instantly. Each case is run on M
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from lockwise.core.types import MigrationReport
 
 TABLE = "(id INT PRIMARY KEY, w VARCHAR(200))"
 CHANGE = "ALTER TABLE dbcs.t MODIFY w VARCHAR(256)"
@@ -45,7 +50,8 @@ CASES = [
 ]
 
 
-def _lint(before: str, change: str, dialect: str = "mariadb", version: str = "10.11"):
+def _lint(before: str, change: str, dialect: str = "mariadb",
+          version: str = "10.11") -> MigrationReport:
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
