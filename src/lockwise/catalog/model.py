@@ -633,7 +633,7 @@ class IndexMap(dict):
 
     __slots__ = ("_by_table", "_filed", "_owned", "_gone", "_lent")
 
-    def __init__(self, *args: object, **kwargs: object):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._by_table: dict[str, dict[str, Index]] = {}
         self._filed: dict[str, str] = {}
