@@ -194,6 +194,28 @@ def family_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
     return _kept_named(items, catalog.operator_families)
 
 
+def operator_object_key(catalog: Catalog, kind: str, items: list[str],
+                        create: bool = False) -> str:
+    """The object key of the operator class or family (`kind`: "class", "family") that
+    `items` name (the access method, then the name parts), as the conflict graph follows
+    it and shows it: `btree operator family:public.f`. The kept one `items` name (a bare
+    name along the search_path: `class_named`, `family_named`) when there is one, else the
+    name in the default schema (`create`: the one a CREATE makes it in); "" for no name."""
+    if not items[1:]:
+        return ""
+    kept = None if create else _kept_named(
+        items, catalog.operator_classes if kind == "class" else catalog.operator_families)
+    return f"{items[0]} operator {kind}:{kept[0] if kept else object_name(items[1:], create)}"
+
+
+def family_taken(catalog: Catalog, name: str, method: str) -> str:
+    """The kept operator family of qualified `name` and access method `method`, as messages
+    name it ("operator family public.f for access method btree"); "" when the catalog keeps
+    none (the name is taken per schema and access method: checked on 18.6, fix-pg104)."""
+    return f"operator family {name} for access method {method}" \
+        if (name, method) in catalog.operator_families else ""
+
+
 def family_classes(catalog: Catalog, family: tuple[str, str]) -> list[tuple[str, str]]:
     """The kept operator classes of operator family `family` (qualified name, access
     method), the last made first, as the server visits them (newest oid first): DROP
