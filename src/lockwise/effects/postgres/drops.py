@@ -332,7 +332,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_operator_drop(b, stmt, len(names) > 1)
         elif kind == "other" and not cascade and \
                 stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
-            facts = _refused_class_drop(b, stmt)
+            facts = refused_class_drop(b, stmt)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_AGGREGATE" and not cascade:
             facts = _refused_aggregate_drop(b, stmt, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
@@ -438,7 +438,7 @@ def _class_users(catalog: Catalog, key: tuple[str, str]) -> tuple[str, list[str]
     return shown, through, [f"index {server_shown(i)} depends on {shown}" for i in through]
 
 
-def _refused_class_drop(b: Builder, stmt: dict) -> dict:
+def refused_class_drop(b: Builder, stmt: dict) -> dict:
     """DROP OPERATOR CLASS without CASCADE of a class the catalog keeps while an index uses
     it (`_class_users`): the server refuses it (2BP01 "cannot drop operator class oc for
     access method hash because other objects depend on it", IF EXISTS or not), its DETAIL

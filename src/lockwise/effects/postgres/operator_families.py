@@ -54,8 +54,46 @@ def alter_operator_family(b: Builder, stmt: dict) -> None:
 
     names, method = strings(stmt.get("opfamilyname")), str(stmt.get("amname") or "")
     b.alters.add(operator_object_key(b.ctx.catalog, "family", [method, *names]))
-    b.act("alter_operator_family", name=object_name(names), access_method=method,
-          drops_members=bool(stmt.get("isDrop")))
+    b.act("alter_operator_family", _member_drop_refused(b, stmt, [method, *names]),
+          name=object_name(names), access_method=method, drops_members=bool(stmt.get("isDrop")))
+
+
+def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
+    """ALTER OPERATOR FAMILY ... DROP of a member a kept class of the family requires
+    (`operators.required_member`, the first one in the statement's order): the server
+    refuses it (2BP01 "cannot drop operator 1 (integer, integer) of operator family f for
+    access method btree: <(integer,integer) because operator class oc for access method
+    btree requires it", HINT "You can drop operator class oc for access method btree
+    instead."; checked on 18.6, fix-pg104). The steps drop the class instead (its members
+    go with it), after the indexes using it (`drops.refused_class_drop`'s)."""
+    from lockwise.catalog.operators import family_named, required_member
+    from lockwise.effects.dependents import drop_first_sql
+    from lockwise.effects.postgres.builder import server_shown
+    from lockwise.effects.postgres.drops import refused_class_drop
+
+    catalog = b.ctx.catalog
+    family = family_named(catalog, items) if stmt.get("isDrop") else None
+    found = next((
+        (unwrap(item)[1], required) for item in stmt.get("items") or ()
+        if (required := required_member(catalog, family, unwrap(item)[1])) is not None), None) \
+        if family is not None else None
+    if found is None:
+        return {}
+    item, (key, member, types) = found
+    shown = f"operator class {server_shown(key[0])} for access method {key[1]}"
+    written = f"{server_shown(key[0])} USING {key[1]}"
+    steps = refused_class_drop(b, {"removeType": "OBJECT_OPCLASS", "objects": [
+        {"List": {"items": [{"String": {"sval": part}} for part in (
+            key[1], *key[0].split(".", 1)[key[0].startswith("public."):])]}}]}
+        ).get("refused_operator_drop_sql") or \
+        drop_first_sql("operator class", written)
+    what = "operator" if item.get("itemtype") == 1 else "function"
+    return {"refused_member_drop": True,
+            "refused_member_drop_error": f"cannot drop {what} {item.get('number')} ({types}) "
+            f"of operator family {server_shown(family[0])} for access method {family[1]}: "
+            f"{member} because {shown} requires it",
+            "refused_member_drop_hint": f"You can drop {shown} instead.",
+            "refused_member_drop_sql": steps}
 
 
 def alter_owner(b: Builder, stmt: dict) -> None:
