@@ -993,6 +993,16 @@ class Catalog:
     #: OPERATOR CLASS of its key; a key no longer in `operator_classes` is never asked.
     #: Replaced whole.
     operator_class_families: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The members each of `operator_classes` (of access method btree or hash) requires, as
+    #: (1 for an operator, 2 for a function; its number; the class's type; the member as
+    #: the server's messages name it): an operator, and support function 1, both of whose
+    #: operand types are the class's. ALTER OPERATOR FAMILY ... DROP of one is refused
+    #: (2BP01 "... because operator class oc for access method btree requires it"); a
+    #: cross-type member, or another support function, is the family's alone (checked on
+    #: 18.6, fix-pg104). Set at each CREATE OPERATOR CLASS of its key; a key no longer in
+    #: `operator_classes` is never asked. Replaced whole.
+    operator_class_members: dict[tuple[str, str], tuple[tuple[int, int, str, str], ...]] = \
+        field(default_factory=dict)
     #: Operator families the migrations made, as (qualified name, access method): by CREATE
     #: OPERATOR FAMILY, or by CREATE OPERATOR CLASS without FAMILY (one of the class's name;
     #: checked on 18.6, fix-pg101). Renamed and moved by ALTER OPERATOR FAMILY, gone with

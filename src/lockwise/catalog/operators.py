@@ -47,6 +47,13 @@ def _search_schemas() -> tuple[str, ...]:
     return lookup_schemas() or ("public",)
 
 
+def _places(names: list[str]) -> list[str]:
+    """The qualified names `names` (the parts written) may stand for: itself when
+    qualified, else the name in each schema of the search_path, in order."""
+    return [object_name(names)] if len(names) > 1 else \
+        [f"{s}.{names[-1]}" for s in _search_schemas()]
+
+
 def keep_operator(catalog: Catalog, stmt: dict) -> None:
     """CREATE OPERATOR `stmt` (a DefineStmt of kind OBJECT_OPERATOR): kept beside the others
     of its name, with the function it runs (FUNCTION or PROCEDURE, found as a call of it with
@@ -68,8 +75,7 @@ def keep_operator(catalog: Catalog, stmt: dict) -> None:
     operator = Operator(object_name(names, create=True), left,
                         arg_type(catalog, given["rightarg"]), "")
     fn = strings(function.get("names"))
-    places = [object_name(fn)] if len(fn) > 1 else [f"{s}.{fn[-1]}" for s in _search_schemas()]
-    found = next((p for p in places if any(_takes(r, operator.args)
+    found = next((p for p in _places(fn) if any(_takes(r, operator.args)
                                           for r in catalog.kept_routines.get(p, ()))), "")
     catalog.operators = {**catalog.operators, operator.name: (
         *(o for o in catalog.operators.get(operator.name, ()) if o.args != operator.args),
@@ -92,9 +98,7 @@ def _named(catalog: Catalog, obj: dict) -> tuple[str, tuple[str, ...]] | None:
     args = tuple(arg_type(catalog, unwrap(a)[1]) if unwrap(a)[1] else ""
                  for a in obj.get("objargs") or ())
     args = args[1:] if args[:1] == ("",) else args
-    places = [object_name(names)] if len(names) > 1 else \
-        [f"{s}.{names[-1]}" for s in _search_schemas()]
-    return next(((p, o.args) for p in places for o in catalog.operators.get(p, ())
+    return next(((p, o.args) for p in _places(names) for o in catalog.operators.get(p, ())
                  if len(o.args) == len(args) and all(
                      _same_type(a, b) for a, b in zip(o.args, args, strict=True))), None)
 
@@ -150,6 +154,9 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
     if stmt.get("isDefault") and tname and not array and type_key(tname) not in catalog.domains:
         types[key] = tname
     catalog.operator_class_types = types
+    catalog.operator_class_members = {
+        **{k: m for k, m in catalog.operator_class_members.items() if k != key},
+        key: _required_members(catalog, stmt, arg_type_of(catalog, stmt.get("datatype")))}
     if stmt.get("opfamilyname"):
         family = family_named(catalog, [key[1], *strings(stmt["opfamilyname"])])
     else:
@@ -159,6 +166,82 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
     catalog.operator_class_families = {
         **{k: f for k, f in catalog.operator_class_families.items() if k != key},
         key: family[0] if family else ""}
+
+
+def arg_type_of(catalog: Catalog, tn: dict | None) -> str:
+    """TypeName `tn` as `overloads.arg_type` spells it ("" for none)."""
+    from lockwise.catalog.overloads import arg_type
+
+    return arg_type(catalog, tn) if tn else ""
+
+
+def _required_members(catalog: Catalog, stmt: dict, datatype: str
+                      ) -> tuple[tuple[int, int, str, str], ...]:
+    """The members CREATE OPERATOR CLASS `stmt` of type `datatype` binds to the class
+    (`Catalog.operator_class_members`): of btree or hash, an operator both of whose operand
+    types are `datatype` (`OPERATOR 1 <` takes it for both), and support function 1 taking
+    `datatype` only (`hashint4(int)`, `btint4cmp(int, int)`); checked on 18.6, fix-pg104."""
+    if stmt.get("amname") not in ("btree", "hash") or not datatype:
+        return ()
+    found = []
+    for item in stmt.get("items") or ():
+        elem = unwrap(item)[1]
+        obj = elem.get("name") or {}
+        names = strings(obj.get("objname"))
+        args = tuple(arg_type_of(catalog, unwrap(a)[1]) for a in obj.get("objargs") or ())
+        if not names or not all(_same_type(a, datatype) for a in args):
+            continue
+        if elem.get("itemtype") == 1:
+            shown = _member_operator_shown(catalog, names, datatype)
+        elif elem.get("itemtype") == 2 and elem.get("number") == 1 and args:
+            shown = _member_function_shown(catalog, names, args)
+        else:
+            continue
+        found.append((elem["itemtype"], int(elem.get("number") or 0), datatype, shown))
+    return tuple(found)
+
+
+def _member_operator_shown(catalog: Catalog, names: list[str], datatype: str) -> str:
+    """A class's operator member as the server's messages name it: one the migrations made
+    by `operator_shown` (`===(integer,integer)`), a built-in one `<(integer,integer)`."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    made = next((o for p in _places(names) for o in catalog.operators.get(p, ())
+                 if o.left and _same_type(o.left, datatype) and _same_type(o.right, datatype)),
+                None)
+    if made is not None:
+        return operator_shown(made)
+    return f"{names[-1]}({types_shown((datatype, datatype), ',')})"
+
+
+def _member_function_shown(catalog: Catalog, names: list[str], args: tuple[str, ...]) -> str:
+    """A class's support function as the server's messages name it: `bh(integer)` for one
+    the migrations made in public, `app.bh(integer)`, a built-in one `hashint4(integer)`."""
+    from lockwise.effects.postgres.builder import routine_shown, types_shown
+
+    made = next((p for p in _places(names) if any(_takes(r, args)
+                                         for r in catalog.kept_routines.get(p, ()))), "")
+    return routine_shown(made, args) if made else f"{names[-1]}({types_shown(args, ',')})"
+
+
+def required_member(catalog: Catalog, family: tuple[str, str], item: dict
+                    ) -> tuple[tuple[str, str], str, str] | None:
+    """The kept class of `family` (qualified name, access method) that requires the member
+    CreateOpClassItem `item` of ALTER OPERATOR FAMILY ... DROP names (`OPERATOR 1 (int,
+    int)`; one type stands for both), its member as the server names it (`<(integer,
+    integer)`), and the member's types as the message names them (`integer, integer`);
+    None when no kept class requires it (`Catalog.operator_class_members`)."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    types = tuple(arg_type_of(catalog, unwrap(a)[1]) for a in item.get("class_args") or ())
+    if not types:
+        return None
+    for key in family_classes(catalog, family):
+        for kind, number, datatype, shown in catalog.operator_class_members.get(key, ()):
+            if kind == item.get("itemtype") and number == item.get("number") and all(
+                    _same_type(t, datatype) for t in types):
+                return key, shown, types_shown((datatype, datatype), ", ")
+    return None
 
 
 def keep_operator_family(catalog: Catalog, stmt: dict) -> None:
@@ -176,9 +259,7 @@ def _kept_named(items: list[str], kept: Container[tuple[str, str]]
     method, names = (items[0], items[1:]) if items else ("", [])
     if not names:
         return None
-    places = [object_name(names)] if len(names) > 1 else \
-        [f"{s}.{names[-1]}" for s in _search_schemas()]
-    return next(((p, method) for p in places if (p, method) in kept), None)
+    return next(((p, method) for p in _places(names) if (p, method) in kept), None)
 
 
 def class_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
@@ -192,6 +273,28 @@ def family_named(catalog: Catalog, items: list[str]) -> tuple[str, str] | None:
     FAMILY object or a class's FAMILY names (`items` as `class_named`'s); None when the
     catalog keeps no such one."""
     return _kept_named(items, catalog.operator_families)
+
+
+def operator_object_key(catalog: Catalog, kind: str, items: list[str],
+                        create: bool = False) -> str:
+    """The object key of the operator class or family (`kind`: "class", "family") that
+    `items` name (the access method, then the name parts), as the conflict graph follows
+    it and shows it: `btree operator family:public.f`. The kept one `items` name (a bare
+    name along the search_path: `class_named`, `family_named`) when there is one, else the
+    name in the default schema (`create`: the one a CREATE makes it in); "" for no name."""
+    if not items[1:]:
+        return ""
+    kept = None if create else _kept_named(
+        items, catalog.operator_classes if kind == "class" else catalog.operator_families)
+    return f"{items[0]} operator {kind}:{kept[0] if kept else object_name(items[1:], create)}"
+
+
+def family_taken(catalog: Catalog, name: str, method: str) -> str:
+    """The kept operator family of qualified `name` and access method `method`, as messages
+    name it ("operator family public.f for access method btree"); "" when the catalog keeps
+    none (the name is taken per schema and access method: checked on 18.6, fix-pg104)."""
+    return f"operator family {name} for access method {method}" \
+        if (name, method) in catalog.operator_families else ""
 
 
 def family_classes(catalog: Catalog, family: tuple[str, str]) -> list[tuple[str, str]]:
@@ -237,6 +340,8 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
         if key in types:
             types[moved] = types.pop(key)
         catalog.operator_classes, catalog.operator_class_types = classes, types
+        catalog.operator_class_members = {
+            moved if k == key else k: m for k, m in catalog.operator_class_members.items()}
         catalog.operator_class_families = {  # (in place: the order made stays)
             moved if k == key else k: f for k, f in catalog.operator_class_families.items()}
         _follow_class_names(catalog, key[1], lambda n: moved[0] if n == key[0] else n)
@@ -277,6 +382,8 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
         catalog.operator_class_families = {
             (moved(k[0]), k[1]): moved(f) if f else f
             for k, f in catalog.operator_class_families.items()}
+        catalog.operator_class_members = {
+            (moved(k[0]), k[1]): m for k, m in catalog.operator_class_members.items()}
         _follow_class_names(catalog, None, moved)
     catalog.operator_families = frozenset((moved(n), m) for n, m in catalog.operator_families)
 
@@ -431,10 +538,8 @@ def operator_run(catalog: Catalog, expr: dict, scope: FromScope | None) -> Opera
     if expr.get("kind") != "AEXPR_OP":  # (ANY / ALL: the right operand is an array)
         types = [*types[:-1], types[-1][:-2] if types[-1] and types[-1].endswith("[]")
                  else None]
-    places = [object_name(names)] if len(names) > 1 else \
-        [f"{s}.{names[-1]}" for s in _search_schemas()]
     candidates = [[o for o in catalog.operators.get(p, ()) if len(o.args) == len(types)]
-                  for p in places]
+                  for p in _places(names)]
     if None not in types and "unknown" not in types:
         if len(names) == 1 and builtin_operator(names[-1]) and _builtin_exact(
                 names[-1], types):  # type: ignore[arg-type]

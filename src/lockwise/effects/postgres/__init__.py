@@ -29,7 +29,9 @@ family's module is imported with its first statement):
   DEALLOCATE;
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
-  ALTER PUBLICATION, CREATE STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED.
+  ALTER PUBLICATION, CREATE STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED;
+- `operator_families`: CREATE / ALTER OPERATOR FAMILY, CREATE OPERATOR CLASS, ALTER ...
+  OWNER TO.
 """
 
 from __future__ import annotations
@@ -74,7 +76,6 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CreateExtensionStmt": _plain("create_extension"),
     "GrantRoleStmt": _plain("grant"),
     "CreateRoleStmt": _plain("create_role"),
-    "AlterOwnerStmt": _plain("alter_owner"),
 }
 
 #: Each other kind's handler: its family's module and the function's name (and the argument
@@ -100,6 +101,10 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "CreatePolicyStmt": ("triggers", "create_policy"),
     "AlterPolicyStmt": ("triggers", "alter_policy"),
     "AlterObjectSchemaStmt": ("renames", "set_schema"),
+    "AlterOwnerStmt": ("operator_families", "alter_owner"),
+    "CreateOpFamilyStmt": ("operator_families", "create_operator_family"),
+    "AlterOpFamilyStmt": ("operator_families", "alter_operator_family"),
+    "CreateOpClassStmt": ("operator_families", "create_operator_class"),
     "VacuumStmt": ("maintenance", "vacuum"),
     "ClusterStmt": ("maintenance", "cluster"),
     "RefreshMatViewStmt": ("maintenance", "refresh_matview"),

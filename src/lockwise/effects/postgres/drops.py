@@ -332,7 +332,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_operator_drop(b, stmt, len(names) > 1)
         elif kind == "other" and not cascade and \
                 stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
-            facts = _refused_class_drop(b, stmt)
+            facts = refused_class_drop(b, stmt)
         elif kind == "other" and stmt.get("removeType") == "OBJECT_AGGREGATE" and not cascade:
             facts = _refused_aggregate_drop(b, stmt, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
@@ -347,10 +347,28 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = {**policies, **_drop_callers(b, catalog.naming({name}), name,
                                                  len(names) > 1, rules,
                                                  policies=_policy_names(going))}
-        b.drops.add(f"{kind}:{name}")
+        if stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
+            _drop_operator_object(b, stmt, names)
+        else:
+            b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
               object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_operator_object(b: Builder, stmt: dict, items: list[str]) -> None:
+    """DROP OPERATOR CLASS or FAMILY of `items` (the access method, then its name parts):
+    the object goes (`operators.operator_object_key`), and a family's kept classes with it,
+    CASCADE or not (`operators.family_classes`): a later DROP or ALTER of one fails (42704,
+    the conflict graph; checked on 18.6, fix-pg104)."""
+    from lockwise.catalog.operators import family_classes, family_named, operator_object_key
+
+    catalog = b.ctx.catalog
+    family = stmt.get("removeType") == "OBJECT_OPFAMILY"
+    b.drops.add(operator_object_key(catalog, "family" if family else "class", items))
+    kept = family_named(catalog, items) if family else None
+    for key in family_classes(catalog, kept) if kept is not None else ():
+        b.drops.add(operator_object_key(catalog, "class", [key[1], *key[0].split(".", 1)]))
 
 
 def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like: str,
@@ -420,7 +438,7 @@ def _class_users(catalog: Catalog, key: tuple[str, str]) -> tuple[str, list[str]
     return shown, through, [f"index {server_shown(i)} depends on {shown}" for i in through]
 
 
-def _refused_class_drop(b: Builder, stmt: dict) -> dict:
+def refused_class_drop(b: Builder, stmt: dict) -> dict:
     """DROP OPERATOR CLASS without CASCADE of a class the catalog keeps while an index uses
     it (`_class_users`): the server refuses it (2BP01 "cannot drop operator class oc for
     access method hash because other objects depend on it", IF EXISTS or not), its DETAIL

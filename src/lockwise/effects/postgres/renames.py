@@ -159,6 +159,9 @@ def rename(b: Builder, stmt: dict) -> None:
             if rtype == "OBJECT_DOMCONSTRAINT" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
+        if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
+            taken = family_function("operator_families", "moved_operator_object")(
+                b, rtype, names, "", new)
         renamed = renamed_object(rtype, names, new)
         if renamed and renamed["object"].startswith(("type:", "sequence:")):
             # It must exist, and goes on under its new name in the same schema (a later
@@ -331,6 +334,9 @@ def set_schema(b: Builder, stmt: dict) -> None:
         name = names[-1].split(".", 1)[-1] if rtype == "OBJECT_SEQUENCE" and names else \
             names[-1] if names else ""
         moved = renamed_object(rtype, names, name, schema) if names else {}
+        if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
+            family_function("operator_families", "moved_operator_object")(
+                b, rtype, _rename_object_names(stmt), schema, "")
         b.act("set_schema", object_type=rtype.replace("OBJECT_", "").lower(),
               new_schema=schema, **moved)
         return
