@@ -811,8 +811,15 @@ def check_mysql_only_keys(ctx: object, config: Config, dialect: str) -> None:
     `character_set_server`) when the `dialect` in force is PostgreSQL and the command line
     gave neither the dialect nor that key: such a key is MySQL's or MariaDB's, read by
     nothing then, and the config most likely forgot `dialect` (as `--server-version` alone
-    is refused). `dialect = "postgresql"` beside one is refused as the config is read."""
-    if dialect != "postgresql" or given(ctx, "dialect"):
+    is refused). `dialect = "postgresql"` beside one is refused as the config is read.
+    A `--dialect` that overrides the config's is the one `character_set_server` must be a
+    set of (`gb18030`, MySQL's, refused with `--dialect mariadb`)."""
+    if given(ctx, "dialect"):
+        forced = ctx.params.get("dialect")  # type: ignore[attr-defined]
+        if config.character_set_server is not None and forced in ("mysql", "mariadb"):
+            _check_charset(_Reader(config.path), config.character_set_server, forced)
+        return
+    if dialect != "postgresql":
         return
     for key, what in MYSQL_ONLY_KEYS.items():
         if getattr(config, key) is not None and not given(ctx, key):
