@@ -321,11 +321,14 @@ def _collation(coldef) -> str | None:
 
 
 #: MariaDB's default old_mode has UTF8_IS_UTF8MB3 from 10.6.1 (utf8 an alias of utf8mb3, as
-#: it always was) up to 13.0; from 13.1 it is empty and `utf8` is utf8mb4 (MDEV-30041;
-#: MariaDB's "OLD_MODE" page, UTF8_IS_UTF8MB3: "From MariaDB 13.1, UTF8_IS_UTF8MB3 is no
-#: longer set by default ... utf8 is an alias for utf8mb4 by default"). MySQL 8.0 / 8.4 read
-#: utf8 as utf8mb3 (the manual's "The utf8 Character Set (Alias for utf8mb3)"). A server
-#: whose old_mode was set otherwise is not followed.
+#: it always was) up to 13.0; from 13.1 it is empty and `utf8` is utf8mb4 (MDEV-30041: the
+#: server's sql/sql_class.h OLD_MODE_DEFAULT_VALUE became 0 in 13.1, and sys_vars.cc
+#: deprecates the flag from 13.1, as mariadb-docs pull request 765, DOCS-6222, "utf8_is_utf8mb3
+#: not default from 13.1", checked against the source for MariaDB's "OLD_MODE" page). Not
+#: 11.8: an older "Unicode" page said "From MariaDB 11.8, utf8 is an alias for utf8mb4"; its
+#: current text drops that, and 11.8 kept UTF8_IS_UTF8MB3 in the default (fix-mysql69).
+#: MySQL 8.0 / 8.4 read utf8 as utf8mb3 (the manual's "The utf8 Character Set (Alias for
+#: utf8mb3)"). A server whose old_mode was set otherwise is not followed.
 _MARIADB_UTF8_IS_UTF8MB4_FROM = (13, 1)
 #: What `utf8` names for the statement being read (`utf8_reading`, from its session).
 _UTF8: ContextVar[str] = ContextVar("lockwise_mysql_utf8", default="utf8mb3")
