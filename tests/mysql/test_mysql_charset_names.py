@@ -17,13 +17,44 @@ from lockwise.cli.app import app
 from lockwise.effects.mysql import CHARSET_BYTES, MYSQL_ONLY_CHARSETS
 
 
-def _lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str) -> Result:
+def _lint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, *flags: str
+) -> Result:
     (tmp_path / "m").mkdir(exist_ok=True)
     (tmp_path / "m" / "1_a.sql").write_text("CREATE TABLE t (id INT PRIMARY KEY, w VARCHAR(200));")
     (tmp_path / "m" / "2_b.sql").write_text("ALTER TABLE t MODIFY w VARCHAR(256);")
     (tmp_path / "lockwise.toml").write_text(f'migrations = ["m"]\n{config}')
     monkeypatch.chdir(tmp_path)
-    return CliRunner().invoke(app, ["lint", "-f", "json", "--no-cache"])
+    return CliRunner().invoke(app, ["lint", "-f", "json", "--no-cache", *flags])
+
+
+@pytest.mark.parametrize(("dialect", "flags", "refused"), [
+    ("mysql", ("--dialect", "mariadb"), True),  # the dialect in force is MariaDB's
+    ("mysql", ("--dialect", "mysql"), False),
+    ("mysql", (), False),
+    ("mariadb", ("--dialect", "mysql"), False),  # refused by the config's, taken by MySQL
+])
+def test_a_set_the_dialect_in_force_lacks_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialect: str, flags: tuple[str, ...],
+    refused: bool,
+) -> None:
+    """`gb18030` (MySQL 8's) beside `dialect = "mysql"` was taken when `--dialect mariadb`
+    overrode the config's dialect (fix-mysql69): its bytes were then counted for a server
+    that refuses it. The check follows the dialect in force, at the config's key."""
+    config = f'dialect = "{dialect}"\ncharacter_set_server = "gb18030"\n'
+    if dialect == "mariadb":  # (the config alone is refused)
+        (tmp_path / "lockwise.toml").write_text(f'migrations = ["m"]\n{config}')
+        monkeypatch.chdir(tmp_path)
+        assert CliRunner().invoke(app, ["lint", "--no-cache"]).exit_code == 2
+    result = _lint(tmp_path, monkeypatch, config, *flags)
+    assert "Traceback" not in result.output
+    if refused:
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(
+            "lockwise: error: lockwise.toml:3:1: config: `character_set_server` = 'gb18030' "
+            "is MySQL's, a character set MariaDB does not know"), result.stderr
+    else:
+        assert result.exit_code in (0, 1), result.output
 
 
 @pytest.mark.parametrize(("dialect", "name", "said"), [

@@ -49,6 +49,65 @@ CASES = [
      f" CREATE TABLE dbcs.t {TABLE};", "INSTANT"),
 ]
 
+#: (the statements before, the change, MariaDB 10.11's cheapest algorithm for it), fix-mysql69:
+#: DEFAULT as a table's character set is its database's; CREATE TABLE ... AS SELECT and LIKE.
+LATIN1_IN_UTF8MB4 = f"CREATE DATABASE dbcs CHARACTER SET utf8mb4; CREATE TABLE dbcs.t {TABLE} " \
+    "CHARSET latin1;"
+SAME_LENGTH = "ALTER TABLE dbcs.t MODIFY w VARCHAR(200)"
+CHANGED_CASES = [
+    # CREATE TABLE ... DEFAULT CHARSET = DEFAULT: the database's set
+    (f"CREATE DATABASE dbcs CHARACTER SET utf8mb4; CREATE TABLE dbcs.t {TABLE} DEFAULT "
+     "CHARSET = DEFAULT;", CHANGE, "INSTANT"),
+    (f"CREATE DATABASE dbcs CHARACTER SET utf8mb4; CREATE TABLE dbcs.t {TABLE} CHARACTER SET "
+     "DEFAULT COLLATE DEFAULT;", CHANGE, "INSTANT"),
+    # ... with the set's own default collation, not the database's utf8mb4_bin: no change
+    ("CREATE DATABASE dbcs COLLATE utf8mb4_bin; CREATE TABLE dbcs.t (id INT PRIMARY KEY, "
+     "w VARCHAR(200), KEY (w)) DEFAULT CHARSET = DEFAULT;",
+     "ALTER TABLE dbcs.t MODIFY w VARCHAR(200) COLLATE utf8mb4_general_ci", "INSTANT"),
+    ("CREATE DATABASE dbcs COLLATE utf8mb4_bin; CREATE TABLE dbcs.t (id INT PRIMARY KEY, "
+     "w VARCHAR(200), KEY (w));",
+     "ALTER TABLE dbcs.t MODIFY w VARCHAR(200) COLLATE utf8mb4_general_ci", "NOCOPY"),
+    # CONVERT TO CHARACTER SET DEFAULT re-encodes the columns into the database's set
+    (LATIN1_IN_UTF8MB4 + " ALTER TABLE dbcs.t CONVERT TO CHARACTER SET DEFAULT;", CHANGE,
+     "INSTANT"),
+    (LATIN1_IN_UTF8MB4, CHANGE, "COPY"),
+    (f"CREATE DATABASE dbcs CHARACTER SET latin1; CREATE TABLE dbcs.t {TABLE} CHARSET utf8mb4;"
+     " ALTER TABLE dbcs.t CONVERT TO CHARACTER SET DEFAULT;", CHANGE, "COPY"),
+    (f"CREATE DATABASE dbcs; CREATE TABLE dbcs.t {TABLE} CHARSET utf8mb4; ALTER TABLE dbcs.t "
+     "CONVERT TO CHARACTER SET DEFAULT;", CHANGE, "COPY"),  # the server's latin1
+    # DEFAULT CHARACTER SET DEFAULT: a MODIFY naming none re-encodes into the database's set
+    (LATIN1_IN_UTF8MB4 + " ALTER TABLE dbcs.t DEFAULT CHARACTER SET DEFAULT;", SAME_LENGTH,
+     "COPY"),
+    (LATIN1_IN_UTF8MB4, SAME_LENGTH, "INSTANT"),
+    (LATIN1_IN_UTF8MB4, "ALTER TABLE dbcs.t DEFAULT CHARSET = DEFAULT, MODIFY w VARCHAR(200)",
+     "COPY"),
+    # CREATE TABLE ... AS SELECT: a column keeps its source's set, the table its database's
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c AS SELECT id, w FROM dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(200) CHARACTER SET latin1", "INSTANT"),
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c AS SELECT id, w FROM dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(200)", "COPY"),
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c AS SELECT id, w FROM dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(256) CHARACTER SET latin1", "COPY"),
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c CHARSET latin1 AS SELECT id, w FROM dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(200)", "INSTANT"),
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c (w VARCHAR(200)) AS SELECT id, w FROM dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(256)", "INSTANT"),  # its own column: utf8mb4
+    # LIKE copies the source's set, not the database's
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c LIKE dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(200)", "INSTANT"),
+    (LATIN1_IN_UTF8MB4 + " CREATE TABLE dbcs.c LIKE dbcs.t;",
+     "ALTER TABLE dbcs.c MODIFY w VARCHAR(256)", "COPY"),
+    # a table naming no set in a database of none has the server's (latin1)
+    ("CREATE DATABASE dbcs; CREATE TABLE dbcs.t (id INT PRIMARY KEY, w VARCHAR(200) CHARACTER "
+     "SET utf8mb4);", SAME_LENGTH, "COPY"),
+    ("CREATE DATABASE dbcs; CREATE TABLE dbcs.t (id INT PRIMARY KEY, w VARCHAR(200) CHARACTER "
+     "SET latin1);", SAME_LENGTH, "INSTANT"),
+    # CREATE DATABASE IF NOT EXISTS of a database the replay has not seen: taken as made
+    (f"CREATE DATABASE IF NOT EXISTS dbcs CHARACTER SET utf8mb4; CREATE TABLE dbcs.t {TABLE};",
+     CHANGE, "INSTANT"),
+]
+ALL_CASES = [(before, CHANGE, algorithm) for before, algorithm in CASES] + CHANGED_CASES
+
 
 def _lint(before: str, change: str, dialect: str = "mariadb",
           version: str = "10.11") -> MigrationReport:
@@ -60,19 +119,19 @@ def _lint(before: str, change: str, dialect: str = "mariadb",
                            LintOptions(dialect=dialect, server_version=version))[1]
 
 
-@pytest.mark.parametrize(("before", "algorithm"), CASES)
-def test_lockwise(alter_algorithm, before: str, algorithm: str) -> None:
-    assert alter_algorithm(_lint(before, CHANGE)) == algorithm
+@pytest.mark.parametrize(("before", "change", "algorithm"), ALL_CASES)
+def test_lockwise(alter_algorithm, before: str, change: str, algorithm: str) -> None:
+    assert alter_algorithm(_lint(before, change)) == algorithm
 
 
-@pytest.mark.parametrize(("before", "algorithm"), CASES)
-def test_on_mariadb(mariadb, before: str, algorithm: str) -> None:
+@pytest.mark.parametrize(("before", "change", "algorithm"), ALL_CASES)
+def test_on_mariadb(mariadb, before: str, change: str, algorithm: str) -> None:
     assert mariadb.run("SELECT @@character_set_server", "mysql").stdout.strip() == "latin1"
     for tried in ("INSTANT", "NOCOPY", "INPLACE", "COPY"):
         setup = mariadb.run("DROP DATABASE IF EXISTS dbcs; DROP DATABASE IF EXISTS other; "
                             + before, "mysql")
         assert setup.returncode == 0, setup.stderr
-        if mariadb.run(f"{CHANGE}, ALGORITHM={tried}", "mysql").returncode == 0:
+        if mariadb.run(f"{change}, ALGORITHM={tried}", "mysql").returncode == 0:
             assert tried == algorithm
             return
     pytest.fail("no algorithm ran the change")

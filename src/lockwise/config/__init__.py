@@ -475,8 +475,6 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         _flyway_config_files(r, raw, config)
     if config.dialect is not None:
         _check_dialect_keys(r, raw, config.dialect)
-    if config.character_set_server is not None:  # (a set the config's dialect lacks)
-        _check_charset(r, config.character_set_server, config.dialect)
     return config
 
 
@@ -811,8 +809,15 @@ def check_mysql_only_keys(ctx: object, config: Config, dialect: str) -> None:
     `character_set_server`) when the `dialect` in force is PostgreSQL and the command line
     gave neither the dialect nor that key: such a key is MySQL's or MariaDB's, read by
     nothing then, and the config most likely forgot `dialect` (as `--server-version` alone
-    is refused). `dialect = "postgresql"` beside one is refused as the config is read."""
-    if dialect != "postgresql" or given(ctx, "dialect"):
+    is refused). `dialect = "postgresql"` beside one is refused as the config is read.
+    `character_set_server` must be a set of the dialect in force, `--dialect` where it
+    overrides the config's (`gb18030`, MySQL's, is refused for MariaDB)."""
+    forced = given(ctx, "dialect")
+    said = ctx.params.get("dialect") if forced else None  # type: ignore[attr-defined]
+    in_force = getattr(said, "value", said) if forced else config.dialect
+    if config.character_set_server is not None and in_force in ("mysql", "mariadb"):
+        _check_charset(_Reader(config.path), config.character_set_server, in_force)
+    if dialect != "postgresql" or forced:
         return
     for key, what in MYSQL_ONLY_KEYS.items():
         if getattr(config, key) is not None and not given(ctx, key):

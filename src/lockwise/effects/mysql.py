@@ -326,11 +326,14 @@ def _collation(coldef) -> str | None:
 
 
 #: MariaDB's default old_mode has UTF8_IS_UTF8MB3 from 10.6.1 (utf8 an alias of utf8mb3, as
-#: it always was) up to 13.0; from 13.1 it is empty and `utf8` is utf8mb4 (MDEV-30041;
-#: MariaDB's "OLD_MODE" page, UTF8_IS_UTF8MB3: "From MariaDB 13.1, UTF8_IS_UTF8MB3 is no
-#: longer set by default ... utf8 is an alias for utf8mb4 by default"). MySQL 8.0 / 8.4 read
-#: utf8 as utf8mb3 (the manual's "The utf8 Character Set (Alias for utf8mb3)"). A server
-#: whose old_mode was set otherwise is not followed.
+#: it always was) up to 13.0; from 13.1 it is empty and `utf8` is utf8mb4 (MDEV-30041: the
+#: server's sql/sql_class.h OLD_MODE_DEFAULT_VALUE became 0 in 13.1, and sys_vars.cc
+#: deprecates the flag from 13.1, as mariadb-docs pull request 765, DOCS-6222, "utf8_is_utf8mb3
+#: not default from 13.1", checked against the source for MariaDB's "OLD_MODE" page). Not
+#: 11.8: an older "Unicode" page said "From MariaDB 11.8, utf8 is an alias for utf8mb4"; its
+#: current text drops that, and 11.8 kept UTF8_IS_UTF8MB3 in the default (fix-mysql69).
+#: MySQL 8.0 / 8.4 read utf8 as utf8mb3 (the manual's "The utf8 Character Set (Alias for
+#: utf8mb3)"). A server whose old_mode was set otherwise is not followed.
 _MARIADB_UTF8_IS_UTF8MB4_FROM = (13, 1)
 #: What `utf8` names for the statement being read (`utf8_reading`, from its session).
 _UTF8: ContextVar[str] = ContextVar("lockwise_mysql_utf8", default="utf8mb3")
@@ -616,8 +619,15 @@ def _with_server_charset(old: Column | None, session: MySQLSession) -> Column | 
     VARCHAR(255)` re-encodes it, a copy)."""
     if old is None or old.charset is not None or old.type_name not in _STRING_TYPES:
         return old
-    return replace(old, charset=_charset_name(session.charset_server) if session.charset_server
-                   else server_default_charset(session.flavour, session.version))
+    return replace(old, charset=_server_charset(session))
+
+
+def _server_charset(session: MySQLSession) -> str:
+    """The character set of the session's server (the config's `character_set_server`, else
+    the version's default): a table's that names none in a database the replay does not
+    know, and a string column's of such a table."""
+    return _charset_name(session.charset_server) if session.charset_server else \
+        server_default_charset(session.flavour, session.version)
 
 
 def _keep_charset_text(coldef, old: Column | None,
@@ -2509,9 +2519,14 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     t = b.catalog.tables.get(table)
     # the default a MODIFY takes: one this ALTER sets (it applies to its own MODIFY too:
     # MariaDB 10.11 checked), else the table's
-    options = _default_charset(expr.args.get("options") or ())
-    table_default = options if options[0] else (t.charset, t.collation) if t is not None \
-        else (None, None)
+    options = _altered_default(b.catalog, t, expr)
+    table_default = options if options is not None else (t.charset, t.collation) \
+        if t is not None else (None, None)
+    if table_default[0] is None and t is not None and not t.known_from_use:
+        # a table the replay made naming no character set has the server's (a MODIFY naming
+        # none re-encodes a column of another into it: MariaDB 10.11, latin1, a utf8mb4
+        # column's `MODIFY w VARCHAR(200)` copies the table)
+        table_default = (_server_charset(b.session), None)
     ops: list[tuple[str, dict]] = []
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
@@ -4659,25 +4674,39 @@ def _column(coldef) -> Column:
                   virtual=generated == "virtual", compressed=bool(coldef.meta.get("compressed")))
 
 
-def _table_charset(expr) -> tuple[str | None, str | None]:
-    """The DEFAULT CHARSET and COLLATE a CREATE TABLE names (lower case, None when not)."""
+def _table_charset(expr, database: tuple[str | None, str | None]
+                   ) -> tuple[str | None, str | None] | None:
+    """The default character set and collation a CREATE TABLE names, in its database whose
+    default is `database` (_default_charset; None when it names neither)."""
     props = expr.args.get("properties")
-    return _default_charset(props.expressions if props is not None else ())
+    return _default_charset(props.expressions if props is not None else (), database[0],
+                            database)
 
 
-def _default_charset(options) -> tuple[str | None, str | None]:
-    """The default character set and collation table options name (lower case, None when
-    not): a COLLATE alone names its character set too (`latin1_bin` is latin1's; MariaDB
-    10.11: `CREATE TABLE ... COLLATE latin1_bin` is DEFAULT CHARSET=latin1). DEFAULT (the
-    database's) is not known here."""
+def _default_charset(options, current: str | None,
+                     database: tuple[str | None, str | None]
+                     ) -> tuple[str | None, str | None] | None:
+    """The default character set and collation table options set (lower case; None when they
+    name neither; a None collation is the set's own default). A COLLATE alone names its
+    character set too (`latin1_bin` is latin1's; MariaDB 10.11: `CREATE TABLE ... COLLATE
+    latin1_bin` is DEFAULT CHARSET=latin1). `CHARACTER SET DEFAULT` is the set of the table's
+    database (its default `database`, (None, None) when the replay does not know it: the
+    server's), `COLLATE DEFAULT` the default collation of the set, `current` (the table's, or
+    the database's for a CREATE) unless the options name another: MariaDB 10.11 checked, a
+    utf8mb4_bin database's `CREATE TABLE ... DEFAULT CHARSET = DEFAULT` is utf8mb4 with
+    utf8mb4_general_ci, as `ALTER TABLE ... DEFAULT CHARACTER SET DEFAULT` of its latin1
+    table (MySQL 8.4 manual, 15.1.9 "ALTER TABLE Statement": "If you specify CONVERT TO
+    CHARACTER SET DEFAULT, the database character set is used"; not run on MySQL)."""
     found = {type(option).__name__: option.name.lower() for option in options}
     charset, collation = found.get("CharacterSetProperty"), found.get("CollateProperty")
-    collation = collation and _collation_name(collation)
-    if charset is None and collation and collation != "default":
-        charset = collation.split("_")[0]
-    charset = charset and _charset_name(charset)
-    return (None if charset == "default" else charset,
-            None if collation == "default" else collation)
+    if charset is None and collation is None:
+        return None
+    collation = None if collation == "default" else collation and _collation_name(collation)
+    if charset == "default":
+        charset = database[0]
+    elif charset is None:
+        charset = collation.split("_")[0] if collation else current
+    return (charset and _charset_name(charset), collation)
 
 
 def _created_table(expr, migration_id: str, flavour: str = "mysql",
@@ -4700,11 +4729,10 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql",
                   partition_names=partition_names(expr.meta["partitioning"])
                   if expr.meta.get("partitioning") else None,
                   subpartitioned=subpartitioned(expr.meta.get("partitioning") or ""))
-    table.charset, table.collation = _table_charset(expr)
-    if table.charset is None and table.collation is None and database_default[0] is not None:
-        charset, collation = database_default
-        table.charset = _charset_name(charset)
-        table.collation = collation and _collation_name(collation)
+    named = _table_charset(expr, database_default)
+    charset, collation = named if named is not None else database_default
+    table.charset = charset and _charset_name(charset)
+    table.collation = collation and _collation_name(collation)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
@@ -5093,10 +5121,11 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
         for selected, column in _selected_columns(expr.expression, catalog).items():
-            # AS SELECT: its columns whose type is known, no key; not a string column, which
-            # keeps its charset when the table's default may be another (a MODIFY that
-            # writes none takes the table's: MariaDB 10.11 copied such a VARCHAR widening)
-            if column.type_name and not column.charset:
+            # AS SELECT: its columns whose type is known, no key; a string column keeps its
+            # source's character set and collation, whatever the new table's default (its
+            # database's, or the one it names: MariaDB 10.11 checked; a later MODIFY naming
+            # none re-encodes it into that default, a copy)
+            if column.type_name:
                 catalog.tables[name].columns.setdefault(selected, column)
         catalog.tables[name].engine = _created_engine(expr, catalog.tables[name].engine,
                                                       catalog, session)
@@ -5181,7 +5210,7 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             optimized.row_versions = 0
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
-        _convert_columns(catalog.tables.get(key(m.group("table"))), m.group("charset"))
+        _convert_columns(catalog, catalog.tables.get(key(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (
             m := _CONVERT_PARTITION.match(tree["sqlglot"]["sql"])):
         _convert_partition(catalog, session, key(m.group("table")), m.group("made"),
@@ -5277,13 +5306,17 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None,
         column.collation = f"{column.charset}_bin"
 
 
-def _convert_columns(table: Table | None, charset: str) -> None:
+def _convert_columns(catalog: Catalog, table: Table | None, charset: str) -> None:
     """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
-    their length bytes in the new encoding. DEFAULT (the database's, unknown here) keeps
-    what the catalog knows."""
-    if table is None or charset.lower() == "default":
+    their length bytes in the new encoding. DEFAULT is the table's database's default
+    character set (MariaDB 10.11 checked; MySQL's manual, "ALTER TABLE Statement"), the
+    server's when the replay does not know it (None: as a table that names none)."""
+    if table is None:
         return
-    table.charset, table.collation = _charset_name(charset.lower()), None
+    charset = charset.lower()
+    if charset == "default":
+        charset = database_default(catalog, table.database)[0] or ""
+    table.charset, table.collation = _charset_name(charset) or None, None
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
             column.charset, column.collation = table.charset, None
@@ -5360,12 +5393,19 @@ def _changes_columns(expr) -> bool:
         for action in expr.args.get("actions") or ())
 
 
+def _altered_default(catalog: Catalog, table: Table | None, expr
+                     ) -> tuple[str | None, str | None] | None:
+    """The default character set and collation the ALTER TABLE `expr` gives `table` (None
+    when it names neither; DEFAULT: its database's, _default_charset)."""
+    return _default_charset(expr.args.get("options") or (), table and table.charset,
+                            database_default(catalog, table and table.database))
+
+
 def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> None:
     from sqlglot import exp
 
     # a new default (CHARACTER SET / COLLATE) first: the ALTER's own columns take it
-    options = _default_charset(expr.args.get("options") or ())
-    if options[0]:
+    if (options := _altered_default(catalog, table, expr)) is not None:
         table.charset, table.collation = options
     for action in expr.args.get("actions") or ():
         kind = (action.args.get("kind") or "").upper() if isinstance(action, exp.Drop) else ""

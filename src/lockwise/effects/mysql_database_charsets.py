@@ -49,8 +49,9 @@ def note_database_options(catalog: Catalog, session: MySQLSession, sql: str,
     does): the database's default character set and collation when it names either (a
     COLLATE alone names its set: `latin1_bin` is latin1's). A CREATE ... IF NOT EXISTS of a
     database the replay knows a default of keeps it; one the replay does not know is taken
-    as made (most histories create their database once). CREATE OR REPLACE, or a CREATE
-    that names neither, starts from the server's default."""
+    as made (most histories create their database once; where it exists already the server
+    changes nothing, MariaDB 10.11's note 1007, and its tables take the default it had).
+    CREATE OR REPLACE, or a CREATE that names neither, starts from the server's default."""
     if (found := _DATABASE_OPTIONS.match(sql)) is None:
         return
     name = found.group("created") or found.group("altered")
