@@ -71,6 +71,7 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     rows_elsewhere,
     sequence_name_taken,
+    sequence_owner_refused,
     server_shown,
     table_facts,
 )
@@ -454,8 +455,14 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         tied = _temporary_ties.reference_refused(b.ctx.catalog, table, (facts["references"],))
-    b.act("add_column", base, facts,
-          refused_with_only(b, table, base, f"adds column {facts['column']}"),
+    sequence = column_def_sequence(b.ctx.catalog, table, col, facts["type"]) \
+        if facts["serial"] or facts["identity"] else None
+    taken = f"column {quote_qualified(table)}.{quote_ident(facts['column'])}" \
+        if known_column else "" if base.get("recursed_from") else \
+        sequence_name_taken(b, [sequence]) or key_name_taken(
+            b, table.split(".", 1)[0], column_def_constraints(col))
+    only = refused_with_only(b, table, base, f"adds column {facts['column']}")
+    b.act("add_column", base, facts, only,
           rewrites=bool(rewrite_why),
           rows_elsewhere=bool(rewrite_why) and rows_elsewhere(b.ctx.catalog, table),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table))
@@ -465,14 +472,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
           # for the alternatives that print this ADD COLUMN again: re-runnable as written
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
-          **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
-                           if known_column else "" if
-                           base.get("recursed_from") else sequence_name_taken(
-                               b, [column_def_sequence(b.ctx.catalog, table, col, facts["type"])
-                                   if facts["serial"] or facts["identity"] else None])
-                           or key_name_taken(
-                               b, table.split(".", 1)[0], column_def_constraints(col))),
-          **refused_facts(refused), **tied)
+          **already_exists(taken), **refused_facts(refused), **tied,
+          # (the sequence is tied to its column once the column is made)
+          **({} if taken or refused or any((*tied.values(), *only.values())) or
+             base.get("recursed_from") else
+             sequence_owner_refused(b, table, [(facts["column"], sequence)])))
 
 
 #: Inline constraints that make ADD COLUMN read the table (an index build, a validation).
