@@ -81,6 +81,40 @@ STATEMENTS = [
     ("CREATE TYPE x AS ENUM ('a'); CREATE TABLE t (c int)", "CREATE INDEX x ON t (c)"),
     ("CREATE TYPE x AS ENUM ('a'); CREATE TABLE t (c int)", "ALTER TABLE t RENAME TO x"),
     ("CREATE TABLE x (a int)", "CREATE DOMAIN x AS int"),
+    # (fix-pg105) a type's or table's array type `_x` is renamed out of the way (to `__x`,
+    # then `__x_1`...) by a new type, table, domain or relation of its name, or a rename
+    # onto it; a type of its own named `_x` (an enum, a domain, a table's row type) is taken
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE TYPE _x AS ENUM ('b')"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE DOMAIN _x AS int"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE TYPE _x AS (a int)"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE TYPE _x AS RANGE (subtype = int4)"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE TYPE _x"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE SEQUENCE _x"),
+    ("CREATE TYPE x AS ENUM ('a')", "CREATE VIEW _x AS SELECT 1 AS a"),
+    ("CREATE TABLE x (a int)", "CREATE TABLE _x (a int)"),
+    ("CREATE TABLE x (a int)", "CREATE DOMAIN _x AS int"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TYPE __x AS ENUM ('c')", "CREATE TYPE _x AS ENUM ('b')"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TYPE _x AS ENUM ('b')", "CREATE TYPE __x AS ENUM ('c')"),
+    ("CREATE TYPE _x AS ENUM ('a')", "CREATE TYPE x AS ENUM ('b')"),
+    ("CREATE DOMAIN _x AS int", "CREATE TABLE x (a int)"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TYPE y AS ENUM ('b')", "ALTER TYPE y RENAME TO _x"),
+    ("CREATE TABLE x (a int); CREATE TABLE y (a int)", "ALTER TABLE y RENAME TO _x"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE DOMAIN y AS int", "ALTER DOMAIN y RENAME TO _x"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TABLE y (a int)", "ALTER TYPE x RENAME TO _y"),
+    ("CREATE TYPE _x AS ENUM ('a')", "CREATE TYPE _x AS ENUM ('b')"),
+    ("CREATE TYPE _x AS ENUM ('a')", "CREATE TABLE _x (a int)"),
+    ("CREATE DOMAIN _x AS int", "CREATE DOMAIN _x AS int"),
+    ("CREATE TABLE _x (a int)", "CREATE TYPE _x AS ENUM ('a')"),
+    ("CREATE TYPE _x AS ENUM ('a'); CREATE TYPE y AS ENUM ('b')", "ALTER TYPE y RENAME TO _x"),
+    ("CREATE TYPE _x AS ENUM ('a'); CREATE TABLE y (a int)", "ALTER TABLE y RENAME TO _x"),
+    # a type renamed onto another type's name, a relation's row type's, or (a composite
+    # type) a relation's; a sequence's or an index's is free for a type
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TYPE y AS ENUM ('b')", "ALTER TYPE y RENAME TO x"),
+    ("CREATE TABLE x (a int); CREATE DOMAIN y AS int", "ALTER DOMAIN y RENAME TO x"),
+    ("CREATE SEQUENCE x; CREATE TYPE y AS ENUM ('b')", "ALTER TYPE y RENAME TO x"),
+    ("CREATE SEQUENCE x; CREATE TYPE y AS (a int)", "ALTER TYPE y RENAME TO x"),
+    ("CREATE TYPE y AS ENUM ('b'); CREATE TYPE x AS ENUM ('a'); ALTER TYPE x RENAME TO z",
+     "ALTER TYPE y RENAME TO x"),
 ]
 
 

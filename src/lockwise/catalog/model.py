@@ -824,6 +824,12 @@ class Catalog:
     #: branch of it may not run; dynamic SQL is not followed), DROP OWNED. A routine named
     #: after it (`made_order`) is surely there (`routine_sure`).
     routines_unsure_at: int = field(default=0, compare=False)
+    #: The routines (functions, procedures, aggregates) a DROP took away while they were
+    #: surely there (`routine_sure`, `aggregate_sure`), as `routine_key`s: the server finds
+    #: none of that name and argument types unless one was made again (the catalog then
+    #: keeps it), moved onto the name, or code ran out of the replay's sight (`code_ran`,
+    #: CREATE EXTENSION: forgotten). Replaced whole, never changed in place.
+    routines_gone: frozenset[str] = field(default=frozenset(), compare=False)
     #: Routine name (qualified) -> the number (as `made_order`'s) of the last ALTER
     #: FUNCTION ... RENAME TO / SET SCHEMA that moved a routine onto it, 0 when what moved
     #: (or what the name held) was not `routine_sure`: a rename writes no pg_depend row, so
@@ -1160,6 +1166,7 @@ class Catalog:
         and families it may have dropped are forgotten (a DROP OPERATOR is then not judged
         by them, nor a DROP OPERATOR FAMILY said)."""
         self.routines_unsure_at = self.made_count
+        self.routines_gone = frozenset()
         if self.operator_classes or self.operator_families:
             self.operator_classes, self.operator_families = {}, frozenset()
 

@@ -30,7 +30,12 @@ from lockwise.catalog.replay import (
     not_null_name,
     renamed_index_definition,
 )
-from lockwise.catalog.routines import forget_routine, retype_routines, routine_named
+from lockwise.catalog.routines import (
+    forget_gone_routines,
+    forget_routine,
+    retype_routines,
+    routine_named,
+)
 from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
 from lockwise.effects.nodes import (
     calls_function,
@@ -482,8 +487,10 @@ def _move_routine(catalog: Catalog, objtype: str, new_name: str | None,
     its new name. The triggers that execute it follow (the server names it by oid), so DROP
     FUNCTION g() CASCADE still reaches them."""
     old, moving = routine_named(catalog, unwrap(obj)[1] if obj else {}, objtype, kept_as)
+    schema, _, bare = old.partition(".")
+    if bare:  # (a routine made outside may be moved onto a name a DROP freed)
+        forget_gone_routines(catalog, f"{new_schema or schema}.{new_name or bare}(")
     if len(moving) == 1:
-        schema, bare = old.split(".", 1)
         _routine_moved(catalog, old, f"{new_schema or schema}.{new_name or bare}", moving,
                        kept_as)
 
@@ -606,6 +613,7 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
             any(name.startswith(new + ".") for name in catalog.tables):
         return
     prefix = old + "."
+    forget_gone_routines(catalog, new + ".")
     catalog.schemas.discard(old)
     catalog.schemas.add(new)
     for t in [t for name, t in catalog.tables.items() if name.startswith(prefix)]:

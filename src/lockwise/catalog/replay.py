@@ -3201,6 +3201,7 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}
+        catalog.routines_gone = frozenset()  # (its functions are made out of sight)
     # For any kind of statement, after its own change above (a DO block's statements, a
     # REASSIGN OWNED among them): a role it may give an object to is no longer handed over.
     if catalog.handed_over_roles and _may_give_ownership(kind, body):

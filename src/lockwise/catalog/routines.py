@@ -428,11 +428,7 @@ def routine_named(catalog: Catalog, obj: dict, objtype: str,
     names = strings(obj.get("objname"))
     if not names:
         return "", ()
-    places = [object_name(names)]
-    if len(names) == 1:
-        schemas = lookup_schemas()
-        if schemas is not None:
-            places = [f"{s}.{names[0]}" for s in schemas]
+    places = _looked_in(names)
     kept: dict[str, tuple[Routine, ...]] = getattr(catalog, kept_as)
     seen: dict[tuple[str, ...], Routine] = {}
     for place in places:
@@ -444,6 +440,53 @@ def routine_named(catalog: Catalog, obj: dict, objtype: str,
     if found and not obj.get("args_unspecified"):
         found = found[:1]
     return (found[0].name if found else places[0]), found
+
+
+def _looked_in(names: list[str]) -> list[str]:
+    """The qualified names under which the server looks for routine `names` (as written), in
+    order: a qualified name's schema; a bare name's along a search_path the migration set,
+    else public's."""
+    if len(names) == 1 and (schemas := lookup_schemas()) is not None:
+        return [f"{s}.{names[0]}" for s in schemas]
+    return [object_name(names)]
+
+
+def routine_key(name: str, args: tuple[str, ...], aggregate: bool = False) -> str:
+    """How `Catalog.routines_gone` names routine `name` (qualified) of argument types
+    `args`: an aggregate's apart (a DROP AGGREGATE only is said to miss one, as the graph's
+    missing-object says it)."""
+    return f"{'aggregate ' if aggregate else ''}{name}({','.join(args)})"
+
+
+def routine_gone(catalog: Catalog, obj: dict, objtype: str) -> bool:
+    """Whether the routine ObjectWithArgs `obj` names (with its argument types) in a DROP
+    `objtype` (OBJECT_FUNCTION, _PROCEDURE, _AGGREGATE) is surely not there: a DROP of these
+    migrations took it away (`Catalog.routines_gone`) from the one schema the server looks
+    in, and none of its name and types is kept again. A bare name the server may find in
+    pg_catalog (a built-in function's) or in several schemas of the path is not said."""
+    names = strings(obj.get("objname"))
+    if not catalog.routines_gone or not names or obj.get("args_unspecified"):
+        return False
+    from lockwise.effects.volatility import builtin_functions  # (only when a drop is judged)
+
+    places = _looked_in(names)
+    args = _overloads.identity(catalog, obj, objtype == "OBJECT_PROCEDURE")
+    if len(places) != 1 or args is None or len(names) == 1 and \
+            names[0].lower() in builtin_functions():
+        return False
+    kept = (*catalog.kept_routines.get(places[0], ()), *catalog.aggregates.get(places[0], ()))
+    return routine_key(places[0], args, objtype == "OBJECT_AGGREGATE") in \
+        catalog.routines_gone and all(r.args != args for r in kept)
+
+
+def forget_gone_routines(catalog: Catalog, prefix: str) -> None:
+    """A routine may be there again under every name starting with `prefix` (a qualified
+    name and "(", or a schema and "."): moved onto it, out of the catalog's sight or not."""
+    def there(key: str) -> bool:
+        return key.removeprefix("aggregate ").startswith(prefix)
+
+    if any(map(there, catalog.routines_gone)):
+        catalog.routines_gone = frozenset(k for k in catalog.routines_gone if not there(k))
 
 
 def dropped_routine(catalog: Catalog, stmt: dict, names: list[str]) -> str:
@@ -539,6 +582,10 @@ def forget_dropped(catalog: Catalog, stmt: dict, kept_as: str = "kept_routines")
         name, gone = routine_named(catalog, unwrap(obj)[1], stmt.get("removeType", ""),
                                    kept_as)
         if len(gone) == 1:
+            if catalog.routine_sure(name) if kept_as == "kept_routines" else \
+                    aggregate_sure(catalog, name):
+                catalog.routines_gone |= {routine_key(name, gone[0].args,
+                                                      kept_as == "aggregates")}
             forget_routine(catalog, name, gone=gone, kept_as=kept_as)
 
 

@@ -60,7 +60,9 @@ from lockwise.core.types import Action, Effect
 #: (`refused_routine_replace`), a DROP FUNCTION / PROCEDURE / AGGREGATE of a routine of
 #: another kind (`refused_routine_kind_drop`: "... is not an aggregate"), an ALTER OPERATOR
 #: FAMILY ... DROP of a member an operator class of the family requires
-#: (`refused_member_drop`).
+#: (`refused_member_drop`), an identity column whose SEQUENCE NAME is in another schema,
+#: where no relation has the table's name (`refused_sequence_schema`: 'relation "other.t"
+#: does not exist').
 REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
@@ -78,7 +80,7 @@ REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "refused_routine_not_unique", "refused_index_drop",
                  "refused_function_drop", "refused_default_cast", "refused_operator_drop",
                  "refused_routine_replace", "refused_routine_kind_drop",
-                 "refused_member_drop")
+                 "refused_member_drop", "refused_sequence_schema")
 
 
 def refusal(effect: Effect) -> str:

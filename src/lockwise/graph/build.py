@@ -1042,7 +1042,10 @@ class _Builder:
             uses.setdefault(obj, "uses")
         if self.partly_dropped:
             self._calls_left_without_overload(key, m, loc, stmt)
-        if not if_exists:
+        # A DROP of routines refused for one of another kind stops there, before any later
+        # routine is looked up (lint's effect says the one written before a missing one:
+        # `drops._kind_refusal`, fix-pg105).
+        if not if_exists and refused != "refused_routine_kind_drop":
             renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
             # A routine body's tables count where the server resolves them at CREATE (a
             # LANGUAGE sql one, `body_checked`); else its first call is what fails.

@@ -22,6 +22,7 @@ from lockwise.effects.postgres.builder import (
     refused_if_partitioned,
     refused_on_partitioned,
     sequence_name_taken,
+    sequence_owner_refused,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
@@ -334,7 +335,8 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.creates.add(f"sequence:{sequence}")
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
           # its name held by a relation (a SEQUENCE NAME written) or a type: refused
-          **already_exists(sequence_name_taken(b, [sequence])),
+          **(already_exists(taken) if (taken := sequence_name_taken(b, [sequence])) else
+             sequence_owner_refused(b, table, [(column, sequence)])),
           column_allows_null=_allows_null(b, table, column),
           # the CHECK that makes the column NOT NULL first without a read under the lock
           not_null_check=not_null_check_name(b.ctx.catalog.known_table(table),

@@ -468,6 +468,39 @@ def sequence_name_taken(b: Builder, sequences: Iterable[str | None]) -> str:
     return ""
 
 
+def sequence_owner_refused(b: Builder, table: str,
+                           sequences: Iterable[tuple[str, str | None]]) -> dict:
+    """The refusal facts (`refused_sequence_schema`) of identity columns of `table`
+    (qualified) whose SEQUENCE NAME puts the sequence in another schema (`sequences`: each
+    column's name and the sequence it makes, qualified; None for none). The server makes
+    the sequence there, then ties it to the column by that schema and the table's bare name
+    (ALTER SEQUENCE ... OWNED BY other.t.c): refused (42P01 `relation "other.t" does not
+    exist`) when no relation has that name, or (42703 `column "c" of relation "t" does not
+    exist`) when the one the catalog knows whole lacks the column; else it ties the
+    sequence to that relation's column, and the identity has none (an INSERT fails, XX000
+    "no owned sequence found"; checked on 18.6 for CREATE TABLE, ADD COLUMN and ALTER ...
+    ADD GENERATED, fix-pg105). {} when none is refused. A relation made outside the
+    migrations is not known: its name is taken to be free."""
+    catalog = b.ctx.catalog
+    schema, _, bare = table.partition(".")
+    for column, sequence in sequences:
+        other = sequence.partition(".")[0] if sequence else schema
+        if other == schema:
+            continue
+        owner = f"{other}.{bare}"
+        known = catalog.fully_known(owner)
+        if not catalog.relation_named(owner):
+            text = f'relation "{owner}" does not exist'
+        elif known is not None and column not in known.columns:
+            text = f'column "{column}" of relation "{bare}" does not exist'
+        else:
+            continue
+        return {"refused_sequence_schema": True, "refused_sequence_schema_text": text,
+                "refused_sequence_column": column,
+                "refused_sequence_name": str(sequence).partition(".")[2]}
+    return {}
+
+
 #: The constraints that build an index named after them.
 _INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"))
 

@@ -71,6 +71,7 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     rows_elsewhere,
     sequence_name_taken,
+    sequence_owner_refused,
     server_shown,
     table_facts,
 )
@@ -454,8 +455,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         tied = _temporary_ties.reference_refused(b.ctx.catalog, table, (facts["references"],))
-    b.act("add_column", base, facts,
-          refused_with_only(b, table, base, f"adds column {facts['column']}"),
+    sequence = None if known_column or base.get("recursed_from") else \
+        column_def_sequence(b.ctx.catalog, table, col, facts["type"])
+    taken = _added_name_taken(b, table, col, facts, known_column, base, sequence)
+    only = refused_with_only(b, table, base, f"adds column {facts['column']}")
+    b.act("add_column", base, facts, only,
           rewrites=bool(rewrite_why),
           rows_elsewhere=bool(rewrite_why) and rows_elsewhere(b.ctx.catalog, table),
           inheritance_children=tuple(b.ctx.catalog.inheritance_children(table))
@@ -465,21 +469,23 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
           # for the alternatives that print this ADD COLUMN again: re-runnable as written
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
-          **already_exists(_added_name_taken(b, table, col, facts, known_column, base)),
-          **refused_facts(refused), **tied)
+          **already_exists(taken), **refused_facts(refused), **tied,
+          # (the sequence is tied to its column once the column is made)
+          **({} if taken or refused or any((*tied.values(), *only.values())) or
+             base.get("recursed_from") else
+             sequence_owner_refused(b, table, [(facts["column"], sequence)])))
 
 
 def _added_name_taken(b: Builder, table: str, col: dict, facts: dict, known_column: bool,
-                      base: dict) -> str:
+                      base: dict, sequence: str | None) -> str:
     """What holds a name ADD COLUMN `col` of `table` needs, "" for none: the column itself
-    (`known_column`), else its serial's or identity's sequence (made first), else an index
+    (`known_column`), else its serial's or identity's `sequence` (made first), else an index
     its inline keys build. A child the ADD recursed to is not asked: its parent was."""
     if known_column:
         return f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
     if base.get("recursed_from"):
         return ""
-    made = column_def_sequence(b.ctx.catalog, table, col, facts["type"])
-    return sequence_name_taken(b, [made]) or \
+    return sequence_name_taken(b, [sequence]) or \
         key_name_taken(b, table.split(".", 1)[0], column_def_constraints(col))
 
 

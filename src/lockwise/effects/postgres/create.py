@@ -45,6 +45,7 @@ from lockwise.effects.postgres.builder import (
     relation_skips,
     routine_shown,
     sequence_name_taken,
+    sequence_owner_refused,
     skipped,
     stored_reads,
     table_facts,
@@ -119,12 +120,15 @@ def create_table(b: Builder, stmt: dict) -> None:
         _lock_parents(b, stmt, table, qualified)
     columns = []
     sequences: list[str | None] = []  # each column's (None: neither serial nor identity)
+    owners: list[tuple[str, str | None]] = []  # (each serial or identity column, its sequence)
     keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
             sequences.append(column_def_sequence(b.ctx.catalog, table, body, facts["type"]))
+            if sequences[-1] is not None:
+                owners.append((facts["column"], sequences[-1]))
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
                     b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
@@ -158,12 +162,16 @@ def create_table(b: Builder, stmt: dict) -> None:
         sequence_name_taken(b, sequences) or name_taken(b, table) or
         key_name_taken(b, table.split(".", 1)[0], _constraints_written(stmt)))
     later = not first and not taken
+    generated = _generation_refused(b, table, stmt) if later else {}
+    refused = refused_facts(_refused_in_create_table(b, table, stmt)
+                            if later and not generated else [])
+    partitioned = _refused_as_partitioned(b, table, stmt) if later else {}
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
-          **taken, **first,
-          **(generated := _generation_refused(b, table, stmt) if later else {}),
-          **refused_facts(_refused_in_create_table(b, table, stmt)
-                          if later and not generated else []),
-          **(_refused_as_partitioned(b, table, stmt) if later else {}),
+          **taken, **first, **generated, **refused, **partitioned,
+          # (the sequence is tied to its column once the table is made)
+          **(sequence_owner_refused(b, table, owners)
+             if later and not any((*generated.values(), *refused.values(),
+                                   *partitioned.values())) else {}),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")

@@ -25,6 +25,7 @@ from lockwise.catalog.routines import (
     aggregate_sure,
     aggregates_running,
     dropped_routine,
+    routine_gone,
     routine_named,
 )
 from lockwise.core.types import Action
@@ -610,10 +611,19 @@ def _kind_refusal(b: Builder, stmt: dict) -> tuple[int, dict] | None:
     order written, before it looks at what depends on any: the first of another kind is
     the statement's error, whatever the others' dependents (`DROP FUNCTION a(int), b(int)`,
     b a procedure and a default calling a: "b(integer) is not a function"; of two of another
-    kind, the first written; checked on 18.6, fix-pg102)."""
+    kind, the first written; checked on 18.6, fix-pg102). A routine surely not there
+    (`routine_gone`) written before it is the error instead, without IF EXISTS (42883
+    `function nosuch(integer) does not exist`, which the graph's missing-object says):
+    (-1, {}), no object refused here; with IF EXISTS it is skipped, the kind still refused
+    (checked on 18.6, fix-pg105)."""
     objects = (o for o in stmt.get("objects") or () if drop_object_name(o) is not None)
-    return next(((i, facts) for i, obj in enumerate(objects)
-                 if (facts := _refused_kind_drop(b, stmt, obj))), None)
+    missing_ok, objtype = stmt.get("missing_ok"), stmt.get("removeType", "")
+    for i, obj in enumerate(objects):
+        if facts := _refused_kind_drop(b, stmt, obj):
+            return i, facts
+        if not missing_ok and routine_gone(b.ctx.catalog, unwrap(obj)[1], objtype):
+            return -1, {}  # (no object's own refusal either: its dependents come later)
+    return None
 
 
 def _refused_kind_drop(b: Builder, stmt: dict, written: dict) -> dict:

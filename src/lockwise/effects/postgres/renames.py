@@ -131,6 +131,16 @@ def rename(b: Builder, stmt: dict) -> None:
               table_is_new=b.ctx.table_is_new(table))
     else:
         taken: dict = {}
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            # Its new name held by another type (an enum, a domain, a relation's row type;
+            # and a relation's name, of a composite type): 42710 `type "_x" already exists`.
+            # An array type of the name is renamed out of the way instead (`_x` to `__x`;
+            # the catalog keeps none), checked on 18.6 (fix-pg105).
+            old = object_name(_rename_object_names(stmt))
+            target = f"{old.split('.', 1)[0]}.{new}"
+            if target != old:
+                taken = already_exists(name_taken(
+                    b, target, relation=old in b.ctx.catalog.composites))
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
             seq = range_var(stmt.get("relation"))[0]
             b.lock(seq, L.ACCESS_EXCLUSIVE)
