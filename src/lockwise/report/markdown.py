@@ -123,16 +123,21 @@ class _Part:
             self.worst is not None and self.worst >= threshold)
 
 
-def _part(report: MigrationReport) -> _Part:
-    """`report`'s part, its statements' lines not made (see `_statements`)."""
+def _part(report: MigrationReport,
+          rule_sets: dict[frozenset[str], frozenset[str]] | None = None) -> _Part:
+    """`report`'s part, its statements' lines not made (see `_statements`); its rule set
+    the equal one in `rule_sets` when there is one (put there when not)."""
     found = [f for s in report.statements for f in s.findings]
+    rules = frozenset(f.rule for f in found)
+    if rule_sets is not None:
+        rules = rule_sets.setdefault(rules, rules)
     return _Part(
         report.migration, report.safety, tuple(report.findings),
         display_path(report.migration.path),
         _CELLS.join([_locks_cell(report),
                      _seconds(total([s.estimated_seconds for s in report.statements])),
                      _seconds(total([s.lock_seconds for s in report.statements]))]),
-        frozenset(f.rule for f in found), max((f.safety for f in found), default=None))
+        rules, max((f.safety for f in found), default=None))
 
 
 #: What joins a row's cells.
@@ -293,8 +298,7 @@ class MarkdownPrinter:
 
     def add(self, report: MigrationReport) -> None:
         """Take one migration's part of the comment (not kept: the report may go)."""
-        part = _part(report)
-        part.rules = self._rule_sets.setdefault(part.rules, part.rules)
+        part = _part(report, self._rule_sets)
         self._parts.append(part)
         self._rows += len(_row(part)) + 1 - _SHORTER
         room = MAX_COMMENT_CHARS - 200 - self._rows + _SHORTER
