@@ -219,7 +219,7 @@ def write_json_before_conflicts(reports: Sequence[MigrationReport],
     ninety-sixth round). The text json.dumps with indent=2 gives, in pieces (`indented_json`).
     `lockwise lint` writes it through `JsonPrinter`, a report at a time."""
     safety = max((r.safety for r in reports), default=Safety.SAFE)
-    out = _Gathered(write)
+    out = Gathered(write)
     out(_head(options, safety))
     for i, report in enumerate(reports):
         _write_migration(report, i, out)
@@ -261,7 +261,7 @@ SPOOL_CHARS = 1 << 23
 
 
 class Spool:
-    """Text encoded now and written later, in order: gathered (`_Gathered`) into memory up to
+    """Text encoded now and written later, in order: gathered (`Gathered`) into memory up to
     SPOOL_CHARS, then an unnamed temporary file, so the reports it was encoded from need not
     be held (`JsonPrinter`, `sarif.SarifPrinter`). Called to write; `size` counts the
     characters written, `copy` hands them on in pieces of about CHUNK_CHARS, and `close`
@@ -272,7 +272,7 @@ class Spool:
 
         self._file = SpooledTemporaryFile(  # noqa: SIM115 - open until `close`
             max_size=SPOOL_CHARS, mode="w+", encoding="utf-8", newline="")
-        self._out = _Gathered(self._file.write)
+        self._out = Gathered(self._file.write)
         self.size = 0
         self._copied: int | None = None  # characters handed on by `copy`, once it began
 
@@ -335,12 +335,12 @@ class JsonPrinter:
 def write_json(value: object, write: Callable[[str], object]) -> None:
     """`json.dumps(value, indent=2)` given to `write` in pieces of about CHUNK_CHARS as it is
     encoded: a list built as it is read (`Encoded`) an element at a time."""
-    out = _Gathered(write)
+    out = Gathered(write)
     _write_indented(value, "\n", out)
     out.flush()
 
 
-class _Gathered:
+class Gathered:
     """Pieces of text handed on to `write` joined, about CHUNK_CHARS at a time."""
 
     def __init__(self, write: Callable[[str], object]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lockwise.core.types import MigrationReport, Safety, StatementReport
+from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
 from lockwise.effects.refused import refused_note
 from lockwise.report.ci_common import (
     display_path,
@@ -92,16 +92,19 @@ def _work(s: StatementReport) -> list[str]:
 @dataclass(slots=True)
 class _Part:
     """What the comment says of one migration, apart from what the conflicts between
-    migrations change: `report` is its migration, level and migration-level findings only
-    (the conflicts attached to it at the end change those), the rest is read from its
-    statements as it comes. `size`: the length of its statements' lines in its details
-    (`text`, or `at` in a printer's spool), -1 when they were left out as too long to ever
-    fit in the comment (`MarkdownPrinter.add`)."""
+    migrations change: its migration, level and migration-level findings only (the
+    conflicts attached to it at the end change those: `MarkdownPrinter.write`), the rest
+    read from its statements as it comes. No report is kept (`report` makes one to ask a
+    threshold of). `size`: the length of its statements' lines in its details (`text`, or
+    `at` in a printer's spool), -1 when they were left out as too long to ever fit in the
+    comment (`MarkdownPrinter.add`)."""
 
-    report: MigrationReport
+    migration: Migration
+    safety: Safety
+    findings: tuple[Finding, ...]
     path: str
-    #: The locks, estimate and lock held cells of its row.
-    cells: list[str]
+    #: The locks, estimate and lock held cells of its row, joined as the row joins them.
+    cells: str
     #: The rules of its statements' findings, and the strongest of those findings' levels.
     rules: frozenset[str]
     worst: Safety | None
@@ -109,28 +112,42 @@ class _Part:
     text: str = ""
     at: int = 0
 
+    def report(self) -> MigrationReport:
+        """A report of its migration, level and migration-level findings (made when asked,
+        for a threshold or `with_conflicts`: not kept)."""
+        return MigrationReport(self.migration, [], list(self.findings), self.safety, "")
+
     def fails(self, threshold: Safety) -> bool:
         """`MigrationReport.fails` of the whole report."""
-        return self.report.fails(threshold) or (self.worst is not None
-                                                and self.worst >= threshold)
+        return any(f.safety >= threshold for f in self.findings) or (
+            self.worst is not None and self.worst >= threshold)
 
 
-def _part(report: MigrationReport) -> _Part:
-    """`report`'s part, its statements' lines not made (see `_statements`)."""
+def _part(report: MigrationReport,
+          rule_sets: dict[frozenset[str], frozenset[str]] | None = None) -> _Part:
+    """`report`'s part, its statements' lines not made (see `_statements`); its rule set
+    the equal one in `rule_sets` when there is one (put there when not)."""
     found = [f for s in report.statements for f in s.findings]
+    rules = frozenset(f.rule for f in found)
+    if rule_sets is not None:
+        rules = rule_sets.setdefault(rules, rules)
     return _Part(
-        MigrationReport(report.migration, [], list(report.findings), report.safety, ""),
+        report.migration, report.safety, tuple(report.findings),
         display_path(report.migration.path),
-        [_locks_cell(report), _seconds(total([s.estimated_seconds for s in report.statements])),
-         _seconds(total([s.lock_seconds for s in report.statements]))],
-        frozenset(f.rule for f in found), max((f.safety for f in found), default=None))
+        _CELLS.join([_locks_cell(report),
+                     _seconds(total([s.estimated_seconds for s in report.statements])),
+                     _seconds(total([s.lock_seconds for s in report.statements]))]),
+        rules, max((f.safety for f in found), default=None))
+
+
+#: What joins a row's cells.
+_CELLS = " | "
 
 
 def _row(p: _Part) -> str:
-    r = p.report
-    rules = sorted(p.rules.union(f.rule for f in r.findings))
-    return "| " + " | ".join([
-        f"`{table_cell(p.path)}`", f"{_ICON[r.safety]} {r.safety.label}", *p.cells,
+    rules = sorted(p.rules.union(f.rule for f in p.findings))
+    return "| " + _CELLS.join([
+        f"`{table_cell(p.path)}`", f"{_ICON[p.safety]} {p.safety.label}", p.cells,
         ", ".join(f"`{rule}`" for rule in rules) or "–",
     ]) + " |"
 
@@ -138,17 +155,16 @@ def _row(p: _Part) -> str:
 def _details_head(p: _Part) -> str:
     """A migration's `<details>` up to its statements: its level and its migration-level
     findings (each line with its newline)."""
-    r = p.report
     out = ["<details>",
-           f"<summary>{_ICON[r.safety]} <code>{html.escape(p.path)}</code>: "
-           f"{r.safety.label}"
+           f"<summary>{_ICON[p.safety]} <code>{html.escape(p.path)}</code>: "
+           f"{p.safety.label}"
            "</summary>", ""]
-    for f in r.findings:
+    for f in p.findings:
         where = f"line {f.span.line}" if f.span else "migration"
         out.append(f"- **{f.rule}** ({f.safety.label}, {where}): {f.message}")
         if step := next_step(f):
             out.append(f"  - next: {step}")
-    if r.findings:
+    if p.findings:
         out.append("")
     return "".join(line + "\n" for line in out)
 
@@ -189,47 +205,67 @@ def render_markdown(reports: Sequence[MigrationReport], *, fail_on: Safety,
         part.text = _statements(r)
         part.size = len(part.text)
         parts.append(part)
-    return _comment(parts, fail_on=fail_on, thresholds=thresholds,
-                    statements=lambda p: p.text)
+    pieces: list[str] = []
+    _comment(parts, fail_on=fail_on, thresholds=thresholds, statements=lambda p: p.text,
+             write=pieces.append)
+    return "".join(pieces)[:-1]  # (its newline is the printer's)
 
 
 def _comment(parts: Sequence[_Part], *, fail_on: Safety, thresholds: Thresholds | None,
-             statements: Callable[[_Part], str]) -> str:
-    """The comment from each migration's part; `statements` gives the statements' lines of
-    each whose details are shown, in order."""
-    reports = [p.report for p in parts]
-    worst = max((r.safety for r in reports), default=Safety.SAFE)
-    threshold_of = thresholds or (lambda _: fail_on)
-    failing = sum(1 for p in parts if p.fails(threshold_of(p.report)))
-    level = fail_on.label
-    if any(threshold_of(r) != fail_on for r in reports):
-        level += " (or their path's own fail_on)"
-    verdict = (f"{failing} of {len(reports)} migration(s) at or above {level}"
+             statements: Callable[[_Part], str], write: Callable[[str], object]) -> None:
+    """Give `write` the comment from each migration's part and a newline, whole lines about
+    CHUNK_CHARS at a time, never the whole: the rows as they are made (the room left for
+    details needs only their length), then the details that fit. `statements` gives the
+    statements' lines of each part whose details are shown, in order."""
+    from lockwise.report.json_report import Gathered
+
+    worst = max((p.safety for p in parts), default=Safety.SAFE)
+    failing, own = 0, False
+    for p in parts:
+        threshold = thresholds(p.report()) if thresholds else fail_on
+        failing += p.fails(threshold)
+        own = own or threshold != fail_on
+    level = fail_on.label + (" (or their path's own fail_on)" if own else "")
+    verdict = (f"{failing} of {len(parts)} migration(s) at or above {level}"
                if failing else f"no migration at or above {level}")
-    out = [f"## {_ICON[worst]} lockwise: {worst.label}", "", verdict, ""]
+    out = Gathered(write)
+    # Each of the comment's elements is given with the newline that follows it; `written`
+    # counts them, newlines included.
+    written = 0
+    for line in (f"## {_ICON[worst]} lockwise: {worst.label}", "", verdict, ""):
+        out(line + "\n")
+        written += len(line) + 1
     if not parts:
-        out.append("No migrations to check.")
-        return "\n".join(out) + "\n"
-    out += ["| Migration | Safety | Locks | Estimate | Lock held | Findings |",
-            "| --- | --- | --- | --- | --- | --- |"]
-    out += [_row(p) for p in parts]
-    out.append("")
-    # (a part whose statements were left out would not fit: see `MarkdownPrinter.add`)
-    heads = {id(p): _details_head(p) for p in parts if p.size >= 0}
+        out("No migrations to check.\n\n")
+        out.flush()
+        return
+    for line in ("| Migration | Safety | Locks | Estimate | Lock held | Findings |",
+                 "| --- | --- | --- | --- | --- | --- |"):
+        out(line + "\n")
+        written += len(line) + 1
+    for p in parts:
+        row = _row(p)
+        out(row + "\n")
+        written += len(row) + 1
+    out("\n")
     # GitHub refuses comments over 65,536 characters: leave out the details of the safest
-    # migrations first, and say so.
-    budget = MAX_COMMENT_CHARS - len("\n".join(out)) - 200
-    kept: set[int] = set()
-    for p in sorted((p for p in parts if p.size >= 0), key=lambda p: -p.report.safety):
-        size = len(heads[id(p)]) + p.size + len(_DETAILS_END)
+    # migrations first, and say so. (The elements so far joined by newlines are `written`
+    # long; a part whose statements were left out would not fit: `MarkdownPrinter.add`.)
+    budget = MAX_COMMENT_CHARS - written - 200
+    heads: dict[int, str] = {}
+    for p in sorted((p for p in parts if p.size >= 0), key=lambda p: -p.safety):
+        head = _details_head(p)
+        size = len(head) + p.size + len(_DETAILS_END)
         if size <= budget:
-            kept.add(id(p))
+            heads[id(p)] = head
             budget -= size
-    out += [heads[id(p)] + statements(p) + _DETAILS_END for p in parts if id(p) in kept]
-    if len(kept) < len(parts):
-        out.append(f"_Details of {len(parts) - len(kept)} migration(s) left out to fit in "
-                   "one comment; run `lockwise lint` for the full report._")
-    return "\n".join(out)
+    for p in parts:
+        if id(p) in heads:
+            out(heads[id(p)] + statements(p) + _DETAILS_END + "\n")
+    if len(heads) < len(parts):
+        out(f"_Details of {len(parts) - len(heads)} migration(s) left out to fit in "
+            "one comment; run `lockwise lint` for the full report._\n")
+    out.flush()
 
 
 #: How much shorter a row or a migration's details can get when conflicts are attached to
@@ -241,11 +277,13 @@ _SHORTER = max(len(s.label) for s in Safety)
 class MarkdownPrinter:
     """The comment of `lockwise lint` a report at a time (`add`), written by `write` once the
     conflicts are known: the text `render_markdown` gives for the reports with the conflicts
-    attached (ci_common.with_conflicts), without holding them. Of each report it keeps its
-    row's parts and its migration-level findings (`_Part`: what the conflicts change is made
-    at the end); its statements' lines go to a spool (json_report.Spool), and only while they
-    could still fit in the comment: every row is in it, so once the rows alone leave no room
-    (a few hundred migrations) no details are made at all."""
+    attached (ci_common.with_conflicts), without holding them. Of each report it keeps what
+    its row and its details' head need (`_Part`: its migration, level, migration-level
+    findings, path, cells and rules; the rule sets shared among migrations with the same);
+    its statements' lines go to a spool (json_report.Spool), and only while they could still
+    fit in the comment: every row is in it, so once the rows alone leave no room (a few
+    hundred migrations) no details are made at all. The comment is written as it is made,
+    never held whole (`_comment`)."""
 
     def __init__(self, *, fail_on: Safety, thresholds: Thresholds | None = None) -> None:
         from lockwise.report.json_report import Spool
@@ -253,12 +291,14 @@ class MarkdownPrinter:
         self._fail_on, self._thresholds = fail_on, thresholds
         self._spool = Spool()
         self._parts: list[_Part] = []
+        #: Each set of rules found, once (10,000 generated migrations have a few dozen).
+        self._rule_sets: dict[frozenset[str], frozenset[str]] = {}
         #: What the rows take of the comment at least, whatever the conflicts change.
         self._rows = 0
 
     def add(self, report: MigrationReport) -> None:
         """Take one migration's part of the comment (not kept: the report may go)."""
-        part = _part(report)
+        part = _part(report, self._rule_sets)
         self._parts.append(part)
         self._rows += len(_row(part)) + 1 - _SHORTER
         room = MAX_COMMENT_CHARS - 200 - self._rows + _SHORTER
@@ -270,20 +310,25 @@ class MarkdownPrinter:
             self._spool(text)
 
     def write(self, conflicts: Sequence[Conflict], write: Callable[[str], object]) -> None:
-        """Give `write` the comment with `conflicts` among its findings, and a newline."""
+        """Give `write` the comment with `conflicts` among its findings, and a newline, whole
+        lines about CHUNK_CHARS at a time."""
         parts = self._parts
-        attached = with_conflicts([p.report for p in parts], conflicts)
-        for part, report in zip(parts, attached, strict=False):
-            part.report = report
-        for report in attached[len(parts):]:  # (conflicts pointing at no migration linted)
-            part = _part(report)
-            part.size = 0
-            parts.append(part)
-        spool = self._spool
-        text = _comment(parts, fail_on=self._fail_on, thresholds=self._thresholds,
-                        statements=self._statements)
-        spool.close()
-        write(text + "\n")
+        if conflicts:
+            reports = [p.report() for p in parts]
+            attached = with_conflicts(reports, conflicts)
+            for part, report, given in zip(parts, attached, reports, strict=False):
+                if report is not given:
+                    part.findings, part.safety = tuple(report.findings), report.safety
+            for report in attached[len(parts):]:  # (conflicts pointing at no migration linted)
+                part = _part(report)
+                part.size = 0
+                parts.append(part)
+            del reports, attached
+        try:
+            _comment(parts, fail_on=self._fail_on, thresholds=self._thresholds,
+                     statements=self._statements, write=write)
+        finally:
+            self._spool.close()
 
     def _statements(self, part: _Part) -> str:
         """A part's statements' lines from the spool (asked in order)."""
