@@ -467,9 +467,9 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           if_not_exists_sql="IF NOT EXISTS " if cmd.get("missing_ok") else "",
           **already_exists(f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
                            if known_column else "" if
-                           base.get("recursed_from") else sequence_name_taken(
-                               b, [column_def_sequence(b.ctx.catalog, table, col, facts["type"])
-                                   if facts["serial"] or facts["identity"] else None])
+                           base.get("recursed_from") else (facts["serial"] or facts["identity"])
+                           and sequence_name_taken(  # (a column that makes none: no call)
+                               b, [column_def_sequence(b.ctx.catalog, table, col, facts["type"])])
                            or key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused), **tied)

@@ -157,7 +157,7 @@ def create_table(b: Builder, stmt: dict) -> None:
                            **_tied_across_persistence(b, table, stmt, parent)}
     # (its columns' sequences are made before the table: one's name taken is said first)
     taken = {} if first else already_exists(
-        sequence_name_taken(b, sequences) or name_taken(b, table) or
+        sequences and sequence_name_taken(b, sequences) or name_taken(b, table) or
         key_name_taken(b, table.split(".", 1)[0], _constraints_written(stmt)))
     later = not first and not taken
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
