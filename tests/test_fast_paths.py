@@ -991,9 +991,18 @@ def test_a_sequence_no_column_names_is_asked_of_no_table(
     assert _sequence_owner(b, "public.t3_n_seq") == ("public.t3", "n")
 
 
+class _FilingEverything(dict):
+    """A `Catalog.sequence_tables` that says every name may be a column's sequence: the
+    catalog's `relation_named` then walks every column it is given for each name asked."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 class _WalkingCatalog(Catalog):
     """A catalog that walks every column for each sequence, as before `column_sequences`
-    and `sequence_tables`."""
+    and `sequence_tables` (`relation_named` too, which looks `sequence_tables` up itself:
+    give it a `_FilingEverything`)."""
 
     def may_draw_from(self, sequence: str) -> bool:
         return True
@@ -1051,7 +1060,7 @@ def test_the_sequences_columns_name_are_never_missed(history: list) -> None:
     # `identity_sequence`: over random histories of what writes them, each table is filed
     # under the sequences its columns name, and the replay leaves what the replay walking
     # every column for each sequence (owned, dropped, renamed or moved) leaves.
-    kept, walking = Catalog(), _WalkingCatalog()
+    kept, walking = Catalog(), _WalkingCatalog(sequence_tables=_FilingEverything())
     assert not kept.may_draw_from("public.s")  # (filled now: the writers keep it from here)
     sql = "CREATE SCHEMA app;" + "".join(
         text.format(t=t, u=u, s=s, r=r) + ";" for text, t, u, s, r in history)
@@ -1068,6 +1077,11 @@ def test_the_sequences_columns_name_are_never_missed(history: list) -> None:
         assert kept.sequences == walking.sequences, stmt.sql
         for name in named | kept.sequences:
             assert kept.columns_drawing_from(name) == walking.columns_drawing_from(name)
+        # a name a column's sequence may hold is a relation's as a walk of every column says
+        # (fix-speed82: `relation_named` looks the name up in `sequence_tables` itself)
+        for name in named | {f"{schema}.{n}" for schema in ("public", "app")
+                             for n in ("s", "r", "a_id_seq", "b_n_seq", "a_n_seq", "b_id_seq")}:
+            assert kept.relation_named(name) == walking.relation_named(name), (stmt.sql, name)
 
 
 def test_the_column_a_sequence_goes_with_is_asked_of_its_table_alone(

@@ -599,7 +599,10 @@ def _sequences_named(table: str, col: Column) -> tuple[str, ...]:
 def _file_sequences_named(filed: dict[str, frozenset[str]], t: Table) -> None:
     """File `t` in `filed` (`Catalog.sequence_tables`) under the sequences its columns name."""
     for col in t.columns.values():
-        for sequence in _sequences_named(t.name, col):
+        # (most columns name none: no call, `_sequences_named` of such a column is its `owns`)
+        for sequence in _sequences_named(t.name, col) if col.identity or \
+                col.identity_sequence is not None or col.default_sequence is not None \
+                else col.owns:
             _add_to(filed, sequence, t.name)
 
 
@@ -1246,7 +1249,8 @@ class Catalog:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {quote_qualified(name)}"
         found = _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
                                  (self.composites, "composite type")))
-        if found or not self.may_draw_from(name):
+        filed = self.sequence_tables  # (`may_draw_from`, without its two calls: one lookup)
+        if found or name not in (filed if filed is not None else self._sequence_tables()):
             return found
         from lockwise.catalog.replay import column_identity_sequence
 
@@ -1895,7 +1899,8 @@ class Catalog:
     def may_draw_from(self, sequence: str) -> bool:
         """Whether a column may own `sequence` (qualified), draw its default from it or have
         it as its identity's; False when no table is filed under it (`sequence_tables`)."""
-        return sequence in self._sequence_tables()
+        filed = self.sequence_tables
+        return sequence in (filed if filed is not None else self._sequence_tables())
 
     def tables_naming_sequence(self, sequence: str) -> list[Table]:
         """The tables that may have a column naming `sequence` (qualified: owning it, drawing

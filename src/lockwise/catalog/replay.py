@@ -772,8 +772,9 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                     True, attribute.not_null_name, attribute.not_null_valid)
                 col.not_null_from_parent = True
             t.columns[col.name] = col
-            # (filed now: a key named next is numbered past its sequence, `relation_named`)
-            catalog.note_sequence_column(name, col)
+            if col.default_sequence is not None or col.identity:  # (`_column`: none else)
+                # (filed now: a key named next is numbered past its sequence, `relation_named`)
+                catalog.note_sequence_column(name, col)
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(catalog, t, body)
@@ -802,7 +803,9 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for like in likes:
         _like_extras(catalog, t, like)
     catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
-    catalog.note_sequence_columns(t)  # its columns' sequences, copied ones too
+    if t.partition_of or t.inherits or t.of_type or likes:
+        # the sequences of the columns it copied (its own were filed as they were put in)
+        catalog.note_sequence_columns(t)
     if t.partition_of or t.inherits or likes:  # names taken from them: the new table's too
         catalog.note_constraint_names(t)
 

@@ -455,8 +455,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     tied: dict = {}
     if facts["references"] and not base.get("recursed_from"):
         tied = _temporary_ties.reference_refused(b.ctx.catalog, table, (facts["references"],))
-    sequence = None if known_column or base.get("recursed_from") else \
-        column_def_sequence(b.ctx.catalog, table, col, facts["type"])
+    # (no call for a column that makes no sequence, or that this ADD does not make)
+    makes_sequence = (facts["serial"] or facts["identity"]) and not known_column and \
+        not base.get("recursed_from")
+    sequence = column_def_sequence(b.ctx.catalog, table, col, facts["type"]) \
+        if makes_sequence else None
     taken = _added_name_taken(b, table, col, facts, known_column, base, sequence)
     only = refused_with_only(b, table, base, f"adds column {facts['column']}")
     b.act("add_column", base, facts, only,
@@ -485,7 +488,7 @@ def _added_name_taken(b: Builder, table: str, col: dict, facts: dict, known_colu
         return f"column {quote_qualified(table)}.{quote_ident(facts['column'])}"
     if base.get("recursed_from"):
         return ""
-    return sequence_name_taken(b, [sequence]) or \
+    return sequence is not None and sequence_name_taken(b, [sequence]) or \
         key_name_taken(b, table.split(".", 1)[0], column_def_constraints(col))
 
 

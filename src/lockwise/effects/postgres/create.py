@@ -119,16 +119,18 @@ def create_table(b: Builder, stmt: dict) -> None:
     parent, default_facts = (None, {}) if own_parent else \
         _lock_parents(b, stmt, table, qualified)
     columns = []
-    sequences: list[str | None] = []  # each column's (None: neither serial nor identity)
-    owners: list[tuple[str, str | None]] = []  # (each serial or identity column, its sequence)
+    sequences: list[str] = []  # those its serial and identity columns make
+    owners: list[tuple[str, str | None]] = []  # (each such column, its sequence)
     keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body, stmt)
-            sequences.append(column_def_sequence(b.ctx.catalog, table, body, facts["type"]))
-            if sequences[-1] is not None:
-                owners.append((facts["column"], sequences[-1]))
+            if facts["serial"] or facts["identity"]:  # (a column that makes none: no call)
+                sequence = column_def_sequence(b.ctx.catalog, table, body, facts["type"])
+                if sequence is not None:
+                    sequences.append(sequence)
+                    owners.append((facts["column"], sequence))
             if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES and \
                     b.ctx.rule_text:  # (a fact rules read)
                 con, position = keys[facts["column"]]
@@ -159,7 +161,7 @@ def create_table(b: Builder, stmt: dict) -> None:
                            **_tied_across_persistence(b, table, stmt, parent)}
     # (its columns' sequences are made before the table: one's name taken is said first)
     taken = {} if first else already_exists(
-        sequence_name_taken(b, sequences) or name_taken(b, table) or
+        sequences and sequence_name_taken(b, sequences) or name_taken(b, table) or
         key_name_taken(b, table.split(".", 1)[0], _constraints_written(stmt)))
     later = not first and not taken
     generated = _generation_refused(b, table, stmt) if later else {}
