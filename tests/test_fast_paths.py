@@ -5375,3 +5375,44 @@ def test_the_json_report_is_not_encoded_by_jsons_pure_python_encoder(
     whole = json.loads(head + "\n}")
     assert head + "\n}" == json.dumps(whole, indent=2)
     assert whole["migrations"][1]["statements"][0]["findings"]
+
+
+# --- RENAME COLUMN: tuples that do not hold the column are kept as they are ------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(columns=st.lists(st.sampled_from("abcd"), max_size=5).map(tuple),
+       old=st.sampled_from("abcd"), new=st.sampled_from("abxy"))
+def test_renamed_columns_is_the_plain_rename_and_keeps_a_tuple_without_the_column(
+        columns: tuple[str, ...], old: str, new: str) -> None:
+    from lockwise.catalog.policies import renamed_columns
+
+    got = renamed_columns(columns, old, new)
+    assert got == tuple(new if c == old else c for c in columns)
+    assert type(got) is tuple
+    if old not in columns:
+        assert got is columns
+
+
+def test_a_column_rename_renames_what_names_it_and_keeps_the_other_tuples() -> None:
+    catalog = _catalog(
+        "CREATE TABLE p (id int PRIMARY KEY, k int UNIQUE);\n"
+        "CREATE TABLE c (id int PRIMARY KEY, a int, b int, pk int REFERENCES p (k),"
+        " CONSTRAINT ab UNIQUE (a, b));\n"
+        "CREATE INDEX c_b ON c (b) WHERE a IS NOT NULL;\n"
+        "CREATE INDEX c_id ON c (id);\n"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+        "CREATE TRIGGER t BEFORE UPDATE OF a, b ON c FOR EACH ROW EXECUTE FUNCTION f();\n")
+    c = catalog.tables["public.c"]
+    untouched = (catalog.indexes["public.c_id"].columns, c.constraints["c_pkey"].columns)
+    for stmt in parse_sql("ALTER TABLE c RENAME a TO z; ALTER TABLE p RENAME k TO kk;"
+                          ).statements:
+        apply_statement(catalog, stmt.tree, "0002")
+    assert c.constraints["ab"].columns == ("z", "b")
+    assert catalog.indexes["public.c_b"].columns == ("b",)
+    assert catalog.indexes["public.c_b"].predicate_not_null == ("z",)
+    assert c.triggers["t"].update_of == ("z", "b")
+    assert [fk.ref_columns for _, fk in catalog.referencing("public.p", clones=True)] == [("kk",)]
+    assert (catalog.indexes["public.c_id"].columns, c.constraints["c_pkey"].columns) == untouched
+    assert catalog.indexes["public.c_id"].columns is untouched[0]
+    assert c.constraints["c_pkey"].columns is untouched[1]
