@@ -5416,3 +5416,41 @@ def test_a_column_rename_renames_what_names_it_and_keeps_the_other_tuples() -> N
     assert (catalog.indexes["public.c_id"].columns, c.constraints["c_pkey"].columns) == untouched
     assert catalog.indexes["public.c_id"].columns is untouched[0]
     assert c.constraints["c_pkey"].columns is untouched[1]
+
+
+# --- the replay: a change of rows goes past the schema statements' kinds ----------------------
+
+
+def test_a_change_of_rows_keeps_the_schema_memo_and_select_into_creates_its_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.catalog import replay
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE t (id int PRIMARY KEY, a text);\n"
+                          "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS"
+                          " $$BEGIN CREATE TABLE made_by_f (x int); END$$;\n").statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)  # (the body kept)
+    intos: list[dict] = []
+    select_into = replay.select_into
+
+    def counted(select: dict) -> dict | None:
+        intos.append(select)
+        return select_into(select)
+    monkeypatch.setattr(replay, "select_into", counted)
+    memo: dict = {}
+    for sql in ("INSERT INTO t VALUES (1, 'x')", "UPDATE t SET a = 'y'", "DELETE FROM t",
+                "SELECT a FROM t"):
+        catalog.version_memo = memo
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0002")
+        assert catalog.version_memo is memo, sql  # (no schema change: kept)
+    assert len(intos) == 1  # (the SELECT's, asked once)
+    for sql, made in (("SELECT id, a INTO copied FROM t", "public.copied"),
+                      ("SELECT f()", "public.made_by_f"),
+                      ("CREATE TABLE u (b int)", "public.u")):
+        catalog.version_memo = memo
+        intos.clear()
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0002")
+        assert made in catalog.tables, sql
+        assert catalog.version_memo is not memo, sql
+        assert len(intos) == (sql.startswith("SELECT")), sql
+    assert list(catalog.tables["public.copied"].columns) == ["id", "a"]
