@@ -5454,3 +5454,40 @@ def test_a_change_of_rows_keeps_the_schema_memo_and_select_into_creates_its_tabl
         assert catalog.version_memo is not memo, sql
         assert len(intos) == (sql.startswith("SELECT")), sql
     assert list(catalog.tables["public.copied"].columns) == ["id", "a"]
+
+
+def test_a_statement_s_held_indexes_are_found_once_and_held_until_the_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects import session as session_module
+    from lockwise.effects.session import Session
+
+    found = session_module.index_held_exclusive
+    asks: list[Effect] = []
+
+    def counted(effect: Effect) -> frozenset[str]:
+        asks.append(effect)
+        return found(effect)
+    monkeypatch.setattr(session_module, "index_held_exclusive", counted)
+    session = Session(implicit_transaction=True)
+    assert session.facts()["set_local_applies"] and session.facts()["in_transaction"]
+    reindex = Effect((Action("reindex", {"table": "public.a", "index_access_exclusive": True}),
+                      ), {})
+    session.after(reindex, 0)  # (no table lock: the index's table is held all the same)
+    session.after(Effect((Action("update", {"table": "public.b",
+                                            "index_access_exclusive": True,
+                                            "index_exclusive_tables": ("public.c",)}),),
+                         {"public.b": LockMode.ROW_EXCLUSIVE}), 1)
+    session.after(Effect((Action("update", {"table": "public.d"}),),
+                         {"public.d": LockMode.ACCESS_EXCLUSIVE}), 2)
+    assert len(asks) == 3  # (one a statement)
+    assert session.held_exclusive == {"public.a": 0, "public.c": 1, "public.d": 2}
+    assert session.tx_locks == {"public.b": LockMode.ROW_EXCLUSIVE,
+                                "public.d": LockMode.ACCESS_EXCLUSIVE}
+    outside = Session(implicit_transaction=False)
+    outside.outside_transaction_why = "each statement commits on its own"
+    facts = outside.facts()
+    assert (facts["in_transaction"], facts["set_local_applies"],
+            facts["outside_transaction_why"]) == (False, False, "each statement commits on "
+                                                  "its own")
+    assert session.facts()["outside_transaction_why"] == ""
