@@ -5389,3 +5389,119 @@ def test_the_json_report_is_not_encoded_by_jsons_pure_python_encoder(
     whole = json.loads(head + "\n}")
     assert head + "\n}" == json.dumps(whole, indent=2)
     assert whole["migrations"][1]["statements"][0]["findings"]
+
+
+# --- RENAME COLUMN: tuples that do not hold the column are kept as they are ------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(columns=st.lists(st.sampled_from("abcd"), max_size=5).map(tuple),
+       old=st.sampled_from("abcd"), new=st.sampled_from("abxy"))
+def test_renamed_columns_is_the_plain_rename_and_keeps_a_tuple_without_the_column(
+        columns: tuple[str, ...], old: str, new: str) -> None:
+    from lockwise.catalog.policies import renamed_columns
+
+    got = renamed_columns(columns, old, new)
+    assert got == tuple(new if c == old else c for c in columns)
+    assert type(got) is tuple
+    if old not in columns:
+        assert got is columns
+
+
+def test_a_column_rename_renames_what_names_it_and_keeps_the_other_tuples() -> None:
+    catalog = _catalog(
+        "CREATE TABLE p (id int PRIMARY KEY, k int UNIQUE);\n"
+        "CREATE TABLE c (id int PRIMARY KEY, a int, b int, pk int REFERENCES p (k),"
+        " CONSTRAINT ab UNIQUE (a, b));\n"
+        "CREATE INDEX c_b ON c (b) WHERE a IS NOT NULL;\n"
+        "CREATE INDEX c_id ON c (id);\n"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+        "CREATE TRIGGER t BEFORE UPDATE OF a, b ON c FOR EACH ROW EXECUTE FUNCTION f();\n")
+    c = catalog.tables["public.c"]
+    untouched = (catalog.indexes["public.c_id"].columns, c.constraints["c_pkey"].columns)
+    for stmt in parse_sql("ALTER TABLE c RENAME a TO z; ALTER TABLE p RENAME k TO kk;"
+                          ).statements:
+        apply_statement(catalog, stmt.tree, "0002")
+    assert c.constraints["ab"].columns == ("z", "b")
+    assert catalog.indexes["public.c_b"].columns == ("b",)
+    assert catalog.indexes["public.c_b"].predicate_not_null == ("z",)
+    assert c.triggers["t"].update_of == ("z", "b")
+    assert [fk.ref_columns for _, fk in catalog.referencing("public.p", clones=True)] == [("kk",)]
+    assert (catalog.indexes["public.c_id"].columns, c.constraints["c_pkey"].columns) == untouched
+    assert catalog.indexes["public.c_id"].columns is untouched[0]
+    assert c.constraints["c_pkey"].columns is untouched[1]
+
+
+# --- the replay: a change of rows goes past the schema statements' kinds ----------------------
+
+
+def test_a_change_of_rows_keeps_the_schema_memo_and_select_into_creates_its_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.catalog import replay
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE t (id int PRIMARY KEY, a text);\n"
+                          "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS"
+                          " $$BEGIN CREATE TABLE made_by_f (x int); END$$;\n").statements:
+        apply_statement(catalog, stmt.tree, "0001", sql=stmt.sql)  # (the body kept)
+    intos: list[dict] = []
+    select_into = replay.select_into
+
+    def counted(select: dict) -> dict | None:
+        intos.append(select)
+        return select_into(select)
+    monkeypatch.setattr(replay, "select_into", counted)
+    memo: dict = {}
+    for sql in ("INSERT INTO t VALUES (1, 'x')", "UPDATE t SET a = 'y'", "DELETE FROM t",
+                "SELECT a FROM t"):
+        catalog.version_memo = memo
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0002")
+        assert catalog.version_memo is memo, sql  # (no schema change: kept)
+    assert len(intos) == 1  # (the SELECT's, asked once)
+    for sql, made in (("SELECT id, a INTO copied FROM t", "public.copied"),
+                      ("SELECT f()", "public.made_by_f"),
+                      ("CREATE TABLE u (b int)", "public.u")):
+        catalog.version_memo = memo
+        intos.clear()
+        apply_statement(catalog, parse_sql(sql).statements[0].tree, "0002")
+        assert made in catalog.tables, sql
+        assert catalog.version_memo is not memo, sql
+        assert len(intos) == (sql.startswith("SELECT")), sql
+    assert list(catalog.tables["public.copied"].columns) == ["id", "a"]
+
+
+def test_a_statement_s_held_indexes_are_found_once_and_held_until_the_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects import session as session_module
+    from lockwise.effects.session import Session
+
+    found = session_module.index_held_exclusive
+    asks: list[Effect] = []
+
+    def counted(effect: Effect) -> frozenset[str]:
+        asks.append(effect)
+        return found(effect)
+    monkeypatch.setattr(session_module, "index_held_exclusive", counted)
+    session = Session(implicit_transaction=True)
+    assert session.facts()["set_local_applies"] and session.facts()["in_transaction"]
+    reindex = Effect((Action("reindex", {"table": "public.a", "index_access_exclusive": True}),
+                      ), {})
+    session.after(reindex, 0)  # (no table lock: the index's table is held all the same)
+    session.after(Effect((Action("update", {"table": "public.b",
+                                            "index_access_exclusive": True,
+                                            "index_exclusive_tables": ("public.c",)}),),
+                         {"public.b": LockMode.ROW_EXCLUSIVE}), 1)
+    session.after(Effect((Action("update", {"table": "public.d"}),),
+                         {"public.d": LockMode.ACCESS_EXCLUSIVE}), 2)
+    assert len(asks) == 3  # (one a statement)
+    assert session.held_exclusive == {"public.a": 0, "public.c": 1, "public.d": 2}
+    assert session.tx_locks == {"public.b": LockMode.ROW_EXCLUSIVE,
+                                "public.d": LockMode.ACCESS_EXCLUSIVE}
+    outside = Session(implicit_transaction=False)
+    outside.outside_transaction_why = "each statement commits on its own"
+    facts = outside.facts()
+    assert (facts["in_transaction"], facts["set_local_applies"],
+            facts["outside_transaction_why"]) == (False, False, "each statement commits on "
+                                                  "its own")
+    assert session.facts()["outside_transaction_why"] == ""

@@ -95,8 +95,8 @@ def follow_relation_rename(catalog: Catalog, moved: Table | None, old: str, new:
         for name, pol in list(table.policies.items()):
             if old in pol.using_reads or old in pol.check_reads:
                 table.policies[name] = replace(
-                    pol, using_reads=_renamed(pol.using_reads, old, new),
-                    check_reads=_renamed(pol.check_reads, old, new))
+                    pol, using_reads=renamed_columns(pol.using_reads, old, new),
+                    check_reads=renamed_columns(pol.check_reads, old, new))
     for table in {**holders, **({moved.name: moved} if moved is not None else {})}.values():
         for name, pol in list(table.policies.items()):
             table.policies[name] = replace(
@@ -162,8 +162,10 @@ def _moved(pairs: tuple[tuple[str, str], ...], relation: tuple[str, str] | None,
     return tuple(out)
 
 
-def _renamed(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
-    return tuple(new if r == old else r for r in reads) if old in reads else reads
+def renamed_columns(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """`columns` in their order, with column `old` renamed `new`: the same tuple when it does
+    not hold `old` (most of a rename's asks; forks share it)."""
+    return tuple(new if c == old else c for c in columns) if old in columns else columns
 
 
 def holders_reached(catalog: Catalog, relations: list[str], functions: tuple[str, ...] = (),

@@ -17,6 +17,7 @@ from lockwise.catalog.extended_statistics import (
     renamed_statistics_definition,
 )
 from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.policies import renamed_columns
 from lockwise.catalog.replay import (
     _ROUTINE_KINDS,
     RELATION_KINDS,
@@ -179,22 +180,22 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         idx = catalog.indexes[key]
         if old in idx.columns or old in idx.reads or old in idx.predicate_not_null:
             catalog.indexes[key] = replace(
-                idx, columns=_renamed(idx.columns, old, new),
+                idx, columns=renamed_columns(idx.columns, old, new),
                 reads=_renamed_in(idx.reads, old, new),
-                predicate_not_null=_renamed(idx.predicate_not_null, old, new),
+                predicate_not_null=renamed_columns(idx.predicate_not_null, old, new),
                 definition=renamed_index_definition(idx.definition, old, new))
     if t is None:
         return
     if t.column_names is not None:
-        t.column_names = _renamed(t.column_names, old, new)
+        t.column_names = renamed_columns(t.column_names, old, new)
     if old in t.columns:  # the column keeps its place (`*` expands in order)
         t.columns[old].name = new
         t.columns = {new if n == old else n: c for n, c in t.columns.items()}
         # (an identity whose sequence was not recorded goes by the column's new name)
         catalog.note_sequence_column(name, t.columns[new])
     for con in t.constraints.values():
-        con.columns = _renamed(con.columns, old, new)
-        con.set_columns = _renamed(con.set_columns, old, new)
+        con.columns = renamed_columns(con.columns, old, new)
+        con.set_columns = renamed_columns(con.set_columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
     # The foreign keys pointing at it (its own too, and the partitions' clones) name their
     # referenced columns by number on the server: they point at the renamed one.
@@ -202,10 +203,10 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
     # (`reach.tables_reached` copies the tables of those only).
     for _, fk in catalog.referencing(name, clones=True):
         if old in fk.ref_columns:
-            fk.ref_columns = _renamed(fk.ref_columns, old, new)
+            fk.ref_columns = renamed_columns(fk.ref_columns, old, new)
     t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new),
-                                update_of=_renamed(trigger.update_of, old, new),
-                                when_changed=_renamed(trigger.when_changed, old, new))
+                                update_of=renamed_columns(trigger.update_of, old, new),
+                                when_changed=renamed_columns(trigger.when_changed, old, new))
                   if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
     for col in t.columns.values():  # generation expressions name columns by number
         if old in col.reads:
@@ -225,11 +226,6 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
                                for r, c in v.column_reads)
         catalog.note_column_reads(v)
-
-
-def _renamed(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
-    """`columns` in their order, with column `old` renamed `new`."""
-    return tuple(new if c == old else c for c in columns)
 
 
 def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:

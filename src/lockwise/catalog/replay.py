@@ -3087,24 +3087,30 @@ _KEEP_COLUMN_TYPES = _DATA_ONLY | {"DropStmt"}
 def _apply(catalog: Catalog, tree: dict, migration_id: str,
            views: dict[str, set[str]] | None, view_reads: bool) -> None:
     kind, body = unwrap(tree)
-    if kind in _KEEP_COLUMN_TYPES and (kind != "SelectStmt" or select_into(body) is None):
-        _apply_changes(catalog, tree, migration_id, views, view_reads)
+    creating = select_into(body) if kind == "SelectStmt" else None
+    if kind in _KEEP_COLUMN_TYPES and creating is None:
+        _apply_changes(catalog, kind, body, creating, migration_id, views, view_reads)
         return
     # (let go before and after: asked while the statement is applied, as DROP ... CASCADE
     # inside a routine's body is, it is filed again, then the rest of the statement runs)
     catalog.column_types = None
     try:
-        _apply_changes(catalog, tree, migration_id, views, view_reads)
+        _apply_changes(catalog, kind, body, creating, migration_id, views, view_reads)
     finally:
         catalog.column_types = None
 
 
-def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
-                   views: dict[str, set[str]] | None, view_reads: bool) -> None:
-    kind, body = unwrap(tree)
-    if kind not in _DATA_ONLY or kind == "SelectStmt" and select_into(body) is not None:
+def _apply_changes(catalog: Catalog, kind: str, body: dict, creating: dict | None,
+                   migration_id: str, views: dict[str, set[str]] | None,
+                   view_reads: bool) -> None:
+    """The change of statement `body` (of parse-tree kind `kind`; `creating`: the CREATE
+    TABLE AS a SELECT ... INTO stands for, `select_into`'s answer) to `catalog`."""
+    rows_only = kind in _DATA_ONLY and creating is None
+    if not rows_only:
         catalog.version_memo = None  # the schema may change: found again
-    if kind == "CreateStmt":
+    if rows_only:
+        pass  # (INSERT, UPDATE, DELETE, SELECT: none of the kinds below; their calls: the end)
+    elif kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
         _stamp_constraints(catalog, range_var(body.get("relation"), create=True)[0],
                            migration_id)
@@ -3166,7 +3172,7 @@ def _apply_changes(catalog: Catalog, tree: dict, migration_id: str,
         value = const_value((body.get("args") or [None])[0]) \
             if body.get("kind") == "VAR_SET_VALUE" else ""
         catalog.default_tablespace = None if body.get("is_local") else str(value or "")
-    elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
+    elif creating is not None:
         _views._create_table_as(catalog, creating, migration_id, views, view_reads)
         catalog.statement_memo = None  # (changed before the routines it calls run, below)
     elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):

@@ -417,14 +417,14 @@ class Session:
 
     def facts(self) -> dict:
         """Context facts for the statement about to run."""
+        in_transaction = self.in_transaction
         return {
-            "in_transaction": self.in_transaction,
+            "in_transaction": in_transaction,
             "explicit_transaction": self.explicit_transaction,
             "in_transaction_block": self.in_transaction_block,
-            "outside_transaction_why": "" if self.in_transaction
-            else self.outside_transaction_why,
+            "outside_transaction_why": "" if in_transaction else self.outside_transaction_why,
             # Whether a SET LOCAL written first in the migration would be in force here.
-            "set_local_applies": self.in_transaction or self.alone_in_string,
+            "set_local_applies": in_transaction or self.alone_in_string,
             "lock_timeout_ms": self.lock_timeout_ms,
             "lock_timeout_set": bool(self.lock_timeout_ms),
             "statement_timeout_ms": self.statement_timeout_ms,
@@ -782,9 +782,10 @@ class Session:
                 self.tx_replaced.update(made & self.tx_dropped)
                 self.tx_dropped.difference_update(made)
                 self.tx_types_created.update(o for o in creates if o.startswith("type:"))
-            if effect.locks or index_held_exclusive(effect):
-                self._hold_locks(effect, index)
-                touched.update(effect.locks, index_held_exclusive(effect))
+            held = index_held_exclusive(effect)
+            if effect.locks or held:
+                self._hold_locks(effect, index, held)
+                touched.update(effect.locks, held)
             if moves:
                 self._follow_moves(moves)
                 touched.update(moves, moves.values())
@@ -806,8 +807,9 @@ class Session:
                 self.tx_created.discard(was)
                 self.tx_created.add(now)
 
-    def _hold_locks(self, effect: Effect, index: int) -> None:
-        """The transaction holds the statement's locks until it ends."""
+    def _hold_locks(self, effect: Effect, index: int, held_indexes: frozenset[str]) -> None:
+        """The transaction holds the statement's locks until it ends (`held_indexes`: the
+        tables whose indexes it holds ACCESS EXCLUSIVE, `index_held_exclusive`)."""
         for table, mode in effect.locks.items():
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
@@ -818,7 +820,7 @@ class Session:
         # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
         # until commit too, and stops every query on its table as a table lock would
         # (pg_locks, checked on the server).
-        for table in index_held_exclusive(effect):
+        for table in held_indexes:
             self.held_exclusive.setdefault(table, index)
         dml = _is_dml(effect)
         held = self.tx_dml_locks if dml else self.tx_ddl_locks if _is_ddl(effect) else {}
