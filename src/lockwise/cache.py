@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: Bump when a cached value changes shape: files written by another format are ignored.
-FORMAT = 5
+#: (6: a stored file ends with the digest of its bytes, checked before it is unpickled.)
+FORMAT = 6
 
 
 def cache_root() -> Path | None:
@@ -47,6 +48,31 @@ def load(name: str, shared: Sequence[object] = ()) -> tuple[object, list] | None
     """The header and items stored under `name`, or None (missing, damaged or caching off).
     `shared` must be what `store` was given (equal objects, in the same order): the items
     refer to them instead of holding copies."""
+    opened = open_stored(name, shared)
+    if opened is None:
+        return None
+    header, _, items = opened
+    try:
+        return header, list(items)
+    except BrokenStore:
+        return None
+
+
+class BrokenStore(Exception):  # noqa: N818 - what a stored file is, as OSError's kind
+    """An item of a stored file could not be unpickled although the file's bytes are the
+    ones written (its digest matched): no item is left to read, the rest must be computed."""
+
+
+def open_stored(name: str, shared: Sequence[object] = ()
+                ) -> tuple[object, int, Iterator[object]] | None:
+    """The header stored under `name`, how many items it has, and the items, each unpickled
+    only when the iterator is asked for it (one at a time can be held); None when the file is
+    missing, damaged (its bytes are not the ones whose digest `store` wrote after them: cut
+    short, changed, or written by a lockwise without digests), of another FORMAT, or caching
+    is off. The bytes are read and hashed before anything is unpickled (without the objects:
+    a tenth of the unpickling's time), so a damaged file is a miss before the caller uses any
+    item. An item that fails to unpickle all the same (memory, an unpicklable class) raises
+    `BrokenStore` from the iterator. `shared`: as for `load`."""
     try:
         # `pickle.Unpickler` itself, without `import pickle`: the module's Python half (the
         # pure-Python pickler, struct) costs 1.5 ms, 1-2% of a one-file `lockwise lint`.
@@ -57,25 +83,103 @@ def load(name: str, shared: Sequence[object] = ()) -> tuple[object, list] | None
     root = cache_root()
     if root is None:
         return None
-
     global _loading
+    try:
+        handle = open(root / name, "rb")  # noqa: SIM115 - closed by the items' iterator
+    except OSError:
+        return None
     _loading = shared
     try:
-        with open(root / name, "rb") as handle:
-            unpickler = Unpickler(handle)
-            if unpickler.load() != FORMAT:
-                return None
-            header, count = unpickler.load(), unpickler.load()
-            items = []
-            for i in range(count):
-                if i % _MEMO_BATCH == 0:
-                    unpickler = Unpickler(handle)  # as `store` did: a new memo
-                items.append(unpickler.load())
+        if not _intact(handle):
+            handle.close()
+            return None
+        unpickler = Unpickler(handle)
+        if unpickler.load() != FORMAT:
+            handle.close()
+            return None
+        header, count = unpickler.load(), unpickler.load()
     except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
+        handle.close()
         return None
     finally:
         _loading = ()
-    return header, items
+    items = _items(handle, Unpickler, count, shared)
+    next(items)  # started: the file now closes with it, whether or not it is read
+    return header, count, items
+
+
+def _items(handle: BinaryIO, unpickler_type: Callable[[BinaryIO], pickle.Unpickler],
+           count: int, shared: Sequence[object]) -> Iterator[object]:
+    """The `count` items of `open_stored`'s open file, unpickled one by one as asked for,
+    after a first None (`open_stored` takes it); the file is closed when they are all read
+    or the iterator is dropped."""
+    global _loading
+    with handle:
+        yield None
+        unpickler = None
+        for i in range(count):
+            _loading = shared  # (the caller's code runs between two items: set for each)
+            try:
+                if i % _MEMO_BATCH == 0:
+                    unpickler = unpickler_type(handle)  # as `store` did: a new memo
+                item = unpickler.load()  # type: ignore[union-attr]
+            except Exception as exc:  # noqa: BLE001 - said as what it is to the caller
+                raise BrokenStore(handle.name) from exc
+            finally:
+                _loading = ()
+            yield item
+
+
+#: Bytes of the digest of a stored file's contents, written after them (`store`).
+DIGEST_SIZE = 16
+
+#: Bytes hashed at a time when a stored file is checked.
+_CHECK_CHUNK = 1 << 20
+
+
+def _intact(handle: BinaryIO) -> bool:
+    """Whether the file open in `handle` ends with the digest of the bytes before it (see
+    `_digested`); read through once, then back at its start."""
+    left = os.fstat(handle.fileno()).st_size - DIGEST_SIZE
+    if left < 0:
+        return False
+    digest = blake2b(digest_size=DIGEST_SIZE)
+    buffer = bytearray(min(left, _CHECK_CHUNK))
+    view = memoryview(buffer)
+    while left:
+        got = handle.readinto(view[:min(left, _CHECK_CHUNK)])
+        if not got:
+            return False
+        digest.update(view[:got])
+        left -= got
+    intact = handle.read() == digest.digest()
+    handle.seek(0)
+    return intact
+
+
+class _Digesting:
+    """A file to write to that hashes what it is given (`_digested`)."""
+
+    __slots__ = ("digest", "write_through")
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.digest = blake2b(digest_size=DIGEST_SIZE)
+        self.write_through = handle.write
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.write_through(data)
+
+
+def _digested(write: Callable[[BinaryIO], None]) -> Callable[[BinaryIO], None]:
+    """`write`, followed by the digest of what it wrote: `open_stored` reads and checks it
+    before it unpickles anything."""
+    def write_digested(handle: BinaryIO) -> None:
+        digesting = _Digesting(handle)
+        write(digesting)  # type: ignore[arg-type]  # (it takes what pickle and shutil write)
+        handle.write(digesting.digest.digest())
+
+    return write_digested
 
 
 #: The `shared` objects of the `load` in progress.
@@ -111,7 +215,7 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
             pickler.dump(item)
 
     with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):  # no cache then
-        _replace(root, name, write, keep)
+        _replace(root, name, _digested(write), keep)
 
 
 def _picklers(shared: Sequence[object]) -> Callable[[BinaryIO], pickle.Pickler]:
@@ -198,7 +302,7 @@ class StoreWriter:
             shutil.copyfileobj(items, handle, 1 << 20)
 
         with contextlib.suppress(OSError, pickle.PicklingError, RecursionError):
-            _replace(root, self.name, write, self.keep)
+            _replace(root, self.name, _digested(write), self.keep)
         self.discard()
 
     def discard(self) -> None:

@@ -132,9 +132,15 @@ def _lint_with_conflicts(migrations: list[Migration],
     key, chain = _keys(migrations, histories, options, conflicts) \
         if use_cache and base_requests is None else (None, [])
     if key is not None:
-        cached = _load_result(key, migrations)
-        if cached is not None:
-            return _each(cached[0], each_report)
+        stored = _load_result(key, migrations)
+        if stored is not None:
+            hit = _from_stored(stored, each_report)
+            if isinstance(hit, LintResult):
+                return hit
+            # A report could not be unpickled after `hit` were shown (its file's bytes were
+            # the ones written: memory ran out, ...): lint computes them all again, the same
+            # ones for the same key, and shows those after. The output is a fresh run's.
+            each_report = _after(hit, each_report)
     if conflicts and base_requests is not None:
         result = _each(_against_base(migrations, histories, options, base_requests, parallel),
                        each_report)
@@ -221,29 +227,75 @@ def _built_on(key: str, earlier: tuple[str, int, int] | None) -> tuple[tuple, in
     return (None, 0, 0), 0
 
 
-def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[str] = frozenset()
-                 ) -> tuple[LintResult, int] | None:
-    """The result stored under `key` for `migrations`, with the reports of the results it
-    builds on, and how many those are (None when it or one of those is missing or damaged,
-    or the chain is longer than MAX_RESULT_CHAIN or comes back to a result: a cache an
-    earlier lockwise wrote so). They are marked as used: pruning keeps them while this one
-    is. `_below`: the keys of the results read on the way to this one."""
-    from lockwise.cache import load, touch
+#: A stored result as `_load_result` opens it: its conflicts, how many reports it has, the
+#: reports (unpickled one at a time as they are asked for), how many results it builds on.
+StoredResult = tuple["list[Conflict]", int, Iterator[MigrationReport], int]
 
-    loaded = load(f"lint-{key}", shared=migrations)
-    if loaded is None:
+
+def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[str] = frozenset()
+                 ) -> StoredResult | None:
+    """The result stored under `key` for `migrations`, with the reports of the results it
+    builds on first (None when it or one of those is missing or damaged, or the chain is
+    longer than MAX_RESULT_CHAIN or comes back to a result: a cache an earlier lockwise wrote
+    so). Every file of the chain is checked (`cache.open_stored`) before this returns: a
+    damaged one is a miss before any report is read. They are marked as used: pruning keeps
+    them while this one is. `_below`: the keys of the results read on the way to this one."""
+    from itertools import chain as chained
+
+    from lockwise.cache import open_stored, touch
+
+    opened = open_stored(f"lint-{key}", shared=migrations)
+    if opened is None:
         return None
-    (conflicts, earlier_key, count, depth), reports = loaded  # type: ignore[misc]
+    (conflicts, earlier_key, count, depth), own, reports = opened  # type: ignore[misc]
     if earlier_key is None:
-        return LintResult(reports, conflicts), 0  # type: ignore[arg-type]
+        return conflicts, own, reports, 0  # type: ignore[return-value]
     below = _below | {key}
     if earlier_key in below or len(below) > MAX_RESULT_CHAIN:
         return None
     earlier = _load_result(earlier_key, migrations[:count], below)
-    if earlier is None or len(earlier[0].reports) != count:
+    if earlier is None or earlier[1] != count:
         return None
     touch(f"lint-{earlier_key}")
-    return LintResult(earlier[0].reports + reports, conflicts), depth  # type: ignore[arg-type]
+    return conflicts, count + own, chained(earlier[2], reports), depth  # type: ignore[arg-type]
+
+
+def _from_stored(stored: StoredResult, each_report: Callable[[MigrationReport], object] | None
+                 ) -> LintResult | int:
+    """The result `stored` holds, its reports shown to `each_report` one at a time as they
+    are unpickled and then not kept (`result.reports` is empty, as when lint shows them: a
+    hit on 10,000 generated files held every report at once, 136 MB); or, when one could not
+    be unpickled, how many were shown before it."""
+    from lockwise.cache import BrokenStore
+
+    conflicts, _, reports, _ = stored
+    shown = 0
+    try:
+        if each_report is None:
+            return LintResult(list(reports), conflicts)
+        for report in reports:
+            each_report(report)
+            shown += 1
+    except BrokenStore:
+        return shown
+    return LintResult([], conflicts)
+
+
+def _after(count: int, each_report: Callable[[MigrationReport], object] | None
+           ) -> Callable[[MigrationReport], object] | None:
+    """`each_report`, for the reports after the first `count` (shown already)."""
+    if each_report is None or not count:
+        return each_report
+    left = count
+
+    def after(report: MigrationReport) -> object:
+        nonlocal left
+        if left:
+            left -= 1
+            return None
+        return each_report(report)
+
+    return after
 
 
 def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
@@ -459,7 +511,7 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
     catalog, its conflict stream (None when the graph must be built again) and, for a whole
     directory, the reports of those p migrations with the result they were read from (see
     `LintResult.builds_on`)."""
-    from lockwise.cache import cache_root, load, touch
+    from lockwise.cache import BrokenStore, cache_root, load, touch
 
     root = cache_root()
     if root is None:
@@ -483,9 +535,13 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
         builds_on = None
         if options.only is None:  # a whole directory: every migration is reported
             result = _load_result(reports_key, migrations[:p]) if reports_key else None
-            if result is None or len(result[0].reports) != p:
+            if result is None or result[1] != p:
                 continue
-            reports, builds_on = result[0].reports, (reports_key, p, result[1])
+            try:
+                reports = list(result[2])
+            except BrokenStore:
+                continue
+            builds_on = (reports_key, p, result[3])
         if conflicts and stream is None and f"graph-{name}" in stored_names:
             graph = load(f"graph-{name}", shared=migrations[:p])
             stream = graph[0] if graph is not None else None  # type: ignore[assignment]
