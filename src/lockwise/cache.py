@@ -130,8 +130,10 @@ def _items(handle: BinaryIO, unpickler_type: Callable[[BinaryIO], pickle.Unpickl
             yield item
 
 
-#: Bytes of the digest of a stored file's contents, written after them (`store`).
-DIGEST_SIZE = 16
+#: Bytes of the digest of a stored file's contents, written after them (`store`): their
+#: CRC-32, which finds a file cut short or changed by accident (what a cache meets) at a
+#: fifth of BLAKE2's cost; a cached lint of lemmy hashed 4.8 MB of stores at each run.
+DIGEST_SIZE = 4
 
 #: Bytes hashed at a time when a stored file is checked.
 _CHECK_CHUNK = 1 << 20
@@ -140,19 +142,21 @@ _CHECK_CHUNK = 1 << 20
 def _intact(handle: BinaryIO) -> bool:
     """Whether the file open in `handle` ends with the digest of the bytes before it (see
     `_digested`); read through once, then back at its start."""
+    from zlib import crc32
+
     left = os.fstat(handle.fileno()).st_size - DIGEST_SIZE
     if left < 0:
         return False
-    digest = blake2b(digest_size=DIGEST_SIZE)
+    digest = 0
     buffer = bytearray(min(left, _CHECK_CHUNK))
     view = memoryview(buffer)
     while left:
         got = handle.readinto(view[:min(left, _CHECK_CHUNK)])
         if not got:
             return False
-        digest.update(view[:got])
+        digest = crc32(view[:got], digest)
         left -= got
-    intact = handle.read() == digest.digest()
+    intact = handle.read() == digest.to_bytes(DIGEST_SIZE, "big")
     handle.seek(0)
     return intact
 
@@ -160,14 +164,17 @@ def _intact(handle: BinaryIO) -> bool:
 class _Digesting:
     """A file to write to that hashes what it is given (`_digested`)."""
 
-    __slots__ = ("digest", "write_through")
+    __slots__ = ("crc32", "digest", "write_through")
 
     def __init__(self, handle: BinaryIO) -> None:
-        self.digest = blake2b(digest_size=DIGEST_SIZE)
+        from zlib import crc32
+
+        self.crc32 = crc32
+        self.digest = 0
         self.write_through = handle.write
 
     def write(self, data: bytes) -> int:
-        self.digest.update(data)
+        self.digest = self.crc32(data, self.digest)
         return self.write_through(data)
 
 
@@ -177,7 +184,7 @@ def _digested(write: Callable[[BinaryIO], None]) -> Callable[[BinaryIO], None]:
     def write_digested(handle: BinaryIO) -> None:
         digesting = _Digesting(handle)
         write(digesting)  # type: ignore[arg-type]  # (it takes what pickle and shutil write)
-        handle.write(digesting.digest.digest())
+        handle.write(digesting.digest.to_bytes(DIGEST_SIZE, "big"))
 
     return write_digested
 
