@@ -91,6 +91,8 @@ SQL_TEXT: dict[str, object] = {
     "refused_function_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "refused_operator_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "refused_routine_kind_drop_sql": 'DROP AGGREGATE "App"."Total"(integer);',
+    "refused_member_drop_sql": 'DROP OPERATOR CLASS "App"."Score_Ops" USING btree;',
+    "refused_sequence_name": "Orders_Id",
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "widen_references_sql": 'and "userId" bigint in "Account", which references it: widen '

@@ -136,8 +136,8 @@ def _raw(key: str) -> Writer:
 #: Facts that name one object, written as one identifier. They may also be parts of a name a
 #: template builds (`{table_name}_{column}_not_null`): raw values joined, quoted as one.
 NAME_FACTS = ("column", "constraint", "deprecated_name", "index_name", "new_name",
-              "not_null_check", "pk_not_null_check", "savepoint", "schema", "table_name",
-              "tablespace", "using_index")
+              "not_null_check", "pk_not_null_check", "refused_sequence_name", "savepoint",
+              "schema", "table_name", "tablespace", "using_index")
 
 #: The facts `instead` templates name, and how each is written. A fact name means the same
 #: kind of thing in every action that has it: `name` (a domain, a REINDEX target, a setting,
@@ -197,7 +197,7 @@ SQL_TEXT_FACTS = frozenset({
     "bound_from_sql",
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
     "refused_index_drop_sql", "refused_function_drop_sql", "refused_operator_drop_sql",
-    "refused_routine_kind_drop_sql",
+    "refused_routine_kind_drop_sql", "refused_member_drop_sql",
     "dropped_outside_sql",
     "column_type_note", "column_type_sql", "converted_value_sql",
     "table_name_arg",
