@@ -7,12 +7,12 @@ server, as tests/test_relation_type_names.py does."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from effect_helpers import catalog_after, refusal_facts
 from lockwise.catalog import model
 from lockwise.catalog.model import Catalog, Table
+from server_helpers import server_error
 
 #: The first CREATE of the name t_c_seq: a serial's sequence, an identity's.
 FIRST = "CREATE TABLE t (c serial); CREATE TABLE u (a int)"
@@ -43,21 +43,11 @@ STATEMENTS = [
 ]
 
 
-def _server_refusal(uri: str, setup: str, sql: str) -> str | None:
-    """The SQLSTATE of the server's refusal of `sql` after `setup`; None when it runs it."""
-    with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(setup)
-        try:
-            conn.execute(sql)
-        except psycopg.Error as exc:
-            return str(exc.sqlstate)
-    return None
-
-
 @pytest.mark.parametrize(("setup", "sql"), STATEMENTS)
 def test_a_name_asked_again_after_its_sequence_changed_is_answered_as_the_server_does(
         pg_db: str, setup: str, sql: str) -> None:
-    refused = _server_refusal(pg_db, setup, sql)
+    error = server_error(pg_db, setup, sql)
+    refused = None if error is None else str(error.sqlstate)
     facts = refusal_facts(setup, sql, "name_taken")
     assert (refused is not None) == bool(facts), (refused, facts)
     if refused is not None:
