@@ -361,6 +361,17 @@ def _charset_name(charset: str) -> str:
     return _UTF8.get() if charset == "utf8" else charset
 
 
+def _collation_charset(collation: str) -> str | None:
+    """The character set a collation belongs to, by its own name (`latin1_bin`: latin1;
+    `utf8_bin`: _charset_name's utf8). A COLLATE written alone gives a column or table that
+    set (MariaDB 10.11: `MODIFY c VARCHAR(10) COLLATE latin1_bin` of a utf8mb4 column makes it
+    `CHARACTER SET latin1`, re-encoded: SHOW CREATE TABLE, and NOCOPY refused). None for
+    MariaDB 10.10's names of no character set (`uca1400_ai_ci`: the one of the set it is
+    used with, `utf8mb4_uca1400_ai_ci` in a utf8mb4 column; checked on 10.11)."""
+    prefix = collation.split("_")[0]
+    return None if prefix == "uca1400" else _charset_name(prefix)
+
+
 def _collation_name(collation: str) -> str:
     """A collation by its own name: `utf8_bin` is utf8mb3_bin, or utf8mb4_bin where utf8
     is utf8mb4 (as _charset_name)."""
@@ -457,7 +468,7 @@ def _recodes_members(coldef, old: Column, new_charset: str | None,
     with the one the column has; `to_default`: a MODIFY naming no COLLATE gives it another
     (_changes_to_default)."""
     new_collation = _collation(coldef)
-    charset = new_charset or (new_collation.split("_")[0] if new_collation else None)
+    charset = new_charset or (_collation_charset(new_collation) if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
     return to_default or _changes_collation(new_collation, old)
@@ -595,12 +606,15 @@ def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
 def _takes_default(coldef, old: Column | None,
                    table_default: tuple[str | None, str | None], defaults: dict[str, str]
                    ) -> tuple[str | None, bool]:
-    """A MODIFY's character set (the one it names, else its table's default when known and
-    the column's is), and whether, naming no COLLATE, it gives the column another collation
-    (a CHARACTER SET named alone takes its own default collation)."""
+    """A MODIFY's character set (the one it names, else the one its COLLATE belongs to, else
+    its table's default when known and the column's is), and whether, naming no COLLATE, it
+    gives the column another collation (a CHARACTER SET named alone takes its own default
+    collation)."""
     new_type, _, named = _column_type(coldef)
-    if old is None or new_type not in _STRING_TYPES or _collation(coldef) is not None:
+    if old is None or new_type not in _STRING_TYPES:
         return named, False
+    if (collation := _collation(coldef)) is not None:
+        return named or _collation_charset(collation), False
     table_charset, table_collation = table_default
     charset = named or (table_charset if old.charset else None)
     collation = None if named or not table_charset else table_collation
@@ -635,7 +649,8 @@ def _keep_charset_text(coldef, old: Column | None,
                        defaults: dict[str, str]) -> str:
     """What a MODIFY naming neither CHARACTER SET nor COLLATE would write to keep the column's
     own (it takes the table's defaults otherwise): "" when it names one or changes neither."""
-    if old is None or _column_type(coldef)[2] is not None or not old.charset:
+    if old is None or _column_type(coldef)[2] is not None or not old.charset or \
+            _collation(coldef) is not None:
         return ""
     charset, to_default = _takes_default(coldef, old, table_default, defaults)
     if charset == old.charset and not to_default:
@@ -2842,8 +2857,8 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
 #: An ALTER TABLE up to its table's name (MariaDB's ONLINE, IGNORE and IF EXISTS before it).
 _ALTER_HEAD = r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?"
 _CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?"
-                      r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
-                      re.I | re.S)
+                      r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)"
+                      r"(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?", re.I | re.S)
 #: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
 #: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
 _CONVERT_PARTITION = re.compile(
@@ -3269,9 +3284,10 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
             known.partition_strategy in ("hash", "key"):
         return [("add_partition_hash", {})]  # the rows are spread again
     if op == "convert_character_set" and known is not None and \
-            _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
-            not _has_string_columns(known, b.session.flavour):
-        return [("set_default_charset", {})]  # nothing to re-encode
+            (alone := _CONVERT_ONLY.match(_clauses(sql).operations_sql)) and \
+            (changed := _convert_changes(b, known, alone.group("charset"),
+                                         alone.group("collation"))) is not None:
+        return changed or [("set_default_charset", {})]  # nothing to re-encode
     if op == "set_index_visibility":
         visible = re.sub(r"\s+", " ", m.group("visible").upper())
         return [(op, {"name": _clean(m.group("index")),
@@ -4705,7 +4721,7 @@ def _default_charset(options, current: str | None,
     if charset == "default":
         charset = database[0]
     elif charset is None:
-        charset = collation.split("_")[0] if collation else current
+        charset = (_collation_charset(collation) or current) if collation else current
     return (charset and _charset_name(charset), collation)
 
 
@@ -5210,7 +5226,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             optimized.row_versions = 0
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
-        _convert_columns(catalog, catalog.tables.get(key(m.group("table"))), m.group("charset"))
+        _convert_columns(catalog, catalog.tables.get(key(m.group("table"))), m.group("charset"),
+                         m.group("collation"))
     elif isinstance(expr, exp.Command) and (
             m := _CONVERT_PARTITION.match(tree["sqlglot"]["sql"])):
         _convert_partition(catalog, session, key(m.group("table")), m.group("made"),
@@ -5271,19 +5288,61 @@ def _convert_partition(catalog: Catalog, session: MySQLSession, key: str, made: 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
 #: ALGORITHM= / LOCK= clauses taken out).
-_CONVERT_ONLY = re.compile(r"^\s*CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+\w+"
-                           r"(?:\s+COLLATE\s*=?\s*\w+)?\s*;?\s*$", re.I)
+_CONVERT_ONLY = re.compile(r"^\s*CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+"
+                           r"(?P<charset>\w+)(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?"
+                           r"\s*;?\s*$", re.I)
 
 
-def _has_string_columns(table: Table, flavour: str) -> bool:
-    """Whether CONVERT TO CHARACTER SET has a column of `table` to re-encode: without one it
-    only changes the table's default, as `CHARACTER SET = x` does (InnoDB ignores
-    ALTER_CONVERT_TO itself; MySQL 8.0 manual, "Online DDL Operations", 15.12.1: converting
-    rebuilds the table "if the new character encoding is different"; MariaDB 10.11 checked:
-    instant). MariaDB's JSON is a LONGTEXT, converted with the others (checked)."""
-    return any(column.type_name in _STRING_TYPES or
-               (flavour == "mariadb" and column.type_name == "json")
-               for column in table.columns.values())
+def _convert_charset(catalog: Catalog, table: Table, charset: str,
+                     collation: str | None) -> tuple[str, str | None]:
+    """The character set and collation CONVERT TO CHARACTER SET `charset` [COLLATE
+    `collation`] gives `table` and its string columns, by their own names (lower case):
+    DEFAULT is its database's default character set (MariaDB 10.11 checked; MySQL's manual,
+    "ALTER TABLE Statement"), "" when the replay does not know it; the collation None when
+    none is written (the character set's default)."""
+    charset = charset.lower()
+    if charset == "default":
+        charset = database_default(catalog, table.database)[0] or ""
+    charset, collation = _charset_name(charset), collation and _collation_name(collation.lower())
+    if collation and charset and _collation_charset(collation) is None:
+        collation = f"{charset}_{collation}"  # (MariaDB's uca1400_ai_ci: the set's own)
+    return charset, collation
+
+
+def _convert_changes(b: _Builder, table: Table, charset: str,
+                     collation: str | None) -> list[tuple[str, dict]] | None:
+    """What a CONVERT TO CHARACTER SET alone in its ALTER does to each string column of
+    `table`, as a MODIFY giving it that character set and collation would (fix-mysql70): []
+    when every column has both already, and then it only changes the table's default, as
+    `CHARACTER SET = x` does (InnoDB ignores ALTER_CONVERT_TO itself; MySQL 8.0 manual,
+    "Online DDL Operations", 15.12.1: it rebuilds the table "if the new character encoding
+    is different"; MariaDB 10.11 checked: ALGORITHM=INSTANT runs, the table's default of
+    another character set or not); a collation change alone in the same character set is
+    the column's (`_collation_operation`: INSTANT, or NOCOPY for an indexed column, COPY
+    for a primary key's or an ENUM / SET's, all checked on MariaDB 10.11). None when a
+    column is re-encoded, or its character set or the converted one is not known, or the
+    COLLATE is not of the character set (refused, error 1253): the copy. MariaDB's JSON is a
+    LONGTEXT, converted with the others (checked): a copy too."""
+    charset, collation = _convert_charset(b.catalog, table, charset, collation)
+    charset = charset or _server_charset(b.session)  # (DEFAULT, the database's not known)
+    if collation and _collation_charset(collation) != charset:
+        return None
+    defaults = _default_collations(b.session.flavour, b.session.version)
+    changes: list[tuple[str, dict]] = []
+    for column in table.columns.values():
+        if b.session.flavour == "mariadb" and column.type_name == "json":
+            return None
+        if column.type_name not in _STRING_TYPES:
+            continue
+        old = _with_server_charset(column, b.session)
+        if old is None or _charset_name(old.charset or "") != charset:
+            return None
+        if not _changes_to_default(old, charset, collation, defaults):
+            continue
+        op = "change_column_type" if column.type_name in ("enum", "set") else \
+            _collation_operation(True, old, table)
+        changes.append((op or "change_column_type", {"column": column.name}))
+    return changes
 
 
 def _take_table_charset(column: Column, table: Table, previous: Column | None,
@@ -5296,30 +5355,30 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None,
     column has the BINARY attribute, the `_bin` collation of the character set it takes."""
     if column.type_name not in _STRING_TYPES or column.charset is not None:
         return
-    if column.collation is not None:
-        column.charset = _charset_name(column.collation.split("_")[0])
-    elif table.charset is not None:
-        column.charset, column.collation = table.charset, table.collation
+    if column.collation is not None and (named := _collation_charset(column.collation)):
+        column.charset = named
+    elif table.charset is not None:  # (a collation of no character set, uca1400_ai_ci, kept)
+        column.charset, column.collation = table.charset, column.collation or table.collation
     elif previous is not None:
         column.charset = previous.charset
     if binary and column.charset and not (column.collation or "").endswith("_bin"):
         column.collation = f"{column.charset}_bin"
 
 
-def _convert_columns(catalog: Catalog, table: Table | None, charset: str) -> None:
+def _convert_columns(catalog: Catalog, table: Table | None, charset: str,
+                     collation: str | None) -> None:
     """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
     their length bytes in the new encoding. DEFAULT is the table's database's default
-    character set (MariaDB 10.11 checked; MySQL's manual, "ALTER TABLE Statement"), the
-    server's when the replay does not know it (None: as a table that names none)."""
+    character set (_convert_charset), the server's when the replay does not know it (None:
+    as a table that names none). A COLLATE written is the table's default collation and
+    each string column's (MariaDB 10.11: SHOW CREATE TABLE), which later MODIFYs compare."""
     if table is None:
         return
-    charset = charset.lower()
-    if charset == "default":
-        charset = database_default(catalog, table.database)[0] or ""
-    table.charset, table.collation = _charset_name(charset) or None, None
+    charset, collation = _convert_charset(catalog, table, charset, collation)
+    table.charset, table.collation = charset or None, collation if charset else None
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
-            column.charset, column.collation = table.charset, None
+            column.charset, column.collation = table.charset, table.collation
 
 
 def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
