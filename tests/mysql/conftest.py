@@ -71,6 +71,16 @@ class MariaDB:
                         "mysql").returncode == 0
         assert self.run(setup, database).returncode == 0
 
+    def assert_copies(self, database: str, setup: str, change: str, copies: bool) -> None:
+        """Assert that `change`, run after `setup` in a fresh `database`, is refused without a
+        copy (ALGORITHM=NOCOPY: "Cannot change column type") when `copies`, and runs so
+        (instant or in place) otherwise."""
+        self.fresh(database, setup)
+        done = self.run(f"{change}, ALGORITHM=NOCOPY", database)
+        assert (done.returncode != 0) == copies, done.stderr
+        if copies:
+            assert "Cannot change column type" in done.stderr
+
     def version(self) -> str:
         return self.run("SELECT VERSION()", "mysql").stdout.strip()
 
