@@ -5303,7 +5303,9 @@ def _convert_charset(catalog: Catalog, table: Table, charset: str,
     charset = charset.lower()
     if charset == "default":
         charset = database_default(catalog, table.database)[0] or ""
-    charset, collation = _charset_name(charset), collation and _collation_name(collation.lower())
+    collation = collation and collation.lower()
+    charset, collation = _charset_name(charset), None if not collation or \
+        collation == "default" else _collation_name(collation)
     if collation and charset and _collation_charset(collation) is None:
         collation = f"{charset}_{collation}"  # (MariaDB's uca1400_ai_ci: the set's own)
     return charset, collation
