@@ -139,11 +139,13 @@ def command_config(ctx: typer.Context, config_file: Path | None) -> "Config":
     """The config in force for a command (`--config`, else the nearest one); a broken one is
     an input error (exit 2), for every command that reads it alike: a MySQL-only key
     (`server_version`, `character_set_server`) without a MySQL/MariaDB dialect included
-    (check_mysql_only_keys), unless the command line gave the dialect or that key."""
-    from lockwise.config import check_mysql_only_keys, load_config
+    (check_mysql_only_keys), unless the command line gave the dialect or that key; a
+    `character_set_server` the dialect in force lacks (check_charset_in_force)."""
+    from lockwise.config import check_charset_in_force, check_mysql_only_keys, load_config
 
     try:
         config = load_config(config_file)
+        check_charset_in_force(ctx, config)
         check_mysql_only_keys(ctx, config, config.dialect or "postgresql")
     except InputError as exc:
         fail_input(exc)

@@ -134,13 +134,14 @@ def _lint_with_conflicts(migrations: list[Migration],
     if key is not None:
         stored = _load_result(key, migrations)
         if stored is not None:
-            hit = _from_stored(stored, each_report)
-            if isinstance(hit, LintResult):
-                return hit
-            # A report could not be unpickled after `hit` were shown (its file's bytes were
-            # the ones written: memory ran out, ...): lint computes them all again, the same
-            # ones for the same key, and shows those after. The output is a fresh run's.
-            each_report = _after(hit, each_report)
+            result_or_shown = _from_stored(stored, each_report)
+            if isinstance(result_or_shown, LintResult):
+                return result_or_shown
+            # A report could not be unpickled after `result_or_shown` were shown (its file's
+            # bytes were the ones written: memory ran out, ...): lint computes them all again,
+            # the same ones for the same key, and shows those after. The output is a fresh
+            # run's.
+            each_report = _after(result_or_shown, each_report)
     if conflicts and base_requests is not None:
         result = _each(_against_base(migrations, histories, options, base_requests, parallel),
                        each_report)

@@ -809,15 +809,8 @@ def check_mysql_only_keys(ctx: object, config: Config, dialect: str) -> None:
     `character_set_server`) when the `dialect` in force is PostgreSQL and the command line
     gave neither the dialect nor that key: such a key is MySQL's or MariaDB's, read by
     nothing then, and the config most likely forgot `dialect` (as `--server-version` alone
-    is refused). `dialect = "postgresql"` beside one is refused as the config is read.
-    `character_set_server` must be a set of the dialect in force, `--dialect` where it
-    overrides the config's (`gb18030`, MySQL's, is refused for MariaDB)."""
-    forced = given(ctx, "dialect")
-    said = ctx.params.get("dialect") if forced else None  # type: ignore[attr-defined]
-    in_force = getattr(said, "value", said) if forced else config.dialect
-    if config.character_set_server is not None and in_force in ("mysql", "mariadb"):
-        _check_charset(_Reader(config.path), config.character_set_server, in_force)
-    if dialect != "postgresql" or forced:
+    is refused). `dialect = "postgresql"` beside one is refused as the config is read."""
+    if dialect != "postgresql" or given(ctx, "dialect"):
         return
     for key, what in MYSQL_ONLY_KEYS.items():
         if getattr(config, key) is not None and not given(ctx, key):
@@ -825,6 +818,20 @@ def check_mysql_only_keys(ctx: object, config: Config, dialect: str) -> None:
                 key, f"`{key}` {what}, and these migrations are read as PostgreSQL's (no "
                 "`dialect` says otherwise): set `dialect = \"mysql\"` or `\"mariadb\"` beside "
                 "it, or remove it")
+
+
+def check_charset_in_force(ctx: object, config: Config) -> None:
+    """An InputError at `character_set_server` when it is not a set of the MySQL or MariaDB
+    dialect in force: `--dialect` where it overrides the config's (`gb18030`, MySQL's, is
+    refused for MariaDB; with `dialect = "mariadb"` and `--dialect mysql` it is taken). A name
+    neither server knows is refused as the config is read."""
+    if config.character_set_server is None:
+        return
+    forced = given(ctx, "dialect")
+    said = ctx.params.get("dialect") if forced else None  # type: ignore[attr-defined]
+    in_force = getattr(said, "value", said) if forced else config.dialect
+    if in_force in ("mysql", "mariadb"):
+        _check_charset(_Reader(config.path), config.character_set_server, in_force)
 
 
 def _check_exists(path: Path) -> None:

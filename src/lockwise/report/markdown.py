@@ -211,6 +211,19 @@ def render_markdown(reports: Sequence[MigrationReport], *, fail_on: Safety,
     return "".join(pieces)[:-1]  # (its newline is the printer's)
 
 
+def _verdict(parts: Sequence[_Part], fail_on: Safety, thresholds: Thresholds | None) -> str:
+    """The comment's verdict: how many of `parts` fail at their threshold (their path's own
+    `fail_on` where `thresholds` gives one, else `fail_on`), and at which level."""
+    failing, own = 0, False
+    for p in parts:
+        threshold = thresholds(p.report()) if thresholds else fail_on
+        failing += p.fails(threshold)
+        own = own or threshold != fail_on
+    level = fail_on.label + (" (or their path's own fail_on)" if own else "")
+    return (f"{failing} of {len(parts)} migration(s) at or above {level}"
+            if failing else f"no migration at or above {level}")
+
+
 def _comment(parts: Sequence[_Part], *, fail_on: Safety, thresholds: Thresholds | None,
              statements: Callable[[_Part], str], write: Callable[[str], object]) -> None:
     """Give `write` the comment from each migration's part and a newline, whole lines about
@@ -220,33 +233,26 @@ def _comment(parts: Sequence[_Part], *, fail_on: Safety, thresholds: Thresholds 
     from lockwise.report.json_report import Gathered
 
     worst = max((p.safety for p in parts), default=Safety.SAFE)
-    failing, own = 0, False
-    for p in parts:
-        threshold = thresholds(p.report()) if thresholds else fail_on
-        failing += p.fails(threshold)
-        own = own or threshold != fail_on
-    level = fail_on.label + (" (or their path's own fail_on)" if own else "")
-    verdict = (f"{failing} of {len(parts)} migration(s) at or above {level}"
-               if failing else f"no migration at or above {level}")
     out = Gathered(write)
-    # Each of the comment's elements is given with the newline that follows it; `written`
-    # counts them, newlines included.
-    written = 0
-    for line in (f"## {_ICON[worst]} lockwise: {worst.label}", "", verdict, ""):
-        out(line + "\n")
-        written += len(line) + 1
+    written = 0  # what `line` gave so far, newlines included
+
+    def line(text: str) -> None:
+        """Give `text` and the newline that follows it, counted in `written`."""
+        nonlocal written
+        out(text + "\n")
+        written += len(text) + 1
+
+    for text in (f"## {_ICON[worst]} lockwise: {worst.label}", "",
+                 _verdict(parts, fail_on, thresholds), ""):
+        line(text)
     if not parts:
         out("No migrations to check.\n\n")
         out.flush()
         return
-    for line in ("| Migration | Safety | Locks | Estimate | Lock held | Findings |",
-                 "| --- | --- | --- | --- | --- | --- |"):
-        out(line + "\n")
-        written += len(line) + 1
+    line("| Migration | Safety | Locks | Estimate | Lock held | Findings |")
+    line("| --- | --- | --- | --- | --- | --- |")
     for p in parts:
-        row = _row(p)
-        out(row + "\n")
-        written += len(row) + 1
+        line(_row(p))
     out("\n")
     # GitHub refuses comments over 65,536 characters: leave out the details of the safest
     # migrations first, and say so. (The elements so far joined by newlines are `written`
