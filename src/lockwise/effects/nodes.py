@@ -386,6 +386,8 @@ def walked_bodies_of_kind(node: object, kind: str,
     out: list[dict] = []
     leaves = frozenset() if kind in _IN_LEAVES else _LEAF_KINDS
     if skipped is not None:
+        if skipped == kind:
+            return ()
         leaves = leaves | {skipped}
     stack = [node]
     pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
