@@ -657,7 +657,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if directives:
                 directives_of[stmt.index] = directives
             path.use(session.search_path)  # names resolve through the path set so far
-            ctx.in_transaction = session.in_transaction
+            # (read once a side of `session.after`: a property, asked of every statement)
+            ctx.in_transaction = in_transaction = session.in_transaction
             ctx.savepoints = session.open_savepoints
             ctx.check_function_bodies = session.check_function_bodies is not False
             # the migration's own SET TimeZone while it is in force (a SET LOCAL ends with
@@ -665,7 +666,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # default the options say
             ctx.session_timezone_utc = options.session_timezone_utc \
                 if session.timezone is None else bool(session.timezone_utc)
-            ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
+            ctx.watch_literals = bool(session.tx_enum_values) and in_transaction
             ctx.statement_sql = stmt.sql
             too_deep = False
             try:
@@ -683,7 +684,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged and too_deep:
                 findings = judge.judge(parse_error_facts(base, TOO_DEEP), stmt.span, None)
             elif judged:
-                once.start(stmt, session)
+                once.start(stmt, session, in_transaction)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
                                      once.covered, refused, long_names),
@@ -691,16 +692,17 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
                 if parsed.placeholders else effect
-            reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
-                                             once.covering()))
+            reports.append(_statement_report(stmt, shown, findings, session, in_transaction,
+                                             index.by_id, once.covering()))
             rollbacks.before(catalog, session)
             ended = session.ended_transactions
             session.after(effect, stmt.index)
-            _track_writes(ctx, effect, session.in_transaction)
-            _track_empty_tables(ctx, effect, session.in_transaction)
+            in_transaction = session.in_transaction
+            _track_writes(ctx, effect, in_transaction)
+            _track_empty_tables(ctx, effect, in_transaction)
             if costs is not None:
                 costs.fill(reports[-1])
-                costs.after(effect, session.in_transaction)
+                costs.after(effect, in_transaction)
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused and not too_deep:  # (what it does is unknown: not replayed)
@@ -933,11 +935,12 @@ class OncePerTransaction:
         """The kept findings that cover the statement `start` was last given."""
         return self._covering
 
-    def start(self, stmt: Statement, session: Session) -> None:
-        """Begin judging `stmt`: `covered` answers for its findings, `take` keeps them."""
+    def start(self, stmt: Statement, session: Session, in_transaction: bool) -> None:
+        """Begin judging `stmt`: `covered` answers for its findings, `take` keeps them
+        (`in_transaction`: the session's, before the statement)."""
         self._covering = []
         self._stmt = stmt
-        self._scope = ("transaction", session.ended_transactions) if session.in_transaction \
+        self._scope = ("transaction", session.ended_transactions) if in_transaction \
             else self._SESSION
         self._savepoints = len(session.savepoints)
         if (at := session.rolled_back_to) >= 0:
@@ -1703,16 +1706,17 @@ def _read_under_access_exclusive(effect: Effect, long: list[str]) -> str:
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
-                      session: Session, rules: dict[str, Rule],
+                      session: Session, in_transaction: bool, rules: dict[str, Rule],
                       covering: list[Finding] | None = None) -> StatementReport:
-    """`covering`: findings reported at an earlier statement that speak for this one too
-    (`OncePerTransaction`): not listed again, but the statement is judged with them."""
+    """`in_transaction`: the session's before the statement. `covering`: findings reported at
+    an earlier statement that speak for this one too (`OncePerTransaction`): not listed
+    again, but the statement is judged with them."""
     judged = [*findings, *covering] if covering else findings
     safety = max((f.safety for f in judged), default=Safety.SAFE)
     return StatementReport(
         statement=stmt, effect=effect, findings=findings, safety=safety,
         reason=statement_reason(judged, effect), strategy=strategy_for(judged, effect, rules),
-        in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
+        in_transaction=in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms,
         covered_by=tuple(covering) if covering else ())
 

@@ -13,7 +13,7 @@ from lockwise.effects.nodes import (
     range_var,
     strings,
     unwrap,
-    walk_except,
+    walked_bodies_of_kind,
 )
 from lockwise.effects.volatility import (
     builtin_aggregates,
@@ -115,22 +115,21 @@ def returned_calls(node: object, catalog: Catalog | None = None) -> Iterator[str
     `unknown` (an aggregate, which a CREATE AGGREGATE makes and no kept routine is, or a
     set-returning function made elsewhere: the server treats either as it does a built-in
     one, checked on 18.6). In no set order (its callers ask which, or whether any); walked
-    with a stack (`walk_except`): a generator a level cost a frame per node, and a deep
-    expression passed the recursion limit."""
-    for kind, body in walk_except(node, "SubLink"):
-        if kind == "FuncCall":
-            names = strings(body.get("funcname"))
-            builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
-            if body.get("over"):
-                yield "window"
-            elif body.get("agg_star") or body.get("agg_distinct") or \
-                    body.get("agg_order") or body.get("agg_filter") or \
-                    builtin in builtin_aggregates():
-                yield "aggregate"
-            elif builtin in builtin_set_returning():
-                yield "set_returning"
-            elif catalog is not None and builtin not in builtin_functions():
-                yield from _user_call(catalog, names)
+    with a stack (`walked_bodies_of_kind`): a generator a level cost a frame per node, and a
+    deep expression passed the recursion limit."""
+    for body in walked_bodies_of_kind(node, "FuncCall", "SubLink"):
+        names = strings(body.get("funcname"))
+        builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
+        if body.get("over"):
+            yield "window"
+        elif body.get("agg_star") or body.get("agg_distinct") or \
+                body.get("agg_order") or body.get("agg_filter") or \
+                builtin in builtin_aggregates():
+            yield "aggregate"
+        elif builtin in builtin_set_returning():
+            yield "set_returning"
+        elif catalog is not None and builtin not in builtin_functions():
+            yield from _user_call(catalog, names)
 
 
 def returns_no_rows(query: object, catalog: Catalog | None = None) -> bool:
@@ -152,8 +151,8 @@ def returns_no_rows(query: object, catalog: Catalog | None = None) -> bool:
     returned = list(returned_calls(targets, catalog))
     if "unknown" in returned:
         return False
-    sets = [body for kind, body in walk_except(targets, "SubLink") if kind == "FuncCall" and
-            (strings(body.get("funcname")) or [""])[-1] in builtin_set_returning()]
+    sets = [body for body in walked_bodies_of_kind(targets, "FuncCall", "SubLink")
+            if (strings(body.get("funcname")) or [""])[-1] in builtin_set_returning()]
     if sets and returned.count("set_returning") == len(sets) and \
             all(empty_set_call(call, catalog) for call in sets):
         return True

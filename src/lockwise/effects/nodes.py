@@ -376,12 +376,19 @@ _LEAF_KINDS = frozenset({"ColumnRef", "A_Const", "String", "A_Star", "ParamRef",
 _IN_LEAVES = frozenset({"String", "A_Star"})
 
 
-def walked_bodies_of_kind(node: object, kind: str) -> tuple[dict, ...]:
+def walked_bodies_of_kind(node: object, kind: str,
+                          skipped: str | None = None) -> tuple[dict, ...]:
     """`bodies_of_kind`, walked each time and not remembered: for a caller that asks once
     of a tree no one else asks of (an entry in the memo would put out one still of use). Not
-    below a node of `_LEAF_KINDS`: it holds no `kind`."""
+    below a node of `_LEAF_KINDS`: it holds no `kind`. With `skipped` (a key whose value is a
+    node: "SubLink", "subselect"), not below that key either: the `kind` bodies of
+    `walk_except(node, skipped)`, in `walk`'s order, without a generator step a node."""
     out: list[dict] = []
     leaves = frozenset() if kind in _IN_LEAVES else _LEAF_KINDS
+    if skipped is not None:
+        if skipped == kind:
+            return ()
+        leaves = leaves | {skipped}
     stack = [node]
     pop, push, extend, add = stack.pop, stack.append, stack.extend, out.append
     while stack:
@@ -489,7 +496,7 @@ def walk_except(node: object, skipped: str) -> Iterator[tuple[str, dict]]:
 def named_calls(expr: object, skipped: str | None = None) -> list[tuple[str, dict]]:
     """`function_names`, each with its FuncCall."""
     calls = bodies_of_kind(expr, "FuncCall") if skipped is None else \
-        tuple(body for kind, body in walk_except(expr, skipped) if kind == "FuncCall")
+        walked_bodies_of_kind(expr, "FuncCall", skipped)
     out = []
     for body in calls:
         names = strings(body.get("funcname"))

@@ -104,20 +104,24 @@ def is_utc_zone(zone: str) -> bool:
         re.search(r"[1-9]", text) is None
 
 
-def _is_dml(effect: Effect) -> bool:
-    # (loops, not `any` of a generator, which costs a frame of its own: asked several times
-    # of every statement)
-    for a in effect.actions:  # noqa: SIM110
-        if a.kind in _DML_ACTIONS:
-            return True
-    return False
+#: What `_side` answers: the statement changes rows (an action of `_DML_ACTIONS`), else it
+#: changes the schema (an action not of `_DDL_ACTIONS_EXCLUDED`), else neither.
+_DML, _DDL, _NEITHER = 1, 2, 0
 
 
-def _is_ddl(effect: Effect) -> bool:
-    for a in effect.actions:  # noqa: SIM110 - (as `_is_dml`)
-        if a.kind not in _DDL_ACTIONS_EXCLUDED:
-            return True
-    return False
+def _side(effect: Effect) -> int:
+    """Which of the transaction's lock maps a statement's locks go in (`_hold_locks`) and
+    mix with the other's (`_mixed_tables`): `_DML`, `_DDL` or `_NEITHER`. One pass over the
+    actions, a loop and not `any` of a generator (a frame of its own): asked of nearly every
+    statement, twice."""
+    ddl = False
+    for a in effect.actions:
+        kind = a.kind
+        if kind in _DML_ACTIONS:
+            return _DML
+        if kind not in _DDL_ACTIONS_EXCLUDED:
+            ddl = True
+    return _DDL if ddl else _NEITHER
 
 
 def _zone(value: object) -> str | None:
@@ -542,8 +546,9 @@ class Session:
         waits for its lock."""
         if not effect.locks or not (self.tx_ddl_locks or self.tx_dml_locks):
             return ()  # most statements: no lock, or a transaction that holds none yet
-        dml = _is_dml(effect)
-        earlier = self.tx_ddl_locks if dml else self.tx_dml_locks if _is_ddl(effect) else {}
+        side = _side(effect)
+        dml = side == _DML
+        earlier = self.tx_ddl_locks if dml else self.tx_dml_locks if side == _DDL else {}
         return tuple(sorted(t for t, mode in effect.locks.items() if t in earlier and
                             not (dml and mode is LockMode.ACCESS_SHARE) and
                             t not in self.tx_created and conflicts(mode, earlier[t])))
@@ -822,8 +827,9 @@ class Session:
         # (pg_locks, checked on the server).
         for table in held_indexes:
             self.held_exclusive.setdefault(table, index)
-        dml = _is_dml(effect)
-        held = self.tx_dml_locks if dml else self.tx_ddl_locks if _is_ddl(effect) else {}
+        side = _side(effect)
+        dml = side == _DML
+        held = self.tx_dml_locks if dml else self.tx_ddl_locks if side == _DDL else {}
         for table, mode in effect.locks.items():
             # A table a data change only reads (ACCESS SHARE, no row lock) is not changed
             # and keeps no writer waiting: it does not mix with DDL on it.

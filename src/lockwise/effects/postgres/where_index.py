@@ -76,6 +76,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
     walk_except,
+    walked_bodies_of_kind,
     with_column_refs,
     writes_cast_calls,
 )
@@ -444,8 +445,8 @@ def _parts_read(node: object, each: bool) -> set[tuple[str, ...]] | None:
     or ORs no part (`_shape`), or, `each`, when one of its parts reads none."""
     shape, items = _shape(node)
     if shape == "atom":
-        found = {tuple(strings(body.get("fields"))) for kind, body in walk(items[0])
-                 if kind == "ColumnRef"}
+        found = {tuple(strings(body.get("fields")))
+                 for body in walked_bodies_of_kind(items[0], "ColumnRef")}
         return None if each and not found else found
     found = set()
     for item in items:
@@ -1032,8 +1033,8 @@ class _Target:
     def columns_in(self, node: object) -> set[str]:
         """The target's columns `node` reads, not counting those inside subqueries (their
         own FROM lists see other relations)."""
-        return {column for kind, body in _outside_subqueries(node) if kind == "ColumnRef"
-                and (column := self.column(strings(body.get("fields"))))}
+        return {column for body in walked_bodies_of_kind(node, "ColumnRef", "subselect")
+                if (column := self.column(strings(body.get("fields"))))}
 
 
 def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
