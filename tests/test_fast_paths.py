@@ -408,6 +408,43 @@ def test_an_index_map_fork_copies_its_filing_at_its_first_change_only() -> None:
     assert [k for k, _ in parent.items_on("public.t")] == ["public.i"]
 
 
+def test_a_fork_starts_with_the_catalog_s_pending_uses_filed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relations noted since `callers` was last asked (`Catalog.uses_pending`) are filed
+    in the catalog when a down check forks it, once: neither that fork's `callers` nor the
+    next fork's files them again (each filed them in its own copy of the filing before), and
+    both answer as the scan of every table does (conftest sets `LOCKWISE_CHECK_CALLERS`)."""
+    from lockwise.effects.nodes import calls_function
+
+    def reached(uses: tuple[str, ...]) -> bool:
+        return calls_function(uses, "public.f")
+
+    catalog = _catalog("CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS "
+                       "'SELECT x'; CREATE TABLE a (x int DEFAULT f(1)); CREATE TABLE b (x int);")
+    catalog.callers(reached)
+    for stmt in parse_sql("ALTER TABLE b ALTER x SET DEFAULT f(2);"
+                          "CREATE TABLE c (x int DEFAULT f(3));").statements:
+        apply_statement(catalog, stmt.tree, "0002")
+    assert catalog.uses_pending == {"public.b", "public.c"}
+    filed: list[str] = []
+    real = Catalog._file_uses
+
+    def counted(self: Catalog, index: dict[str, frozenset[str]], relation: str) -> None:
+        filed.append(relation)
+        real(self, index, relation)
+
+    monkeypatch.setattr(Catalog, "_file_uses", counted)
+    expected = (("public.a", "x"), ("public.b", "x"), ("public.c", "x"))
+    for _ in range(2):
+        rolled = fork(catalog, {"public.a"}, {"a"}, renames=False)
+        assert not catalog.uses_pending and not rolled.uses_pending
+        assert catalog.uses_tables is not None and catalog.uses_tables["f"] == {
+            "public.a", "public.b", "public.c"}
+        assert rolled.callers(reached).defaults == expected
+        assert catalog.callers(reached).defaults == expected
+    assert sorted(filed) == ["public.b", "public.c"]
+
+
 def _tables_cloned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the tables `graph.down.clone` copies from now on (what a fork copies)."""
     import lockwise.graph.down as down

@@ -1526,7 +1526,7 @@ class Catalog:
         if self.uses_tables is None:
             return self._callers_in(sorted(self.tables.values(), key=attrgetter("name")),
                                     self.indexes.items(), reached)
-        self._file_pending_uses()
+        self.file_pending_uses()
         names = {name for use, held in self.uses_tables.items()
                  if use[:1] != _NAMED and reached((use,)) for name in held}
         found = self._callers_in(
@@ -1559,7 +1559,7 @@ class Catalog:
 
         if self.uses_tables is None:
             return scanned()
-        self._file_pending_uses()
+        self.file_pending_uses()
         holders = sorted({name for relation in relations
                           for name in self.uses_tables.get(_NAMED + relation, ())
                           if name not in relations})
@@ -1607,8 +1607,10 @@ class Catalog:
         elif relation:
             self.uses_pending.add(relation)
 
-    def _file_pending_uses(self) -> None:
-        """File the relations `note_uses` was told of since (`uses_pending`)."""
+    def file_pending_uses(self) -> None:
+        """File the relations `note_uses` was told of since (`uses_pending`). The graph's
+        down checks call it on the history's catalog before they fork it (`down.fork`):
+        filed there once, not again by each fork that asks `callers`."""
         if self.uses_pending and self.uses_tables is not None:
             for name in self.uses_pending:
                 self._file_uses(self.uses_tables, name)

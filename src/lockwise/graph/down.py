@@ -145,6 +145,11 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
     # than this whole loop); 16 of the 57 hold what is shared, told by the exact type of the
     # value before any isinstance test (two or three of them cost more than most copies).
+    # The relations whose uses are not filed yet (`Catalog.note_uses`) are filed here, in the
+    # catalog itself: a fork that asks `callers` filed them in its own copy of the filing,
+    # which the catalog never saw, so the next fork filed them again (on lemmy, 3,626
+    # relations pending at the 342 forks: `_file_uses` 1,362 -> 878 calls).
+    catalog.file_pending_uses()
     new = object.__new__(type(catalog))
     new.tables = ForkedTables(catalog.tables, tables)
     for name in _CATALOG_FIELDS:
