@@ -48,6 +48,16 @@ def server_message(uri: str, setup: str | Sequence[str] | None, sql: str,
     return (exc.diag.message_primary or "") if exc is not None else ""
 
 
+def rows_after(uri: str, setup: str, query: str) -> list[tuple]:
+    """The rows `query` returns on the server at `uri` after `setup` has run (autocommit):
+    what the server made, for tests that hold the replay's catalog against it."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(setup)
+        return conn.execute(query).fetchall()
+
+
 def server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> bool:
     """Whether the server at `uri`, after `setup`, refuses `sql` with one of `errors`."""
     return server_error(uri, setup, sql, errors) is not None

@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from effect_helpers import catalog_after, refusal_facts
+from server_helpers import rows_after
 
 #: (the setup, one statement after it).
 STATEMENTS = [
@@ -176,10 +177,8 @@ INDEX_HISTORIES = [
 @pytest.mark.parametrize("history", INDEX_HISTORIES)
 def test_an_unnamed_index_is_named_past_relations_as_the_server_names_it(
         pg_db: str, history: str) -> None:
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute(history)
-        rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
-                            "AND tablename = 't'").fetchall()
+    rows = rows_after(pg_db, history, "SELECT indexname FROM pg_indexes WHERE schemaname = "
+                      "'public' AND tablename = 't'")
     catalog = catalog_after(history)
     assert sorted(name for name, index in catalog.indexes.items()
                   if index.table == "public.t") == sorted(f"public.{row[0]}" for row in rows)

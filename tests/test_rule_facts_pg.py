@@ -1071,7 +1071,8 @@ def _examples(rule_id: str) -> list:
 
 @pytest.mark.parametrize("example", [
     pytest.param(p.values[0], id=f"{rule}-{p.id}")
-    for rule in ("object-already-exists", "rename-onto-taken-name") for p in _examples(rule)
+    for rule in ("object-already-exists", "rename-onto-taken-name",
+                 "set-schema-onto-taken-name") for p in _examples(rule)
     # (a rule's example for an older PostgreSQL than the embedded one says what that did)
     if (p.values[0].pg_version or 18) >= 18])
 def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(

@@ -1236,6 +1236,14 @@ class Catalog:
             self.dropped_relations.append(dropped)
         return dropped
 
+    def skips_creating(self, stmt: dict, name: str) -> bool:
+        """Whether CREATE TABLE / TABLE AS / MATERIALIZED VIEW / INDEX / SEQUENCE / FOREIGN
+        TABLE `stmt` of relation `name` (qualified) is skipped: IF NOT EXISTS, and a relation
+        of any kind holds the name (`relation_named`: an index, a view, a serial's sequence;
+        the server skips with a NOTICE, 42P07 "relation ... already exists, skipping", and
+        makes nothing; checked on 18.6, fix-pg106). Not for a type of the name (refused)."""
+        return bool(stmt.get("if_not_exists")) and bool(self.relation_named(name))
+
     def relation_named(self, name: str) -> str:
         """The relation that holds `name` (qualified), as a message names it, quoted where
         it needs it (`index public.x`, `index public."Booking.uid_unique"`), or "" for none

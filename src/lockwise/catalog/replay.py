@@ -707,7 +707,7 @@ def follows_exactly(subcommand: str) -> bool:
 
 def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     name, _ = range_var(stmt.get("relation"), create=True)
-    if stmt.get("if_not_exists") and name in catalog.tables:
+    if catalog.skips_creating(stmt, name):  # (a sequence or index of the name too)
         return
     parents = {range_var(r)[0] for r in stmt.get("inhRelations") or ()}
     if name in parents or any(catalog.descends_from(p, name) for p in parents):
@@ -2570,7 +2570,7 @@ def _index_signature(stmt: dict, params: list[dict]) -> tuple | None:
 
 def _create_index(catalog: Catalog, stmt: dict) -> None:
     idx = index_from_stmt(catalog, stmt)
-    if idx.name in catalog.indexes:
+    if idx.name in catalog.indexes or catalog.skips_creating(stmt, idx.name):
         return
     catalog.filed(idx.name)
     if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
@@ -3201,8 +3201,9 @@ def _apply_changes(catalog: Catalog, kind: str, body: dict, creating: dict | Non
         from lockwise.catalog.extended_statistics import _create_statistics
 
         _create_statistics(catalog, body)
-    elif kind == "CreateSeqStmt":
-        name = range_var(body.get("sequence"), create=True)[0]
+    elif kind == "CreateSeqStmt" and not catalog.skips_creating(
+            body, name := range_var(body.get("sequence"), create=True)[0]):
+        # (skipped, OWNED BY too: the server makes nothing)
         catalog.sequences.add(name)
         catalog.filed(name)
         _own_sequence(catalog, name, sequence_owner(body), created=True)

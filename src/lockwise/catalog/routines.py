@@ -309,6 +309,14 @@ def _same_inputs(catalog: Catalog, stmt: dict) -> Routine | None:
         procedure, params = bool(stmt.get("is_procedure")), stmt.get("parameters")
         found = _overloads.procedure_inputs(catalog, params, procedure)
         inputs = _overloads.signature(catalog, params, procedure)[0] if found is None else found
+    return signature_holder(catalog, name, inputs)
+
+
+def signature_holder(catalog: Catalog, name: str, inputs: tuple[str, ...]) -> Routine | None:
+    """The routine or aggregate of `name` (qualified) and input argument types `inputs`
+    (`overloads.input_types`) the catalog surely keeps (`Catalog.routine_sure`,
+    `aggregate_sure`): what refuses a CREATE, or a move (SET SCHEMA), of that signature
+    (42723); None when there is none."""
     kept = (catalog.kept_routines.get(name, ()) if catalog.routine_sure(name) else ()) + \
         (catalog.aggregates.get(name, ()) if aggregate_sure(catalog, name) else ())
     return next((r for r in kept if _overloads.input_types(r) == inputs), None)

@@ -98,7 +98,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"), create=True)
-    if stmt.get("if_not_exists") and name in catalog.tables:
+    if catalog.skips_creating(stmt, name):
         return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     if name not in catalog.tables:

@@ -418,7 +418,7 @@ def already_exists(what: str, refused: bool = True) -> dict:
 def relation_skips(b: Builder, stmt: dict, name: str) -> bool:
     """Whether `stmt` has IF NOT EXISTS and a relation has `name`: the server then skips it
     (whatever kind of relation it is; not for a type of that name, which it refuses)."""
-    return bool(stmt.get("if_not_exists")) and bool(b.ctx.catalog.relation_named(name))
+    return b.ctx.catalog.skips_creating(stmt, name)
 
 
 def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = True) -> str:

@@ -623,11 +623,11 @@ def define(b: Builder, stmt: dict) -> None:
     replace = bool(stmt.get("replace"))
     if (taken := _routines.signature_taken(b.ctx.catalog, stmt)) is not None:
         b.act("create_aggregate", name=name, replace=False, routine_name_known=True,
-              **already_exists(_routine_kind_shown(taken)))
+              **already_exists(routine_kind_shown(taken)))
     elif (kept := _routines.replace_refused(b.ctx.catalog, stmt)) is not None:
         b.act("create_aggregate", name=name, replace=True, routine_name_known=True,
               refused_routine_replace=True, refused_routine_replace_text=kept[1],
-              existing_object=_routine_kind_shown(kept[0]))
+              existing_object=routine_kind_shown(kept[0]))
     else:
         b.act("create_aggregate", name=name, replace=replace, routine_name_known=replace)
 
@@ -641,14 +641,14 @@ def create_function(b: Builder, stmt: dict) -> None:
     if not refused.get("refused_variadic_parameter") and \
             (taken := _routines.signature_taken(b.ctx.catalog, stmt)) is not None:
         b.act("create_function", name=name, name_sql=quote_qualified(name), replace=False,
-              routine_name_known=True, **already_exists(_routine_kind_shown(taken)))
+              routine_name_known=True, **already_exists(routine_kind_shown(taken)))
         return
     # OR REPLACE of another kind or result: refused before the body is validated too.
     if not refused.get("refused_variadic_parameter") and \
             (kept := _routines.replace_refused(b.ctx.catalog, stmt)) is not None:
         b.act("create_function", name=name, name_sql=quote_qualified(name), replace=True,
               routine_name_known=True, refused_routine_replace=True,
-              refused_routine_replace_text=kept[1], existing_object=_routine_kind_shown(
+              refused_routine_replace_text=kept[1], existing_object=routine_kind_shown(
                   kept[0]))
         return
     if refused:  # (a refusal: not replayed)
@@ -694,7 +694,7 @@ def create_function(b: Builder, stmt: dict) -> None:
              if refused else {}))
 
 
-def _routine_kind_shown(routine: _overloads.Routine) -> str:
+def routine_kind_shown(routine: _overloads.Routine) -> str:
     """`routine` as the server's messages name it: "function f(integer)", "procedure p()",
     "aggregate a(integer)"."""
     kind = "procedure" if routine.procedure else \

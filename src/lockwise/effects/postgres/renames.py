@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lockwise.catalog.model import Index
 from lockwise.effects.nodes import (
     object_name,
@@ -22,6 +24,7 @@ from lockwise.effects.postgres.builder import (
     owned_sequences,
     partition_column_refused,
     rows_elsewhere,
+    signature_shown,
     table_facts,
 )
 from lockwise.effects.postgres.columns import refused_with_only
@@ -331,6 +334,10 @@ _SCHEMA_MOVABLE = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVI
 def set_schema(b: Builder, stmt: dict) -> None:
     kind = _SCHEMA_MOVABLE.get(stmt.get("objectType", ""))
     schema = stmt.get("newschema", "")
+    if schema:
+        # The schema must exist, IF EXISTS or not (3F000 `schema "s" does not exist`,
+        # checked on 18.6): the conflict graph says a move into one a migration dropped.
+        b.alters.add(f"schema:{schema}")
     if kind is None:
         rtype = stmt.get("objectType", "")
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
@@ -344,10 +351,26 @@ def set_schema(b: Builder, stmt: dict) -> None:
         name = names[-1].split(".", 1)[-1] if rtype == "OBJECT_SEQUENCE" and names else \
             names[-1] if names else ""
         moved = renamed_object(rtype, names, name, schema) if names else {}
+        taken: dict = {}
         if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
-            family_function("operator_families", "moved_operator_object")(
-                b, rtype, _rename_object_names(stmt), schema, "")
-        b.act("set_schema", object_type=rtype.replace("OBJECT_", "").lower(),
+            items = _rename_object_names(stmt)
+            taken = family_function("operator_families", "moved_operator_object")(
+                b, rtype, items, schema, "")
+            if taken:  # (a family's: a class's is not said, `moved_operator_object`)
+                taken["set_schema_refused_text"] = (
+                    f'operator family "{items[-1]}" for access method "{items[0]}" '
+                    f'already exists in schema "{schema}"')
+        elif rtype == "OBJECT_SEQUENCE" and names:
+            taken = _moved_onto(b, names[0], schema, (("relation", name, True),))
+        elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            old = object_name(_rename_object_names(stmt))
+            bare = old.split(".", 1)[-1]
+            # its type first, then (a composite type) its relation (checked on 18.6)
+            taken = _moved_onto(b, old, schema, (("type", bare, False),) + (
+                (("relation", bare, True),) if old in b.ctx.catalog.composites else ()))
+        elif rtype in _ROUTINES:
+            taken = _routine_moved_onto(b, stmt, rtype, schema)
+        b.act("set_schema", taken, object_type=rtype.replace("OBJECT_", "").lower(),
               new_schema=schema, **moved)
         return
     table, qualified = range_var(stmt.get("relation"))
@@ -356,7 +379,57 @@ def set_schema(b: Builder, stmt: dict) -> None:
         b.lock(seq, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"{kind}:{table}")
     b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
-    b.act("set_schema", table_facts(b, table, qualified), object_type=kind, new_schema=schema)
+    bare = table.split(".", 1)[-1]
+    catalog = b.ctx.catalog
+    # The relation, its row type (not a sequence's nor an index's), then its indexes and
+    # the sequences its columns own, each refused a name the schema has (AlterTableNamespace-
+    # Internal's order; checked on 18.6). ALTER TABLE moves a sequence too.
+    row_type = table not in catalog.sequences and table not in catalog.indexes
+    checks = (("relation", bare, True), *((("type", bare, False),) if row_type else ()),
+              *(("relation", i.name.split(".", 1)[-1], True)
+                for i in catalog.indexes_on(table)),
+              *(("relation", seq.split(".", 1)[-1], True) for seq in owned_sequences(b, table)))
+    b.act("set_schema", table_facts(b, table, qualified), _moved_onto(b, table, schema, checks),
+          object_type=kind, new_schema=schema)
+
+
+def _moved_onto(b: Builder, old: str, schema: str,
+                checks: Iterable[tuple[str, str, bool]]) -> dict:
+    """The facts of ALTER ... SET SCHEMA `schema` of `old` (qualified) refused for a name
+    the schema has: `checks` are the names the move takes there, in the server's order, as
+    (what its message calls it, "relation" or "type"; the bare name; whether it is a
+    relation's name, in pg_class, else a type's, in pg_type). 42P07 `relation "t" already
+    exists in schema "s"`, 42710 `type "t" already exists in schema "s"` (checked on 18.6);
+    {} when none is taken, or the schema is the one it is in (the server does nothing)."""
+    if not schema or old.split(".", 1)[0] == schema:
+        return {}
+    for word, bare, relation in checks:
+        what = name_taken(b, f"{schema}.{bare}", relation=relation, row_type=not relation)
+        if what:
+            return {**already_exists(what), "set_schema_refused_text":
+                    f'{word} "{bare}" already exists in schema "{schema}"'}
+    return {}
+
+
+def _routine_moved_onto(b: Builder, stmt: dict, rtype: str, schema: str) -> dict:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE ... SET SCHEMA `schema` of one overload the
+    catalog knows onto a signature that schema's routines or aggregates surely hold: 42723
+    `function f(integer) already exists in schema "s"` (a procedure's message says
+    "function" too; checked on 18.6). {} when it is free or not known."""
+    from lockwise.catalog.overloads import input_types
+    from lockwise.catalog.routines import routine_named, signature_holder
+    from lockwise.effects.postgres.create import routine_kind_shown
+
+    obj = unwrap(stmt.get("object"))[1] if isinstance(stmt.get("object"), dict) else {}
+    old, moving = routine_named(b.ctx.catalog, obj, rtype)
+    if len(moving) != 1 or not schema or old.split(".", 1)[0] == schema:
+        return {}
+    bare, inputs = old.split(".", 1)[-1], input_types(moving[0])
+    holder = signature_holder(b.ctx.catalog, f"{schema}.{bare}", inputs)
+    if holder is None:
+        return {}
+    return {**already_exists(routine_kind_shown(holder)), "set_schema_refused_text":
+            f'function {signature_shown([bare], inputs)} already exists in schema "{schema}"'}
 
 
 def _grants_copied_sql(view_sql: str, table_sql: str) -> str:
