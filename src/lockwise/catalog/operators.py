@@ -146,6 +146,8 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
         if (found := _named(catalog, obj)) is not None:
             members.append(found)
     key = (object_name(names, create=True), str(stmt.get("amname") or ""))
+    if key in catalog.operator_classes:  # (refused: 42710, `class_taken`)
+        return
     catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
     types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
     tname, _, array = catalog.column_type(stmt.get("datatype"))
@@ -162,6 +164,8 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
     else:
         family = key
         catalog.operator_families = catalog.operator_families | {key}
+    if family:
+        _members_back(catalog, family)
     # (in the order made, which `family_classes` reads)
     catalog.operator_class_families = {
         **{k: f for k, f in catalog.operator_class_families.items() if k != key},
@@ -180,7 +184,9 @@ def _required_members(catalog: Catalog, stmt: dict, datatype: str
     """The members CREATE OPERATOR CLASS `stmt` of type `datatype` binds to the class
     (`Catalog.operator_class_members`): of btree or hash, an operator both of whose operand
     types are `datatype` (`OPERATOR 1 <` takes it for both), and support function 1 taking
-    `datatype` only (`hashint4(int)`, `btint4cmp(int, int)`); checked on 18.6, fix-pg104."""
+    `datatype` only (`hashint4(int)`, `btint4cmp(int, int)`); checked on 18.6, fix-pg104.
+    Each is kept with its name as the server's messages show it, apart from the type, which
+    follows a rename of it (`member_shown`)."""
     if stmt.get("amname") not in ("btree", "hash") or not datatype:
         return ()
     found = []
@@ -192,36 +198,44 @@ def _required_members(catalog: Catalog, stmt: dict, datatype: str
         if not names or not all(_same_type(a, datatype) for a in args):
             continue
         if elem.get("itemtype") == 1:
-            shown = _member_operator_shown(catalog, names, datatype)
+            shown = _member_operator_name(catalog, names, datatype)
         elif elem.get("itemtype") == 2 and elem.get("number") == 1 and args:
-            shown = _member_function_shown(catalog, names, args)
+            shown = _member_function_name(catalog, names, args)
         else:
             continue
         found.append((elem["itemtype"], int(elem.get("number") or 0), datatype, shown))
     return tuple(found)
 
 
-def _member_operator_shown(catalog: Catalog, names: list[str], datatype: str) -> str:
-    """A class's operator member as the server's messages name it: one the migrations made
-    by `operator_shown` (`===(integer,integer)`), a built-in one `<(integer,integer)`."""
-    from lockwise.effects.postgres.builder import types_shown
-
+def _member_operator_name(catalog: Catalog, names: list[str], datatype: str) -> str:
+    """A class's operator member's name as the server's messages show it: one the
+    migrations made `===` in public, `app.===` elsewhere, a built-in one `<`."""
     made = next((o for p in _places(names) for o in catalog.operators.get(p, ())
                  if o.left and _same_type(o.left, datatype) and _same_type(o.right, datatype)),
                 None)
-    if made is not None:
-        return operator_shown(made)
-    return f"{names[-1]}({types_shown((datatype, datatype), ',')})"
+    return operator_shown(made).split("(", 1)[0] if made is not None else names[-1]
 
 
-def _member_function_shown(catalog: Catalog, names: list[str], args: tuple[str, ...]) -> str:
-    """A class's support function as the server's messages name it: `bh(integer)` for one
-    the migrations made in public, `app.bh(integer)`, a built-in one `hashint4(integer)`."""
-    from lockwise.effects.postgres.builder import routine_shown, types_shown
+def _member_function_name(catalog: Catalog, names: list[str], args: tuple[str, ...]) -> str:
+    """A class's support function's name as the server's messages show it: `bh` for one the
+    migrations made in public, `app.bh`, a built-in one `hashint4`."""
+    from lockwise.effects.postgres.builder import server_shown
 
     made = next((p for p in _places(names) if any(_takes(r, args)
                                          for r in catalog.kept_routines.get(p, ()))), "")
-    return routine_shown(made, args) if made else f"{names[-1]}({types_shown(args, ',')})"
+    return server_shown(made) if made else names[-1]
+
+
+def member_shown(method: str, kind: int, datatype: str, name: str) -> str:
+    """A required member of a class of access method `method` (`Catalog.
+    operator_class_members`: `kind` 1 for an operator, 2 for support function 1; of type
+    `datatype`, named `name`) as the server's messages name it: `<(integer,integer)`,
+    `===(feel,feel)` after ALTER TYPE mood RENAME TO feel, `hashint4(integer)` (a hash
+    support function takes one value, a btree one two)."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    count = 1 if kind == 2 and method == "hash" else 2
+    return f"{name}({types_shown((datatype,) * count, ',')})"
 
 
 def required_member(catalog: Catalog, family: tuple[str, str], item: dict
@@ -237,19 +251,53 @@ def required_member(catalog: Catalog, family: tuple[str, str], item: dict
     if not types:
         return None
     for key in family_classes(catalog, family):
-        for kind, number, datatype, shown in catalog.operator_class_members.get(key, ()):
+        for kind, number, datatype, name in catalog.operator_class_members.get(key, ()):
             if kind == item.get("itemtype") and number == item.get("number") and all(
                     _same_type(t, datatype) for t in types):
-                return key, shown, types_shown((datatype, datatype), ", ")
+                return key, member_shown(key[1], kind, datatype, name), \
+                    types_shown((datatype, datatype), ", ")
     return None
+
+
+def gone_member(catalog: Catalog, family: tuple[str, str], item: dict) -> str:
+    """The member CreateOpClassItem `item` of ALTER OPERATOR FAMILY ... DROP names (`OPERATOR
+    1 (int, int)`; one type stands for both) as the server's error names it when it went
+    with its class from kept `family` (`Catalog.operator_members_gone`): `operator
+    1(integer,integer)`, whose DROP fails with 42704 "operator 1(integer,integer) does not
+    exist in operator family "f"" (checked on 18.6, fix-pg108); "" when it may be there."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    types = tuple(arg_type_of(catalog, unwrap(a)[1]) for a in item.get("class_args") or ())
+    gone = next((m[4] for m in catalog.operator_members_gone if m[:4] == (
+        *family, item.get("itemtype"), item.get("number"))
+        and types and all(_same_type(t, m[4]) for t in types)), None)
+    what = "operator" if item.get("itemtype") == 1 else "function"
+    return "" if gone is None else \
+        f"{what} {item.get('number')}({types_shown((gone, gone), ',')})"
+
+
+def _members_back(catalog: Catalog, family: tuple[str, str]) -> None:
+    """Family `family` (qualified name, access method) made, renamed or added to: the members
+    gone from it (`Catalog.operator_members_gone`) may be back."""
+    if any(m[:2] == family for m in catalog.operator_members_gone):
+        catalog.operator_members_gone = frozenset(
+            m for m in catalog.operator_members_gone if m[:2] != family)
+
+
+def family_added_to(catalog: Catalog, stmt: dict) -> None:
+    """ALTER OPERATOR FAMILY `stmt`: an ADD may bring back a member gone from the family."""
+    if not stmt.get("isDrop") and catalog.operator_members_gone and (family := family_named(
+            catalog, [str(stmt.get("amname") or ""), *strings(stmt.get("opfamilyname"))])):
+        _members_back(catalog, family)
 
 
 def keep_operator_family(catalog: Catalog, stmt: dict) -> None:
     """CREATE OPERATOR FAMILY `stmt`: kept (`Catalog.operator_families`)."""
     names = strings(stmt.get("opfamilyname"))
     if names:
-        catalog.operator_families = catalog.operator_families | {
-            (object_name(names, create=True), str(stmt.get("amname") or ""))}
+        key = (object_name(names, create=True), str(stmt.get("amname") or ""))
+        catalog.operator_families = catalog.operator_families | {key}
+        _members_back(catalog, key)
 
 
 def _kept_named(items: list[str], kept: Container[tuple[str, str]]
@@ -293,8 +341,20 @@ def family_taken(catalog: Catalog, name: str, method: str) -> str:
     """The kept operator family of qualified `name` and access method `method`, as messages
     name it ("operator family public.f for access method btree"); "" when the catalog keeps
     none (the name is taken per schema and access method: checked on 18.6, fix-pg104)."""
-    return f"operator family {name} for access method {method}" \
-        if (name, method) in catalog.operator_families else ""
+    return _taken("family", catalog.operator_families, name, method)
+
+
+def class_taken(catalog: Catalog, name: str, method: str) -> str:
+    """The kept operator class of qualified `name` and access method `method`, as messages
+    name it ("operator class public.oc for access method hash"), as `family_taken`: CREATE
+    OPERATOR CLASS of it fails (42710 "operator class "oc" for access method "hash" already
+    exists"; FAMILY changes nothing; checked on 18.6, fix-pg108)."""
+    return _taken("class", catalog.operator_classes, name, method)
+
+
+def _taken(kind: str, kept: Container[tuple[str, str]], name: str, method: str) -> str:
+    return f"operator {kind} {name} for access method {method}" \
+        if (name, method) in kept else ""
 
 
 def family_classes(catalog: Catalog, family: tuple[str, str]) -> list[tuple[str, str]]:
@@ -321,6 +381,12 @@ def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
             catalog.operator_families = catalog.operator_families - families
     else:
         gone = {k for items in objects if (k := class_named(catalog, items)) is not None}
+        # (their required members go with them; the family stays)
+        catalog.operator_members_gone = catalog.operator_members_gone | {
+            (family, k[1], kind, number, datatype) for k in gone
+            if (family := catalog.operator_class_families.get(k, "")) and
+            (family, k[1]) in catalog.operator_families
+            for kind, number, datatype, _ in catalog.operator_class_members.get(k, ())}
     if gone:
         catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
                                     if k not in gone}
@@ -357,6 +423,7 @@ def move_operator_family(catalog: Catalog, obj: dict | None, schema: str | None,
         old_schema, old_name = key[0].rsplit(".", 1)
         moved = f"{schema or old_schema}.{name or old_name}"
         catalog.operator_families = catalog.operator_families - {key} | {(moved, key[1])}
+        _members_back(catalog, key)
         catalog.operator_class_families = {
             k: moved if (f, k[1]) == key else f
             for k, f in catalog.operator_class_families.items()}
@@ -386,6 +453,7 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
             (moved(k[0]), k[1]): m for k, m in catalog.operator_class_members.items()}
         _follow_class_names(catalog, None, moved)
     catalog.operator_families = frozenset((moved(n), m) for n, m in catalog.operator_families)
+    catalog.operator_members_gone = frozenset()  # (not followed: nothing said)
 
 
 def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
@@ -408,6 +476,14 @@ def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
     if any(follow(t) != t for t in catalog.operator_class_types.values()):
         catalog.operator_class_types = {k: follow(t)
                                         for k, t in catalog.operator_class_types.items()}
+    if any(follow(m[2]) != m[2] for members in catalog.operator_class_members.values()
+           for m in members):
+        catalog.operator_class_members = {
+            k: tuple((kind, number, follow(t), name) for kind, number, t, name in members)
+            for k, members in catalog.operator_class_members.items()}
+    if any(follow(m[4]) != m[4] for m in catalog.operator_members_gone):
+        catalog.operator_members_gone = frozenset(
+            (*m[:4], follow(m[4])) for m in catalog.operator_members_gone)
 
 
 def _follow_class_names(catalog: Catalog, method: str | None,

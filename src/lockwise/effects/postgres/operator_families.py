@@ -34,10 +34,14 @@ def create_operator_family(b: Builder, stmt: dict) -> None:
 
 def create_operator_class(b: Builder, stmt: dict) -> None:
     """CREATE OPERATOR CLASS: it makes the class, and the family of its own name when it
-    names no FAMILY; FAMILY f must exist (the graph follows both)."""
-    from lockwise.catalog.operators import operator_object_key
+    names no FAMILY; FAMILY f must exist (the graph follows both: 42704 "operator family
+    "f" does not exist for access method "hash"" once dropped). Refused when the catalog
+    keeps a class of its name and access method (42710 "operator class "oc" for access
+    method "hash" already exists"; checked on 18.6, fix-pg108)."""
+    from lockwise.catalog.operators import class_taken, operator_object_key
 
     names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
+    name = object_name(names, create=True)
     catalog = b.ctx.catalog
     b.creates.add(operator_object_key(catalog, "class", [method, *names], create=True))
     if stmt.get("opfamilyname"):
@@ -45,7 +49,8 @@ def create_operator_class(b: Builder, stmt: dict) -> None:
                                          [method, *strings(stmt["opfamilyname"])]))
     elif (family := operator_object_key(catalog, "family", [method, *names], create=True)):
         b.creates.add(family)
-    b.act("other", node="CreateOpClassStmt")
+    b.act("create_operator_class", name=name, access_method=method,
+          **already_exists(class_taken(catalog, name, method)))
 
 
 def alter_operator_family(b: Builder, stmt: dict) -> None:
@@ -65,18 +70,26 @@ def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
     access method btree: <(integer,integer) because operator class oc for access method
     btree requires it", HINT "You can drop operator class oc for access method btree
     instead."; checked on 18.6, fix-pg104). The steps drop the class instead (its members
-    go with it), after the indexes using it (`drops.refused_class_drop`'s)."""
-    from lockwise.catalog.operators import family_named, required_member
+    go with it), after the indexes using it (`drops.refused_class_drop`'s). The server
+    takes the items in order: one that went with its class before (`operators.gone_member`)
+    fails there (42704, `missing_objects.missing_member`; fix-pg108)."""
+    from lockwise.catalog.operators import family_named, gone_member, required_member
     from lockwise.effects.dependents import drop_first_sql
     from lockwise.effects.postgres.builder import server_shown
     from lockwise.effects.postgres.drops import refused_class_drop
+    from lockwise.effects.postgres.missing_objects import missing_member
 
     catalog = b.ctx.catalog
     family = family_named(catalog, items) if stmt.get("isDrop") else None
-    found = next((
-        (unwrap(item)[1], required) for item in stmt.get("items") or ()
-        if (required := required_member(catalog, family, unwrap(item)[1])) is not None), None) \
-        if family is not None else None
+    found = None
+    for elem in (unwrap(item)[1] for item in stmt.get("items") or ()):
+        if family is None:
+            break
+        if gone := gone_member(catalog, family, elem):
+            return missing_member(family, items, gone)
+        if (required := required_member(catalog, family, elem)) is not None:
+            found = elem, required
+            break
     if found is None:
         return {}
     item, (key, member, types) = found
