@@ -31,7 +31,7 @@ from lockwise.effects.postgres.constraints import (
     named_not_null,
 )
 from lockwise.effects.postgres.missing_objects import missing_column, missing_in_domain
-from lockwise.effects.postgres.user_types import rename_attribute
+from lockwise.effects.postgres.user_types import refused_array_type, rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
 
@@ -138,7 +138,11 @@ def rename(b: Builder, stmt: dict) -> None:
             # the catalog keeps none), checked on 18.6 (fix-pg105).
             old = object_name(_rename_object_names(stmt))
             target = f"{old.split('.', 1)[0]}.{new}"
-            if target != old:
+            # An array type (`_x`) is refused first: 42809 "cannot alter array type x[]".
+            taken = refused_array_type(b.ctx.catalog, _rename_object_names(stmt),
+                                       f"RENAME TO {quote_ident(new)}") \
+                if rtype == "OBJECT_TYPE" else {}
+            if target != old and not taken:
                 taken = already_exists(name_taken(
                     b, target, relation=old in b.ctx.catalog.composites))
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
@@ -347,7 +351,10 @@ def set_schema(b: Builder, stmt: dict) -> None:
         if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             family_function("operator_families", "moved_operator_object")(
                 b, rtype, _rename_object_names(stmt), schema, "")
-        b.act("set_schema", object_type=rtype.replace("OBJECT_", "").lower(),
+        refused = refused_array_type(b.ctx.catalog, _rename_object_names(stmt),
+                                     f"SET SCHEMA {quote_ident(schema)}") \
+            if rtype == "OBJECT_TYPE" else {}
+        b.act("set_schema", refused, object_type=rtype.replace("OBJECT_", "").lower(),
               new_schema=schema, **moved)
         return
     table, qualified = range_var(stmt.get("relation"))
