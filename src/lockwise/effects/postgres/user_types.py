@@ -13,6 +13,7 @@ from lockwise.catalog.user_types import (
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
+    format_type,
     object_name,
     range_var,
     strings,
@@ -444,7 +445,6 @@ def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
     requires it" (a built-in's "... because it is required by the database system"), 42809
     "cannot alter array type x[]". A DROP that names the element type too (`dropped`, the
     qualified names of what it drops) runs. {} for any other type."""
-    from lockwise.effects.nodes import format_type
     from lockwise.effects.types import builtin_array_element
 
     if not names or not names[-1].startswith("_"):
