@@ -143,3 +143,16 @@ def test_every_builtin_array_type_name_is_the_servers(pg_server: str) -> None:
         assert (builtin_array_element(f"_{name}") == name) == (array == f"_{name}"), name
     assert builtin_array_element("_nosuch") is None
     assert builtin_array_element("int4") is None
+
+
+def test_a_refused_drop_of_an_array_type_drops_nothing_that_drop_object_would_say() -> None:
+    from lockwise.catalog.model import Catalog
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text("CREATE TYPE x AS ENUM ('a');", "0001.sql"),
+                               migration_from_text("DROP TYPE _x;", "0002.sql")],
+                              LintOptions(), Catalog())
+    rules = {f.rule for f in reports[-1].all_findings}
+    assert "array-type-refused" in rules
+    assert "drop-object" not in rules

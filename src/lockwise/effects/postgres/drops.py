@@ -355,7 +355,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                                                  policies=_policy_names(going))}
         if stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             _drop_operator_object(b, stmt, names)
-        else:
+        elif not facts.get("refused_array_type"):  # (refused: nothing goes, drop-object silent)
             b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
