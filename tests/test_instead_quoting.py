@@ -92,6 +92,9 @@ SQL_TEXT: dict[str, object] = {
     "refused_operator_drop_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Score" DROP DEFAULT;',
     "refused_routine_kind_drop_sql": 'DROP AGGREGATE "App"."Total"(integer);',
     "refused_member_drop_sql": 'DROP OPERATOR CLASS "App"."Score_Ops" USING btree;',
+    "refused_array_type_sql": 'ALTER TYPE "App"."Mood" RENAME TO "Feeling";',
+    "refused_array_type_hint": 'You can alter type "App"."Mood", which will alter the array '
+                               "type as well.",
     "refused_sequence_name": "Orders_Id",
     "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',

@@ -246,7 +246,16 @@ def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
         kind, body = unwrap(mod)
         if kind == "A_Const" and "ival" in body:
             mods.append(int(body["ival"].get("ival", 0)))
-    return name, tuple(mods), bool(tn.get("arrayBounds"))
+    array = bool(tn.get("arrayBounds"))
+    if name.startswith("_") and not array:
+        # A built-in array type by its pg_type name: `_int4` is `int4[]` (`_int4[]` is no
+        # type: the server refuses it, 42704). A user type's (`_x`) is `Catalog.column_type`'s.
+        from lockwise.effects.types import builtin_array_element
+
+        element = builtin_array_element(name)
+        if element is not None:
+            return element, tuple(mods), True
+    return name, tuple(mods), array
 
 
 #: interval's field names by their bit in a typmod's field mask (datetime.h), largest first.

@@ -62,7 +62,8 @@ from lockwise.core.types import Action, Effect
 #: FAMILY ... DROP of a member an operator class of the family requires
 #: (`refused_member_drop`), an identity column whose SEQUENCE NAME is in another schema,
 #: where no relation has the table's name (`refused_sequence_schema`: 'relation "other.t"
-#: does not exist').
+#: does not exist'), a DROP TYPE or ALTER TYPE ... RENAME / OWNER TO / SET SCHEMA of an array
+#: type by its own name (`refused_array_type`: "cannot alter array type x[]").
 REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "refused_with_only",
                  "refused_on_partitioned", "refused_circular_inheritance",
@@ -79,7 +80,7 @@ REFUSAL_FACTS = ("refused_generated_using", "refused_by", "refused_references",
                  "refused_virtual_user_defined",
                  "refused_routine_not_unique", "refused_index_drop",
                  "refused_function_drop", "refused_default_cast", "refused_operator_drop",
-                 "refused_routine_replace", "refused_routine_kind_drop",
+                 "refused_routine_replace", "refused_routine_kind_drop", "refused_array_type",
                  "refused_member_drop", "refused_sequence_schema")
 
 

@@ -289,6 +289,22 @@ def function_style_cast(arg: str, name: str) -> bool:
         (arg in strings or name in strings) and (arg, name) not in casts
 
 
+#: The built-in types of `type_categories` that have no array type (pg_type.typarray 0:
+#: statistics and plan internals; checked on 18.6 by tests/test_array_type_names.py).
+_NO_ARRAY_TYPES = frozenset({"pg_node_tree", "pg_ndistinct", "pg_dependencies", "pg_mcv_list",
+                             "pg_brin_bloom_summary", "pg_brin_minmax_multi_summary"})
+
+
+def builtin_array_element(name: str) -> str | None:
+    """The built-in type whose array type pg_type names `name` (`_int4`: `int4`, which
+    `int4[]` and `integer[]` name too), None for another name."""
+    element = name[1:]
+    if name.startswith("_") and element in _cast_data()["type_categories"] and \
+            element not in _NO_ARRAY_TYPES:
+        return element
+    return None
+
+
 def type_collation(name: str) -> str | None:
     """The collation a value of built-in type `name` has of its own where it is not the
     database's default (name's: "C"), None for the others."""

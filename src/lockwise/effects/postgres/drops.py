@@ -62,6 +62,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_callers, drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
+from lockwise.effects.postgres.user_types import refused_array_type
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     OWN_MIGRATION,
@@ -338,6 +339,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             facts = _refused_aggregate_drop(b, stmt, names)
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
+        elif kind == "type" and stmt.get("removeType") == "OBJECT_TYPE" and (
+                facts := refused_array_type(catalog, names, dropped=frozenset(
+                    object_name(n) for n in drop_object_names(stmt)))):
+            pass  # an array type alone: refused, IF EXISTS and CASCADE or not
         elif kind == "type":
             facts = _drop_type(b, stmt, name, cascade, len(names) > 1)
         elif kind == "sequence":
@@ -350,7 +355,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                                                  policies=_policy_names(going))}
         if stmt.get("removeType") in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             _drop_operator_object(b, stmt, names)
-        else:
+        elif not facts.get("refused_array_type"):  # (refused: nothing goes, drop-object silent)
             b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,

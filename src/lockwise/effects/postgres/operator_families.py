@@ -110,13 +110,22 @@ def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
 
 
 def alter_owner(b: Builder, stmt: dict) -> None:
-    """ALTER ... OWNER TO: an operator class or family must exist (the graph follows it)."""
+    """ALTER ... OWNER TO: an operator class or family must exist (the graph follows it); an
+    array type's is refused (`user_types.refused_array_type`)."""
     if (kind := OPERATOR_OBJECTS.get(stmt.get("objectType", ""))) is not None:
         from lockwise.catalog.operators import operator_object_key
 
         b.alters.add(operator_object_key(
             b.ctx.catalog, kind, strings(unwrap(stmt.get("object"))[1].get("items"))))
-    b.act("alter_owner")
+    refused: dict = {}
+    if stmt.get("objectType") == "OBJECT_TYPE":  # of an array type: refused (42809)
+        from lockwise.effects.nodes import role_sql
+        from lockwise.effects.postgres.user_types import refused_array_type
+
+        refused = refused_array_type(
+            b.ctx.catalog, strings(unwrap(stmt.get("object"))[1].get("items")),
+            f"OWNER TO {role_sql(stmt.get('newowner'))}")
+    b.act("alter_owner", refused)
 
 
 def moved_operator_object(b: Builder, rtype: str, items: list[str], schema: str,

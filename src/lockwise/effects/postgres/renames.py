@@ -34,7 +34,7 @@ from lockwise.effects.postgres.constraints import (
     named_not_null,
 )
 from lockwise.effects.postgres.missing_objects import missing_column, missing_in_domain
-from lockwise.effects.postgres.user_types import rename_attribute
+from lockwise.effects.postgres.user_types import refused_array_type, rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
 
@@ -141,7 +141,11 @@ def rename(b: Builder, stmt: dict) -> None:
             # the catalog keeps none), checked on 18.6 (fix-pg105).
             old = object_name(_rename_object_names(stmt))
             target = f"{old.split('.', 1)[0]}.{new}"
-            if target != old:
+            # An array type (`_x`) is refused first: 42809 "cannot alter array type x[]".
+            taken = refused_array_type(b.ctx.catalog, _rename_object_names(stmt),
+                                       f"RENAME TO {quote_ident(new)}") \
+                if rtype == "OBJECT_TYPE" else {}
+            if target != old and not taken:
                 taken = already_exists(name_taken(
                     b, target, relation=old in b.ctx.catalog.composites))
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
@@ -363,11 +367,15 @@ def set_schema(b: Builder, stmt: dict) -> None:
         elif rtype == "OBJECT_SEQUENCE" and names:
             taken = _moved_onto(b, names[0], schema, (("relation", name, True),))
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            old = object_name(_rename_object_names(stmt))
+            items = _rename_object_names(stmt)
+            old = object_name(items)
             bare = old.split(".", 1)[-1]
-            # its type first, then (a composite type) its relation (checked on 18.6)
-            taken = _moved_onto(b, old, schema, (("type", bare, False),) + (
-                (("relation", bare, True),) if old in b.ctx.catalog.composites else ()))
+            # an array type is refused before its new name is looked at; then its type,
+            # then (a composite type) its relation (checked on 18.6)
+            taken = (refused_array_type(b.ctx.catalog, items, f"SET SCHEMA {quote_ident(schema)}")
+                     if rtype == "OBJECT_TYPE" else {}) or _moved_onto(
+                b, old, schema, (("type", bare, False),) + (
+                    (("relation", bare, True),) if old in b.ctx.catalog.composites else ()))
         elif rtype in _ROUTINES:
             taken = _routine_moved_onto(b, stmt, rtype, schema)
         b.act("set_schema", taken, object_type=rtype.replace("OBJECT_", "").lower(),

@@ -13,6 +13,7 @@ from lockwise.catalog.user_types import (
 from lockwise.effects.nodes import (
     JoinedSql,
     PrintedSql,
+    format_type,
     object_name,
     range_var,
     strings,
@@ -429,3 +430,53 @@ def _domain_check_facts(catalog: Catalog, stmt: dict, sub: str, con: dict,
             # replaces.
             "check_sql": "VALUE IS NOT NULL" if not_null else
             PrintedSql(condition, "the_check_expression")}, condition
+
+
+#: The statement that drops or alters a relation, by its kind, for its row type's array.
+_ELEMENT_KIND = {"view": "VIEW", "matview": "MATERIALIZED VIEW", "foreign": "FOREIGN TABLE"}
+
+
+def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
+                       dropped: frozenset[str] = frozenset()) -> dict:
+    """The refusal facts of DROP TYPE (`tail` "") or ALTER TYPE ... `tail` (`RENAME TO y`,
+    `OWNER TO r`, `SET SCHEMA o`) of `names`, an array type by its pg_type name (`_x`,
+    `_int4`), which follows its element type and is never dropped or altered alone (checked
+    on 18.6, IF EXISTS and CASCADE or not): 2BP01 "cannot drop type x[] because type x
+    requires it" (a built-in's "... because it is required by the database system"), 42809
+    "cannot alter array type x[]". A DROP that names the element type too (`dropped`, the
+    qualified names of what it drops) runs. {} for any other type."""
+    from lockwise.effects.types import builtin_array_element
+
+    if not names or not names[-1].startswith("_"):
+        return {}
+    element = catalog.array_element(object_name(names))
+    if element is not None:
+        if element in dropped:
+            return {}
+        schema, bare = element.split(".", 1)
+        # (format_type's name: qualified where the search_path does not find it)
+        shown = quote_ident(bare) if schema == "public" else quote_qualified(element)
+        kind = _ELEMENT_KIND.get(catalog.tables[element].kind, "TABLE") \
+            if element in catalog.tables else "DOMAIN" if element in catalog.domains else "TYPE"
+        sql = f"{kind} {relation_sql(element, object_name(names), len(names) > 1)}"
+    elif (len(names) == 1 or names[0] == "pg_catalog") and \
+            (builtin := builtin_array_element(names[-1])) is not None:
+        shown, sql = format_type(builtin, ()), ""
+    else:
+        return {}
+    if tail:
+        text = f"cannot alter array type {shown}[]"
+        hint = f"You can alter type {shown}, which will alter the array type as well."
+        # (said in a comment: a rename of the element type is one of its own, rename-object)
+        sql = f"ALTER {sql} {tail};  (alters {shown}[] with it)" if sql else \
+            "A built-in type stays as it is: remove the statement."
+    elif sql:
+        text = f"cannot drop type {shown}[] because type {shown} requires it"
+        # (a comment: dropping the element type drops its data too, not what was asked)
+        hint, sql = f"You can drop type {shown} instead.", \
+            f"Remove this statement: DROP {sql}; drops {shown}[] with it."
+    else:
+        text = f"cannot drop type {shown}[] because it is required by the database system"
+        hint, sql = f"{shown}[] is built in.", "It stays: remove the statement."
+    return {"refused_array_type": True, "refused_array_type_text": text,
+            "refused_array_type_hint": hint, "refused_array_type_sql": sql}
