@@ -1004,8 +1004,10 @@ class Catalog:
     operator_class_families: dict[tuple[str, str], str] = field(default_factory=dict)
     #: The members each of `operator_classes` (of access method btree or hash) requires, as
     #: (1 for an operator, 2 for a function; its number; the class's type; the member as
-    #: the server's messages name it): an operator, and support function 1, both of whose
-    #: operand types are the class's. ALTER OPERATOR FAMILY ... DROP of one is refused
+    #: the server's messages name it, a support function the migrations made by its
+    #: qualified name, which follows its renames: `operators.member_shown`, fix-pg110): an
+    #: operator, and support function 1, both of whose operand types are the class's.
+    #: ALTER OPERATOR FAMILY ... DROP of one is refused
     #: (2BP01 "... because operator class oc for access method btree requires it"); a
     #: cross-type member, or another support function, is the family's alone (checked on
     #: 18.6, fix-pg104). Set at each CREATE OPERATOR CLASS of its key; a key no longer in
@@ -1018,7 +1020,8 @@ class Catalog:
     #: ALTER OPERATOR FAMILY ... DROP of one fails (42704 "operator 1(integer,integer) does
     #: not exist in operator family "f""; a cross-type member stays: checked on 18.6,
     #: fix-pg108). Forgotten for a family made, renamed or added to since (a member may be
-    #: back), and when code ran. Replaced whole.
+    #: back), and when code ran; followed when its schema is renamed (fix-pg110). Replaced
+    #: whole.
     operator_members_gone: frozenset[tuple[str, str, int, int, str]] = frozenset()
     #: Operator families the migrations made, as (qualified name, access method): by CREATE
     #: OPERATOR FAMILY, or by CREATE OPERATOR CLASS without FAMILY (one of the class's name;

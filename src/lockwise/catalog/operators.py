@@ -146,8 +146,8 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
         if (found := _named(catalog, obj)) is not None:
             members.append(found)
     key = (object_name(names, create=True), str(stmt.get("amname") or ""))
-    if key in catalog.operator_classes:  # (refused: 42710, `class_taken`)
-        return
+    if key in catalog.operator_classes or member_taken(catalog, stmt):  # (refused: 42710,
+        return  # `class_taken`; 23505)
     catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
     types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
     tname, _, array = catalog.column_type(stmt.get("datatype"))
@@ -186,7 +186,8 @@ def _required_members(catalog: Catalog, stmt: dict, datatype: str
     types are `datatype` (`OPERATOR 1 <` takes it for both), and support function 1 taking
     `datatype` only (`hashint4(int)`, `btint4cmp(int, int)`); checked on 18.6, fix-pg104.
     Each is kept with its name as the server's messages show it, apart from the type, which
-    follows a rename of it (`member_shown`)."""
+    follows a rename of it (`member_shown`); a support function the migrations made by its
+    qualified name, which follows a rename or move of it (`follow_routine_move`)."""
     if stmt.get("amname") not in ("btree", "hash") or not datatype:
         return ()
     found = []
@@ -200,7 +201,7 @@ def _required_members(catalog: Catalog, stmt: dict, datatype: str
         if elem.get("itemtype") == 1:
             shown = _member_operator_name(catalog, names, datatype)
         elif elem.get("itemtype") == 2 and elem.get("number") == 1 and args:
-            shown = _member_function_name(catalog, names, args)
+            shown = _member_function(catalog, names, args)
         else:
             continue
         found.append((elem["itemtype"], int(elem.get("number") or 0), datatype, shown))
@@ -216,26 +217,30 @@ def _member_operator_name(catalog: Catalog, names: list[str], datatype: str) -> 
     return operator_shown(made).split("(", 1)[0] if made is not None else names[-1]
 
 
-def _member_function_name(catalog: Catalog, names: list[str], args: tuple[str, ...]) -> str:
-    """A class's support function's name as the server's messages show it: `bh` for one the
-    migrations made in public, `app.bh`, a built-in one `hashint4`."""
-    from lockwise.effects.postgres.builder import server_shown
+def _member_function(catalog: Catalog, names: list[str], args: tuple[str, ...]) -> str:
+    """A class's support function: one the migrations made by its qualified name
+    (`public.bh`), a built-in one by its bare name (`hashint4`)."""
+    return next((p for p in _places(names) if any(
+        _takes(r, args) for r in catalog.kept_routines.get(p, ()))), names[-1])
 
-    made = next((p for p in _places(names) if any(_takes(r, args)
-                                         for r in catalog.kept_routines.get(p, ()))), "")
-    return server_shown(made) if made else names[-1]
+
+def _member_args(method: str, kind: int, datatype: str) -> tuple[str, ...]:
+    """The operand types of a required member (`Catalog.operator_class_members`) of a class
+    of access method `method`: a hash support function takes one value, a btree one two."""
+    return (datatype,) * (1 if kind == 2 and method == "hash" else 2)
 
 
 def member_shown(method: str, kind: int, datatype: str, name: str) -> str:
     """A required member of a class of access method `method` (`Catalog.
     operator_class_members`: `kind` 1 for an operator, 2 for support function 1; of type
     `datatype`, named `name`) as the server's messages name it: `<(integer,integer)`,
-    `===(feel,feel)` after ALTER TYPE mood RENAME TO feel, `hashint4(integer)` (a hash
-    support function takes one value, a btree one two)."""
-    from lockwise.effects.postgres.builder import types_shown
+    `===(feel,feel)` after ALTER TYPE mood RENAME TO feel, `hashint4(integer)`, `bx(integer)`
+    after ALTER FUNCTION bh RENAME TO bx, `app.bh(integer)` (`routine_shown`)."""
+    from lockwise.effects.postgres.builder import routine_shown, types_shown
 
-    count = 1 if kind == 2 and method == "hash" else 2
-    return f"{name}({types_shown((datatype,) * count, ',')})"
+    args = _member_args(method, kind, datatype)
+    return routine_shown(name, args) if kind == 2 and "." in name else \
+        f"{name}({types_shown(args, ',')})"
 
 
 def required_member(catalog: Catalog, family: tuple[str, str], item: dict
@@ -352,6 +357,39 @@ def class_taken(catalog: Catalog, name: str, method: str) -> str:
     return _taken("class", catalog.operator_classes, name, method)
 
 
+def member_taken(catalog: Catalog, stmt: dict) -> str:
+    """The first member CREATE OPERATOR CLASS `stmt` requires (`_required_members`; the
+    operators first, as the server stores them) that a kept class of the family it goes in
+    requires too (its FAMILY, else the kept family of its own name), as messages name it:
+    "operator 1(integer,integer) of operator family public.oc for access method hash". The
+    family holds it already: the server fails on its catalog's unique index (23505
+    "duplicate key value violates unique constraint "pg_amop_fam_strat_index"", or
+    "pg_amproc_fam_proc_index" for a support function), as after ALTER OPERATOR CLASS oc
+    RENAME TO od and CREATE OPERATOR CLASS oc again (checked on 18.6, fix-pg110). "" when
+    none is known to be there (a member ALTER OPERATOR FAMILY ... ADD added is not kept)."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    if not catalog.operator_classes:
+        return ""
+    names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
+    if stmt.get("opfamilyname"):
+        family = family_named(catalog, [method, *strings(stmt["opfamilyname"])])
+    else:
+        own = (object_name(names, create=True), method) if names else None
+        family = own if own in catalog.operator_families else None
+    held = [m for k in family_classes(catalog, family)
+            for m in catalog.operator_class_members.get(k, ())] if family is not None else []
+    wanted = sorted(_required_members(catalog, stmt, arg_type_of(catalog, stmt.get(
+        "datatype"))), key=lambda m: m[0]) if held else []
+    found = next((m for m in wanted if any(
+        m[:2] == h[:2] and _same_type(m[2], h[2]) for h in held)), None)
+    if found is None or family is None:
+        return ""
+    what = "operator" if found[0] == 1 else "function"
+    return f"{what} {found[1]}({types_shown((found[2], found[2]), ',')}) of operator " \
+        f"family {family[0]} for access method {method}"
+
+
 def _taken(kind: str, kept: Container[tuple[str, str]], name: str, method: str) -> str:
     return f"operator {kind} {name} for access method {method}" \
         if (name, method) in kept else ""
@@ -396,12 +434,15 @@ def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
                         name: str | None) -> None:
     """ALTER OPERATOR CLASS `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
     `schema`: the class is kept by its new name (the server names it so in its DETAIL), and
-    the indexes naming it name it so (`_follow_class_names`)."""
+    the indexes naming it name it so (`_follow_class_names`). Onto a kept class's name the
+    server refuses it (42710, `moved_operator_object`): nothing moves."""
     key = class_named(catalog, strings(unwrap(obj)[1].get("items")))
     if key is not None:
         old_schema, old_name = key[0].rsplit(".", 1)
-        classes, types = dict(catalog.operator_classes), dict(catalog.operator_class_types)
         moved = (f"{schema or old_schema}.{name or old_name}", key[1])
+        if moved in catalog.operator_classes:
+            return
+        classes, types = dict(catalog.operator_classes), dict(catalog.operator_class_types)
         classes[moved] = classes.pop(key)
         if key in types:
             types[moved] = types.pop(key)
@@ -433,9 +474,9 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
     """ALTER SCHEMA ... RENAME (`moved`: a qualified name once the schema goes by its new
     name): the operators and operator classes of the schema are kept under the new name,
     and what names them or what they name follows: an operator's function and operand
-    types, a class's members and type, the indexes naming a class. The server ties them by
-    oid: its messages name them in the new schema, and the old name finds nothing (checked
-    on 18.6, fix-pg99)."""
+    types, a class's members and type, the indexes naming a class, the members gone from
+    its families. The server ties them by oid: its messages name them in the new schema,
+    and the old name finds nothing (checked on 18.6, fix-pg99 and fix-pg110)."""
     if catalog.operators:
         catalog.operators = {moved(k): tuple(o._replace(
             name=moved(o.name), left=moved(o.left), right=moved(o.right),
@@ -453,7 +494,10 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
             (moved(k[0]), k[1]): m for k, m in catalog.operator_class_members.items()}
         _follow_class_names(catalog, None, moved)
     catalog.operator_families = frozenset((moved(n), m) for n, m in catalog.operator_families)
-    catalog.operator_members_gone = frozenset()  # (not followed: nothing said)
+    # (still gone: the family keeps its oid, and its messages name it as written, fix-pg110;
+    # the member's type follows with the schema's types, `follow_type_rename`)
+    catalog.operator_members_gone = frozenset(
+        (moved(m[0]), *m[1:]) for m in catalog.operator_members_gone)
 
 
 def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
@@ -554,10 +598,19 @@ def forget_schema_operators(catalog: Catalog, schema: str) -> None:
 
 def forget_function_operators(catalog: Catalog, function: str) -> None:
     """DROP FUNCTION `function` (qualified) ... CASCADE: the operators running an overload of
-    it no longer kept go with it."""
+    it no longer kept go with it, and the classes requiring one as their support function
+    (`classes_running`; their family stays: checked on 18.6, fix-pg110)."""
     for operator in operators_running(catalog, function):
         if operator_routine(catalog, operator) is None:
             _forget(catalog, operator.name, operator.args)
+    kept = catalog.kept_routines.get(function, ())
+    gone = {k for k, members in catalog.operator_class_members.items()
+            if k in catalog.operator_classes and any(
+                m[0] == 2 and m[3] == function and not any(
+                    _takes(r, _member_args(k[1], 2, m[2])) for r in kept) for m in members)}
+    if gone:
+        catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
+                                    if k not in gone}
 
 
 def follow_routine_move(catalog: Catalog, old: str, new: str,
@@ -575,6 +628,39 @@ def follow_routine_move(catalog: Catalog, old: str, new: str,
     if any(follows(o) for ops in catalog.operators.values() for o in ops):
         catalog.operators = {k: tuple(o._replace(function=new) if follows(o) else o
                                       for o in ops) for k, ops in catalog.operators.items()}
+    # (a class's support function likewise: "operator class oc for access method hash
+    # depends on function bx(integer)", and ALTER OPERATOR FAMILY ... DROP's refusal names
+    # it so; checked on 18.6, fix-pg110)
+    moved = {}
+    for k, members in catalog.operator_class_members.items():
+        if found := _members_running(k, members, old, moving):
+            moved[k] = tuple((*m[:3], new) if m in found else m for m in members)
+    if moved:
+        catalog.operator_class_members = {**catalog.operator_class_members, **moved}
+
+
+def _members_running(key: tuple[str, str], members: tuple[tuple[int, int, str, str], ...],
+                     function: str, overloads: tuple[Routine, ...] | None
+                     ) -> set[tuple[int, int, str, str]]:
+    """The required members (`Catalog.operator_class_members`) of class `key` that are
+    support function `function` (qualified), one of `overloads` (None: any)."""
+    return {m for m in members if m[0] == 2 and m[3] == function and (overloads is None or any(
+        _takes(r, _member_args(key[1], m[0], m[2])) for r in overloads))}
+
+
+def classes_running(catalog: Catalog, function: str, args: tuple[str, ...]
+                    ) -> list[tuple[str, str]]:
+    """The kept operator classes, in the order made, whose required support function
+    (`Catalog.operator_class_members`) is the overload of `function` (qualified) taking
+    `args`: DROP FUNCTION of it without CASCADE is refused (2BP01, "operator class oc for
+    access method hash depends on function bh(integer)"), and CASCADE drops them; a
+    support function the class does not require (a cross-type one) goes alone (checked
+    on 18.6, fix-pg110)."""
+    overload = catalog.kept_routines.get(function, ())
+    taking = tuple(r for r in overload if _takes(r, args))
+    return [k for k in catalog.operator_class_families if k in catalog.operator_classes
+            and _members_running(k, catalog.operator_class_members.get(k, ()), function,
+                                 taking)] if taking else []
 
 
 def operators_running(catalog: Catalog, function: str,

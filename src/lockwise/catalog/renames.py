@@ -499,7 +499,8 @@ def _routine_moved(catalog: Catalog, old: str, new: str,
     if kept_as == "kept_routines" and old != new and old in catalog.kept_routines:
         catalog.moved_onto(old, new)  # (before: whether `new` held routines)
     forget_routine(catalog, old, new, moving, kept_as)
-    if kept_as == "kept_routines" and old != new and catalog.operators:
+    if kept_as == "kept_routines" and old != new and (
+            catalog.operators or catalog.operator_classes):
         from lockwise.catalog.operators import follow_routine_move
 
         follow_routine_move(catalog, old, new, moving)

@@ -2723,7 +2723,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
                 forget_overloads(catalog, routines_calling(catalog, stmt, name))
-                if catalog.operators:  # (and the operators running it)
+                if catalog.operators or catalog.operator_classes:  # (and the operators
+                    # and classes running it)
                     from lockwise.catalog.operators import forget_function_operators
 
                     forget_function_operators(catalog, name)
@@ -2823,12 +2824,14 @@ class RoutineUsers:
     that lint's refusal and the graph's conflicts both read."""
 
     # (a plain class: a NamedTuple's class is generated and compiled when its module loads)
-    __slots__ = ("callers", "views", "policies", "routines", "triggers", "operators")
+    __slots__ = ("callers", "views", "policies", "routines", "triggers", "operators",
+                 "classes")
 
     def __init__(self, callers: Callers, views: tuple[str, ...],
                  policies: tuple[tuple[Table, str], ...], routines: tuple[Routine, ...],
                  triggers: tuple[tuple[Table, str], ...],
-                 operators: tuple[Operator, ...] = ()) -> None:
+                 operators: tuple[Operator, ...] = (),
+                 classes: tuple[tuple[str, str], ...] = ()) -> None:
         #: The defaults, generated columns, constraints and indexes calling it, and the
         #: views calling it with those over them, nearest first (`Catalog.callers`).
         self.callers = callers
@@ -2845,11 +2848,14 @@ class RoutineUsers:
         #: The operators the migrations made that run the overload dropped (CREATE OPERATOR
         #: ... FUNCTION = it; fix-pg88).
         self.operators = operators
+        #: The operator classes (qualified name, access method) whose required support
+        #: function it is (`operators.classes_running`; fix-pg110).
+        self.classes = classes
 
     def __bool__(self) -> bool:
         return any((*self.callers.defaults, *self.callers.generated, *self.callers.constraints,
                     *self.callers.indexes, *self.views, *self.policies, *self.routines,
-                    *self.triggers, *self.operators))
+                    *self.triggers, *self.operators, *self.classes))
 
 
 def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
@@ -2861,11 +2867,11 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
     among them (checked on 18.6)."""
     named = unwrap(obj)[1]
     bare = strings(named.get("objname"))[-1].lower()
-    operators = _operators_running(catalog, named, function)
+    operators, classes = _operators_running(catalog, named, function)
     if _overload_left(catalog, named, function):
         return RoutineUsers(Callers(), (), (), (), () if named.get("objargs") else
                             tuple(sorted(catalog.triggers_calling(bare, function),
-                                         key=lambda pair: pair[0].name)), operators)
+                                         key=lambda pair: pair[0].name)), operators, classes)
     routines = tuple(routines_calling(catalog, {"objects": [obj]}, function))
     # (what calls one of those routines depends on it in turn: the server names it too,
     # "default value for column a of table t depends on function g(integer)")
@@ -2880,25 +2886,29 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
     triggers += [pair for n in called[1:] for pair in catalog.triggers_when_calling(
         n.rsplit(".", 1)[-1].lower(), n) if pair not in triggers]
     return RoutineUsers(found, views, tuple(catalog.policies_on_others((), called)), routines,
-                        tuple(sorted(triggers, key=lambda pair: pair[0].name)), operators)
+                        tuple(sorted(triggers, key=lambda pair: pair[0].name)), operators,
+                        classes)
 
 
-def _operators_running(catalog: Catalog, named: dict, function: str) -> tuple[Operator, ...]:
+def _operators_running(catalog: Catalog, named: dict, function: str
+                       ) -> tuple[tuple[Operator, ...], tuple[tuple[str, str], ...]]:
     """The operators the migrations made that run the overload of `function` (qualified)
     DROP's object `named` (its ObjectWithArgs) names: those of each overload it names with
     its argument types, or, without, of its only one (checked on 18.6: "operator
-    !!!(integer,integer) depends on function vo(integer,integer)")."""
-    if not catalog.operators:
-        return ()
-    from lockwise.catalog.operators import operators_running
+    !!!(integer,integer) depends on function vo(integer,integer)"); and the operator
+    classes whose required support function it is (`operators.classes_running`)."""
+    if not catalog.operators and not catalog.operator_classes:
+        return (), ()
+    from lockwise.catalog.operators import classes_running, operators_running
     from lockwise.catalog.overloads import identity
 
     args = identity(catalog, named, False)
     overloads = catalog.kept_routines.get(function, ())
     if args is None and len(overloads) != 1:
-        return ()
-    return tuple(operators_running(catalog, function, args if args is not None
-                                   else overloads[0].args))
+        return (), ()
+    args = args if args is not None else overloads[0].args
+    return tuple(operators_running(catalog, function, args)), \
+        tuple(classes_running(catalog, function, args))
 
 
 def _overload_left(catalog: Catalog, named: dict, function: str) -> bool:

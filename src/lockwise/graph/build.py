@@ -1879,6 +1879,11 @@ class _Builder:
                                "drop the operator first, or the function with CASCADE",
                                drop_first_sql("operator", operator_sql(o)))
                          for o in users.operators]
+            routines += [_User(f"operator class {on}", "requires it as its support function",
+                               None, "drop the operator class first, or the function with "
+                               "CASCADE", drop_first_sql("operator class", on))
+                         for on in (f"{quote_qualified(k[0])} USING {k[1]}"
+                                    for k in users.classes)]
             return [_User(f"trigger {quote_ident(trigger)} on {quote_qualified(table.name)}",
                           "still calls it",
                           at(f"trigger:{table.name}.{trigger}") or at(f"table:{table.name}"),

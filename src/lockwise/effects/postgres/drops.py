@@ -413,11 +413,8 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
                    for v in more.views]
         detail += [f"function {routine_shown(r.name, r.args)} depends on {on}"
                    for r in more.routines]
-        for key in operator_classes_using(catalog, operator):  # (and the indexes using it)
-            shown, through, lines = _class_users(catalog, key)
-            detail += [f"{shown} depends on {on}", *lines]
-            more.indexes.extend(i for i in through if i not in more.indexes)
-            classes.append(f"{server_shown(key[0])} USING {key[1]}")
+        detail += _classes_depending(catalog, operator_classes_using(catalog, operator), on,
+                                     more.indexes, classes)
         defaults += uses
         generated += columns
         for mine, theirs in zip(others, more, strict=True):
@@ -431,6 +428,21 @@ def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like:
         routines=tuple(others.routines))["callers_dropped_sql"].splitlines()
     return detail, steps + [drop_first_sql("operator class", c)
                             for c in dict.fromkeys(classes)]
+
+
+def _classes_depending(catalog: Catalog, keys: Iterable[tuple[str, str]], on: str,
+                       indexes: list[str], classes: list[str]) -> list[str]:
+    """The DETAIL lines of operator classes `keys` (qualified name, access method) depending
+    on `on` (an operator, a support function, as messages name it), each followed by the
+    indexes using it (`_class_users`); the indexes, then the classes as DROP OPERATOR CLASS
+    writes them, are added to `indexes` and `classes`, each once, to be dropped first."""
+    detail = []
+    for key in keys:
+        shown, through, lines = _class_users(catalog, key)
+        detail += [f"{shown} depends on {on}", *lines]
+        indexes.extend(i for i in through if i not in indexes)
+        classes.append(f"{server_shown(key[0])} USING {key[1]}")
+    return detail
 
 
 def _class_users(catalog: Catalog, key: tuple[str, str]) -> tuple[str, list[str], list[str]]:
@@ -580,7 +592,12 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
           for t, p in users.policies),
         *(f"trigger {tr} on {table(t.name)} depends on {of(t.triggers[tr].when_calls)}"
           for t, tr in users.triggers)]
-    steps = callers_facts(catalog, callers, name, len(names) > 1, routines=users.routines,
+    # (a class whose support function it is, and the indexes using the class: fix-pg110)
+    indexes: list[str] = list(callers.indexes)
+    classes: list[str] = []
+    detail += _classes_depending(catalog, users.classes, on, indexes, classes)
+    steps = callers_facts(catalog, replace(callers, indexes=tuple(indexes)), name,
+                          len(names) > 1, routines=users.routines,
                           triggers=tuple((t.name, tr) for t, tr in users.triggers)
                           )["callers_dropped_sql"].splitlines()
     steps += [drop_first_sql("policy", relation_sql(t.name, name, len(names) > 1), p)
@@ -591,6 +608,7 @@ def _refused_routine_drop(b: Builder, stmt: dict, name: str, names: list[str]) -
     detail += operator_detail
     steps += operator_steps
     steps += [drop_first_sql("operator", operator_sql(o)) for o in users.operators]
+    steps += [drop_first_sql("operator class", c) for c in classes]
     for aggregate in aggregates:  # (what calls one goes before it: fix-pg96)
         detail_, steps_ = _aggregate_users_facts(catalog, aggregate, name, len(names) > 1)
         detail += [f"function {routine_shown(aggregate.name, aggregate.args)} depends on {on}",

@@ -37,8 +37,9 @@ def create_operator_class(b: Builder, stmt: dict) -> None:
     names no FAMILY; FAMILY f must exist (the graph follows both: 42704 "operator family
     "f" does not exist for access method "hash"" once dropped). Refused when the catalog
     keeps a class of its name and access method (42710 "operator class "oc" for access
-    method "hash" already exists"; checked on 18.6, fix-pg108)."""
-    from lockwise.catalog.operators import class_taken, operator_object_key
+    method "hash" already exists"; checked on 18.6, fix-pg108), or when the family it goes
+    in holds a member it requires (23505, `operators.member_taken`; fix-pg110)."""
+    from lockwise.catalog.operators import class_taken, member_taken, operator_object_key
 
     names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
     name = object_name(names, create=True)
@@ -50,7 +51,7 @@ def create_operator_class(b: Builder, stmt: dict) -> None:
     elif (family := operator_object_key(catalog, "family", [method, *names], create=True)):
         b.creates.add(family)
     b.act("create_operator_class", name=name, access_method=method,
-          **already_exists(class_taken(catalog, name, method)))
+          **already_exists(class_taken(catalog, name, method) or member_taken(catalog, stmt)))
 
 
 def alter_operator_family(b: Builder, stmt: dict) -> None:
@@ -132,10 +133,12 @@ def moved_operator_object(b: Builder, rtype: str, items: list[str], schema: str,
                           name: str) -> dict:
     """ALTER OPERATOR CLASS / FAMILY `items` (the access method, then its name parts) RENAME
     TO `name` or SET SCHEMA `schema` (the other one ""): it must exist, and goes on by its
-    new name; the facts of a family renamed or moved onto one the catalog keeps (42710
-    "operator family "g" for access method "btree" already exists in schema "public"; the
-    name is taken per schema and access method)."""
-    from lockwise.catalog.operators import family_taken, operator_object_key
+    new name; the facts of one renamed or moved onto one of its kind the catalog keeps
+    (42710 "operator family "g" for access method "btree" already exists in schema
+    "public"", "operator class "od" for access method "hash" ..."; the name is taken per
+    schema and access method). A rename to its own name is refused so too; a SET SCHEMA to
+    its own schema runs (checked on 18.6, fix-pg104 and fix-pg110)."""
+    from lockwise.catalog.operators import class_taken, family_taken, operator_object_key
 
     kind = OPERATOR_OBJECTS[rtype]
     catalog = b.ctx.catalog
@@ -147,4 +150,7 @@ def moved_operator_object(b: Builder, rtype: str, items: list[str], schema: str,
     kept = old.split(":", 1)[1]
     moved = f"{schema or kept.split('.', 1)[0]}.{name or kept.split('.', 1)[1]}"
     b.creates.add(f"{old.split(':', 1)[0]}:{moved}")
-    return already_exists(family_taken(catalog, moved, items[0])) if kind == "family" else {}
+    if schema and moved == kept:
+        return {}
+    return already_exists((family_taken if kind == "family" else class_taken)(
+        catalog, moved, items[0]))

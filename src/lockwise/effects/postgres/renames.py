@@ -360,9 +360,10 @@ def set_schema(b: Builder, stmt: dict) -> None:
             items = _rename_object_names(stmt)
             taken = family_function("operator_families", "moved_operator_object")(
                 b, rtype, items, schema, "")
-            if taken:  # (a family's: a class's is not said, `moved_operator_object`)
+            if taken:
+                kind = "family" if rtype == "OBJECT_OPFAMILY" else "class"
                 taken["set_schema_refused_text"] = (
-                    f'operator family "{items[-1]}" for access method "{items[0]}" '
+                    f'operator {kind} "{items[-1]}" for access method "{items[0]}" '
                     f'already exists in schema "{schema}"')
         elif rtype == "OBJECT_SEQUENCE" and names:
             taken = _moved_onto(b, names[0], schema, (("relation", name, True),))
