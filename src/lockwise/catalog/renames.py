@@ -29,6 +29,7 @@ from lockwise.catalog.replay import (
     _statistics_on,
     not_null_column,
     not_null_name,
+    owned_sequences,
     renamed_index_definition,
 )
 from lockwise.catalog.routines import (
@@ -36,6 +37,7 @@ from lockwise.catalog.routines import (
     forget_routine,
     retype_routines,
     routine_named,
+    signature_holder,
 )
 from lockwise.catalog.user_types import _change_domain_check, typed_table_trees
 from lockwise.effects.nodes import (
@@ -284,6 +286,8 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     STATISTICS ... SET SCHEMA moves the statistics object alone; ALTER OPERATOR ... SET
     SCHEMA the operator."""
     kind = stmt.get("objectType")
+    if _move_refused(catalog, stmt):
+        return
     if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     elif kind in _ROUTINE_KINDS:
@@ -316,6 +320,47 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     if t is not None and new_name != name and new_name not in catalog.tables:
         _move_relation(catalog, t, new_name)
         _move_serial_sequences(catalog, t, stmt.get("newschema", ""))
+
+
+def moved_names(catalog: Catalog, objtype: str, name: str) -> tuple[tuple[str, str, bool], ...]:
+    """The names ALTER ... SET SCHEMA of `name` (qualified; `objtype` the statement's
+    objectType) takes in the schema it moves to, in the server's order (AlterTableNamespace-
+    Internal, AlterTypeNamespace; checked on 18.6), each as (what the refusal's message
+    calls it, "relation" or "type"; the bare name; whether it is a row of pg_class, else of
+    pg_type). A table, view, materialized view or foreign table (ALTER TABLE of a sequence
+    too): the relation, its row type (a sequence and an index have none), its indexes and
+    the sequences its columns own, which move with it; a sequence: the relation; a type or
+    domain: the type, then a composite type's relation."""
+    bare = name.split(".", 1)[-1]
+    if objtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        return (("type", bare, False),) + (
+            (("relation", bare, True),) if name in catalog.composites else ())
+    if objtype == "OBJECT_SEQUENCE":
+        return (("relation", bare, True),)
+    row_type = name not in catalog.sequences and name not in catalog.indexes
+    return (("relation", bare, True), *((("type", bare, False),) if row_type else ()),
+            *(("relation", i.name.split(".", 1)[-1], True) for i in catalog.indexes_on(name)),
+            *(("relation", seq.split(".", 1)[-1], True)
+              for seq in owned_sequences(catalog, name)))
+
+
+def _move_refused(catalog: Catalog, stmt: dict) -> bool:
+    """Whether the server refuses ALTER ... SET SCHEMA `stmt` of a relation, sequence, type
+    or domain for a name the new schema holds (rule set-schema-onto-taken-name: 42P07,
+    42710): it moves nothing, and the object of that name stays, as after a refused RENAME
+    (`_rename_refused`). A routine's refusal is `_move_routine`'s."""
+    kind, schema = stmt.get("objectType", ""), stmt.get("newschema", "")
+    if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        name = object_name(_object_names(stmt))
+    elif kind == "OBJECT_SEQUENCE" or kind in RELATION_KINDS:
+        name = range_var(stmt.get("relation"))[0]
+    else:
+        return False
+    if not schema or name.split(".", 1)[0] == schema:  # (no move: the server does nothing)
+        return False
+    return any(catalog.relation_named(f"{schema}.{bare}") if relation
+               else catalog.type_named(f"{schema}.{bare}")
+               for _, bare, relation in moved_names(catalog, kind, name))
 
 
 def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
@@ -484,11 +529,31 @@ def _move_routine(catalog: Catalog, objtype: str, new_name: str | None,
     FUNCTION g() CASCADE still reaches them."""
     old, moving = routine_named(catalog, unwrap(obj)[1] if obj else {}, objtype, kept_as)
     schema, _, bare = old.partition(".")
+    if moved_onto_signature(catalog, old, moving, new_name, new_schema) is not None:
+        return  # (refused, 42723: the routine and the one holding the signature stay)
     if bare:  # (a routine made outside may be moved onto a name a DROP freed)
         forget_gone_routines(catalog, f"{new_schema or schema}.{new_name or bare}(")
     if len(moving) == 1:
         _routine_moved(catalog, old, f"{new_schema or schema}.{new_name or bare}", moving,
                        kept_as)
+
+
+def moved_onto_signature(catalog: Catalog, old: str, moving: tuple[Routine, ...],
+                         new_name: str | None, new_schema: str | None) -> Routine | None:
+    """The routine or aggregate that holds the signature ALTER FUNCTION / PROCEDURE /
+    ROUTINE / AGGREGATE ... RENAME TO `new_name` or SET SCHEMA `new_schema` of the one
+    overload `moving` of `old` (qualified) would take, which refuses it (42723 `function
+    g(integer) already exists in schema "s"`, "function" for a procedure or an aggregate
+    too; a rename to its own name as well; checked on 18.6): `routines.signature_holder`,
+    the lookup CREATE FUNCTION's 42723 uses. None when it is free, the overload not known,
+    or the move is to the schema it is in (the server does nothing)."""
+    schema, _, bare = old.partition(".")
+    if len(moving) != 1 or not bare or not new_name and (not new_schema or new_schema == schema):
+        return None
+    from lockwise.catalog.overloads import input_types  # (loaded with routines' first use)
+
+    return signature_holder(catalog, f"{new_schema or schema}.{new_name or bare}",
+                            input_types(moving[0]))
 
 
 def _routine_moved(catalog: Catalog, old: str, new: str,

@@ -598,6 +598,11 @@ def _not_builtin(call: dict, builtin: AbstractSet[str]) -> bool:
                             len(names) > 1 and names[0] != "pg_catalog")
 
 
+#: The server's message refusing a statement that makes or moves an object into a schema
+#: there is none of (3F000, IF [NOT] EXISTS or not; checked on 18.6, fix-pg111).
+_SCHEMA_MISSING = 'schema "{}" does not exist'
+
+
 def _relation_missing(tree: dict, name: str) -> str:
     """The server's message refusing a statement that names relation `name` (schema.name)
     while there is none, the relation as the statement writes it; "" when it names it in no
@@ -1317,12 +1322,17 @@ class _Builder:
             alive = name in cat.indexes
         elif kind == "sequence":
             alive = obj not in self.dropped and bool(cat.relation_named(name))
+        elif kind == "schema":
+            # (one the migrations never made may be there already: a use of it is said only
+            # once a later plain CREATE SCHEMA shows it was not, `_created_late`)
+            alive = obj not in self.dropped and name in cat.schemas
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb,
                                  _call_error(self.catalog, tree, obj) if kind == "function"
                                  else sequence_missing(tree, name) if kind == "sequence"
+                                 else _SCHEMA_MISSING.format(name) if kind == "schema"
                                  else "")
         elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
                 len(lookup_schemas() or ()) < 2:
@@ -1331,7 +1341,8 @@ class _Builder:
             # unqualified name may mean another schema's, made outside: not said.)
             error = _relation_missing(tree, name) if kind in ("table", "index") else \
                 sequence_missing(tree, name) or _relation_missing(tree, name) \
-                if kind == "sequence" else ""
+                if kind == "sequence" else _SCHEMA_MISSING.format(name) \
+                if kind == "schema" else ""
             self.not_yet[obj] = (loc, verb, None, error)
 
     def _created_late(self, key: str, loc: Location, obj: str, effect: Effect) -> None:

@@ -114,6 +114,11 @@ def create_table(b: Builder, stmt: dict) -> None:
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
+    if qualified and not table.startswith(TEMPORARY_PREFIX):
+        # The schema written must exist, IF NOT EXISTS or not (3F000 `schema "s" does not
+        # exist`, checked on 18.6): the conflict graph says a CREATE into one a migration
+        # dropped, or made only later.
+        b.reads.add(f"schema:{table.split('.', 1)[0]}")
     # (its own parent: refused before any parent is locked, and nothing of it to check)
     own_parent = _own_parent_refused(b, stmt, table)
     parent, default_facts = (None, {}) if own_parent else \

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from lockwise.catalog.model import Index
 from lockwise.effects.nodes import (
     object_name,
@@ -179,6 +177,8 @@ def rename(b: Builder, stmt: dict) -> None:
         if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             taken = family_function("operator_families", "moved_operator_object")(
                 b, rtype, names, "", new)
+        elif rtype in _ROUTINES or rtype == "OBJECT_AGGREGATE":
+            taken = _routine_moved_onto(b, stmt, rtype, new, None)
         renamed = renamed_object(rtype, names, new)
         if renamed and renamed["object"].startswith(("type:", "sequence:")):
             # It must exist, and goes on under its new name in the same schema (a later
@@ -366,19 +366,15 @@ def set_schema(b: Builder, stmt: dict) -> None:
                     f'operator {kind} "{items[-1]}" for access method "{items[0]}" '
                     f'already exists in schema "{schema}"')
         elif rtype == "OBJECT_SEQUENCE" and names:
-            taken = _moved_onto(b, names[0], schema, (("relation", name, True),))
+            taken = _moved_onto(b, rtype, names[0], schema)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             items = _rename_object_names(stmt)
-            old = object_name(items)
-            bare = old.split(".", 1)[-1]
-            # an array type is refused before its new name is looked at; then its type,
-            # then (a composite type) its relation (checked on 18.6)
+            # an array type is refused before its new name is looked at (checked on 18.6)
             taken = (refused_array_type(b.ctx.catalog, items, f"SET SCHEMA {quote_ident(schema)}")
                      if rtype == "OBJECT_TYPE" else {}) or _moved_onto(
-                b, old, schema, (("type", bare, False),) + (
-                    (("relation", bare, True),) if old in b.ctx.catalog.composites else ()))
-        elif rtype in _ROUTINES:
-            taken = _routine_moved_onto(b, stmt, rtype, schema)
+                b, rtype, object_name(items), schema)
+        elif rtype in _ROUTINES or rtype == "OBJECT_AGGREGATE":
+            taken = _routine_moved_onto(b, stmt, rtype, None, schema)
         b.act("set_schema", taken, object_type=rtype.replace("OBJECT_", "").lower(),
               new_schema=schema, **moved)
         return
@@ -388,31 +384,23 @@ def set_schema(b: Builder, stmt: dict) -> None:
         b.lock(seq, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"{kind}:{table}")
     b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
-    bare = table.split(".", 1)[-1]
-    catalog = b.ctx.catalog
-    # The relation, its row type (not a sequence's nor an index's), then its indexes and
-    # the sequences its columns own, each refused a name the schema has (AlterTableNamespace-
-    # Internal's order; checked on 18.6). ALTER TABLE moves a sequence too.
-    row_type = table not in catalog.sequences and table not in catalog.indexes
-    checks = (("relation", bare, True), *((("type", bare, False),) if row_type else ()),
-              *(("relation", i.name.split(".", 1)[-1], True)
-                for i in catalog.indexes_on(table)),
-              *(("relation", seq.split(".", 1)[-1], True) for seq in owned_sequences(b, table)))
-    b.act("set_schema", table_facts(b, table, qualified), _moved_onto(b, table, schema, checks),
-          object_type=kind, new_schema=schema)
+    # (ALTER TABLE moves a sequence too: its names as a relation's)
+    b.act("set_schema", table_facts(b, table, qualified),
+          _moved_onto(b, "OBJECT_TABLE", table, schema), object_type=kind, new_schema=schema)
 
 
-def _moved_onto(b: Builder, old: str, schema: str,
-                checks: Iterable[tuple[str, str, bool]]) -> dict:
-    """The facts of ALTER ... SET SCHEMA `schema` of `old` (qualified) refused for a name
-    the schema has: `checks` are the names the move takes there, in the server's order, as
-    (what its message calls it, "relation" or "type"; the bare name; whether it is a
-    relation's name, in pg_class, else a type's, in pg_type). 42P07 `relation "t" already
-    exists in schema "s"`, 42710 `type "t" already exists in schema "s"` (checked on 18.6);
-    {} when none is taken, or the schema is the one it is in (the server does nothing)."""
+def _moved_onto(b: Builder, objtype: str, old: str, schema: str) -> dict:
+    """The facts of ALTER ... SET SCHEMA `schema` of `old` (qualified; `objtype` the
+    statement's objectType) refused for a name the schema has: each name the move takes
+    there (`catalog.renames.moved_names`, in the server's order) looked up as a new
+    object's. 42P07 `relation "t" already exists in schema "s"`, 42710 `type "t" already
+    exists in schema "s"` (checked on 18.6); {} when none is taken, or the schema is the one
+    it is in (the server does nothing)."""
     if not schema or old.split(".", 1)[0] == schema:
         return {}
-    for word, bare, relation in checks:
+    from lockwise.catalog.renames import moved_names
+
+    for word, bare, relation in moved_names(b.ctx.catalog, objtype, old):
         what = name_taken(b, f"{schema}.{bare}", relation=relation, row_type=not relation)
         if what:
             return {**already_exists(what), "set_schema_refused_text":
@@ -420,25 +408,30 @@ def _moved_onto(b: Builder, old: str, schema: str,
     return {}
 
 
-def _routine_moved_onto(b: Builder, stmt: dict, rtype: str, schema: str) -> dict:
-    """ALTER FUNCTION / PROCEDURE / ROUTINE ... SET SCHEMA `schema` of one overload the
-    catalog knows onto a signature that schema's routines or aggregates surely hold: 42723
-    `function f(integer) already exists in schema "s"` (a procedure's message says
-    "function" too; checked on 18.6). {} when it is free or not known."""
+def _routine_moved_onto(b: Builder, stmt: dict, rtype: str, new_name: str | None,
+                        schema: str | None) -> dict:
+    """ALTER FUNCTION / PROCEDURE / ROUTINE / AGGREGATE (`rtype`) ... RENAME TO `new_name`
+    or SET SCHEMA `schema` of one overload the catalog knows onto a signature that schema's
+    routines or aggregates surely hold (`catalog.renames.moved_onto_signature`): the facts
+    of a taken name, and the server's message (`rename_refused_text`, `set_schema_refused_
+    text`: 42723 `function g(integer) already exists in schema "s"`, "function" for a
+    procedure or an aggregate too; checked on 18.6). {} when it is free or not known."""
     from lockwise.catalog.overloads import input_types
-    from lockwise.catalog.routines import routine_named, signature_holder
+    from lockwise.catalog.renames import moved_onto_signature
+    from lockwise.catalog.routines import routine_named
     from lockwise.effects.postgres.create import routine_kind_shown
 
     obj = unwrap(stmt.get("object"))[1] if isinstance(stmt.get("object"), dict) else {}
-    old, moving = routine_named(b.ctx.catalog, obj, rtype)
-    if len(moving) != 1 or not schema or old.split(".", 1)[0] == schema:
-        return {}
-    bare, inputs = old.split(".", 1)[-1], input_types(moving[0])
-    holder = signature_holder(b.ctx.catalog, f"{schema}.{bare}", inputs)
+    old, moving = routine_named(b.ctx.catalog, obj, rtype, "aggregates"
+                                if rtype == "OBJECT_AGGREGATE" else "kept_routines")
+    holder = moved_onto_signature(b.ctx.catalog, old, moving, new_name, schema)
     if holder is None:
         return {}
-    return {**already_exists(routine_kind_shown(holder)), "set_schema_refused_text":
-            f'function {signature_shown([bare], inputs)} already exists in schema "{schema}"'}
+    old_schema, _, bare = old.partition(".")
+    shown = signature_shown([new_name or bare], input_types(moving[0]))
+    said = f'function {shown} already exists in schema "{schema or old_schema}"'
+    return {**already_exists(routine_kind_shown(holder)), **(
+        {"rename_refused_text": said} if new_name else {"set_schema_refused_text": said})}
 
 
 def _grants_copied_sql(view_sql: str, table_sql: str) -> str:
