@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from lockwise.catalog.model import Catalog, Index
 from lockwise.core.deferred import bound_on_use
@@ -206,6 +207,19 @@ class Context:
     #: (`Table.sources`): a later REFRESH of one runs that query (`read_by`).
     body_views: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def changed(self, **changes: Any) -> Context:
+        """A copy of this context with `changes` (`dataclasses.replace`, which checks and
+        gathers each field by name: about three times the cost, paid for each statement of
+        a DO block or routine body the effect model follows). Each field as it is, a
+        container shared as `replace` shares it."""
+        global _field_values
+        if _field_values is None:  # (at the first copy: not every run copies one)
+            _field_values = attrgetter(*(f.name for f in fields(Context)))
+        copy = Context(*_field_values(self))
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        return copy
+
     def written_before(self, table: str) -> bool:
         """Whether an INSERT or UPDATE of the open transaction wrote rows of `table`
         (`written_in_transaction`; noted as asked: `members_asked`)."""
@@ -263,6 +277,10 @@ class Context:
         object that was there)."""
         return key in self.new_tables
 
+
+#: The values of every field of a `Context`, in the order its `__init__` takes them
+#: (`Context.changed`).
+_field_values: Callable[[Context], tuple] | None = None
 
 #: Before an object key: the object was there before the migration, and took that name in it
 #: (a rename): new to code as a name (`Context.object_is_new`), not as an object.

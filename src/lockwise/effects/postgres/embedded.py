@@ -97,7 +97,7 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
                         if o.startswith(_NAMED_BY_ELEMENTS))
             created = {o[6:] for o in inner.creates if o.startswith("table:")}
             if created:
-                ctx = replace(ctx, new_tables=ctx.new_tables | created)
+                ctx = ctx.changed(new_tables=ctx.new_tables | created)
 
 
 def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset(),
@@ -140,7 +140,7 @@ def explain(b: Builder, stmt: dict) -> None:
         take_whole_effect(b, inner)
         b.actions.extend(inner.actions)
         return
-    _lock_unexecuted(b, query, replace(b.ctx, executes=False))
+    _lock_unexecuted(b, query, b.ctx.changed(executes=False))
     # (EXPLAIN EXECUTE of a name not prepared: refused as the EXECUTE, checked on 18.6)
     b.act("explain", statement=unwrap(query)[0], **_queries.query_with_query_locked(query),
           **(executed_query(b, query)[1] if "ExecuteStmt" in query else {}))
@@ -158,7 +158,7 @@ def prepare(b: Builder, stmt: dict) -> None:
 
     name = stmt.get("name", "")
     query = stmt.get("query") or {}
-    _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
+    _lock_unexecuted(b, query, b.ctx.changed(executes=False, plans=False))
     taken = b.ctx.prepared.get(name) if b.ctx.prepared is not None else None
     b.act("prepare", name=name, statement=unwrap(query)[0], prepared_query=query,
           prepared_text=_prepared_text(b.ctx.statement_sql, query),
@@ -188,7 +188,7 @@ def execute(b: Builder, stmt: dict) -> None:
         b.act("execute", name=name, command="EXECUTE", **missing)
         return
     query, text, at = _bound(found), found.text, found.at
-    inner = compute_effect(query, replace(b.ctx, statement_sql=text, executed=True))
+    inner = compute_effect(query, b.ctx.changed(statement_sql=text, executed=True))
     take_whole_effect(b, inner)
     b.actions.extend(Action(a.kind, {**a.facts, "prepared_statement_run": name,
                                      "prepared_at": at, "embedded_sql": text})
@@ -282,7 +282,7 @@ def lock_parsed(b: Builder, statements: Iterable[dict], rewritten: bool) -> None
     when it is created: what each names in its own modes (a write ROW EXCLUSIVE, FOR UPDATE
     ROW SHARE), never a partition nor a foreign-key check; `rewritten`: also the relations of
     the views they name, which the rewriter expands (checked on the server)."""
-    ctx = replace(b.ctx, executes=False, plans=False, rewrites=rewritten)
+    ctx = b.ctx.changed(executes=False, plans=False, rewrites=rewritten)
     for tree in statements:
         if unwrap(tree)[0] in _ANALYZED:
             _lock_unexecuted(b, tree, ctx)
@@ -450,7 +450,7 @@ def _run_steps(b: Builder, body: str, ctx: Context | None, routine: str,
         steps = _plpgsql.embedded_steps(body, branches) if watching or follow else \
             [(e, False) for e in _plpgsql.embedded_statements(body, branches)]
     if watching:
-        ctx = replace(ctx, watch_literals=True)
+        ctx = ctx.changed(watch_literals=True)
     # What the block's statements make new is new for the ones after them, as at top level
     # (its tables, the columns it adds: Context.new_tables). The tables among them that the
     # catalog did not know (not those of a CREATE TABLE IF NOT EXISTS, or a branch, that
@@ -470,12 +470,12 @@ def _run_steps(b: Builder, body: str, ctx: Context | None, routine: str,
     # statements after the block too (`constant_columns_after`). A routine's body runs at
     # a call, after statements lockwise did not follow: it finds no column constant.
     outer = ctx
-    ctx = replace(ctx, new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
-                  body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
-                  null_columns=set(ctx.null_columns),
-                  constant_columns=set(ctx.constant_columns)
-                  if statements is None and not routine else set(),
-                  in_body=True)
+    ctx = ctx.changed(new_tables=set(ctx.new_tables), filled_tables=set(ctx.filled_tables),
+                      body_indexes=dict(ctx.body_indexes), body_views=dict(ctx.body_views),
+                      null_columns=set(ctx.null_columns),
+                      constant_columns=set(ctx.constant_columns)
+                      if statements is None and not routine else set(),
+                      in_body=True)
     certain: frozenset[int] | None = None  # the block's lines that run whenever it does
     added_nulls: set[tuple[str, str]] = set()  # of ctx.null_columns, the block's own
     made: set[str] = set()
@@ -514,8 +514,8 @@ def _run_steps(b: Builder, body: str, ctx: Context | None, routine: str,
         if temporary and in_session is not None:
             use_temporary(lambda name: name in temporary or in_session(name))
         try:
-            inner = _dispatcher.compute_effect(tree, replace(
-                ctx, statement_sql=sql, null_columns=ctx.null_columns
+            inner = _dispatcher.compute_effect(tree, ctx.changed(
+                statement_sql=sql, null_columns=ctx.null_columns
                 if sure or not added_nulls else ctx.null_columns - added_nulls))
         finally:
             if temporary and in_session is not None:

@@ -4,7 +4,6 @@ alternative writes), SELECT and COPY."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from lockwise.catalog.model import VIEW_DEPTH, Catalog, Constraint, Table
 from lockwise.catalog.replay import missing_index_parts
@@ -335,7 +334,7 @@ def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
         return
     from lockwise.effects.postgres import compute_effect  # the package imports this module
 
-    ctx = replace(b.ctx, expanding_rules=b.ctx.expanding_rules | {key})
+    ctx = b.ctx.changed(expanding_rules=b.ctx.expanding_rules | {key})
     for rule in known.rules.values():
         if rule.event != event or not rule.enabled:
             continue

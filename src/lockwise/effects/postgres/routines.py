@@ -7,7 +7,6 @@ again, and calls are followed `routines.MAX_DEPTH` deep (a routine that calls it
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -159,7 +158,7 @@ def _written(ctx: Context, written: set[str]) -> Context:
     those the transaction wrote."""
     if not written:
         return ctx
-    return replace(ctx, written_in_transaction=ctx.written_in_transaction | written)
+    return ctx.changed(written_in_transaction=ctx.written_in_transaction | written)
 
 
 def _may_run_again(catalog: Catalog, kind: str, body: dict, name: str, fired: str) -> bool:
@@ -230,7 +229,7 @@ def _body_run(ctx: Context, routine: Routine, running: frozenset[Routine], alone
         statements = sql_body_statements(sql)
     # (what its statements ask of the sets a run is kept by, noted: `BodyRuns.begin`)
     members = kept.begin()
-    body_ctx = replace(ctx, expanding_routines=running, members_asked=members)
+    body_ctx = ctx.changed(expanding_routines=running, members_asked=members)
     own = Builder(body_ctx)
     own.act("routine_call", routine=name, procedure=procedure, routine_runs="",
             body_loops=plpgsql and _loops(sql), **dynamic_sql_facts(
