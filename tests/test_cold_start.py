@@ -109,6 +109,7 @@ OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockw
 #: Plain slotted classes, not dataclasses (each about 1 M instructions to make at import):
 #: none is compared, hashed, copied with `replace`, pickled or printed.
 ONE_PLACE_RECORDS = ("lockwise.cli.inputs.Collected", "lockwise.cli.lint_run.LintResult",
+                     "lockwise.cli.lint_run.StoredResult",
                      "lockwise.effects.foreign_keys.Key",
                      "lockwise.effects.postgres.builder.Builder",
                      "lockwise.effects.syntax_versions.NewSyntax",

@@ -8,7 +8,18 @@ column that collation's character set (re-encoded: a copy), as the server does."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import MariaDB  # (tests/mysql/conftest.py)
+    from lockwise.core.types import MigrationReport
+
+#: The `lint_change` and `alter_algorithm` fixtures (tests/mysql/conftest.py).
+LintChange = Callable[..., "MigrationReport"]
+Algorithm = Callable[["MigrationReport"], str]
 
 UTF8MB4 = "CREATE TABLE n (id INT PRIMARY KEY, a VARCHAR(10), b TEXT) DEFAULT CHARSET=utf8mb4;"
 WITH_ENUM = ("CREATE TABLE n (id INT PRIMARY KEY, a VARCHAR(10), b TEXT, e ENUM('x', 'y')) "
@@ -55,8 +66,8 @@ _ORDER = ["INSTANT", "NOCOPY", "INPLACE", "COPY"]
 
 
 @pytest.mark.parametrize(("setup", "change", "on_mysql", "on_mariadb"), CASES)
-def test_the_algorithm(alter_algorithm, lint_change, setup: str, change: str, on_mysql: str,
-                       on_mariadb: str) -> None:
+def test_the_algorithm(alter_algorithm: Algorithm, lint_change: LintChange, setup: str,
+                       change: str, on_mysql: str, on_mariadb: str) -> None:
     for dialect, expected in (("mysql", on_mysql), ("mariadb", on_mariadb)):
         report = lint_change(change + ";", dialect, setup=setup)
         assert alter_algorithm(report) == expected, dialect
@@ -65,7 +76,8 @@ def test_the_algorithm(alter_algorithm, lint_change, setup: str, change: str, on
 
 
 @pytest.mark.parametrize(("setup", "change", "on_mysql", "expected"), CASES)
-def test_on_mariadb(mariadb, setup: str, change: str, on_mysql: str, expected: str) -> None:
+def test_on_mariadb(mariadb: MariaDB, setup: str, change: str, on_mysql: str,
+                    expected: str) -> None:
     mariadb.fresh("convert_unchanged", setup)
     if expected != "COPY":
         done = mariadb.run(f"{change}, ALGORITHM={expected}", "convert_unchanged")
@@ -77,7 +89,7 @@ def test_on_mariadb(mariadb, setup: str, change: str, on_mysql: str, expected: s
         assert refused.returncode != 0 and "is not supported" in refused.stderr, change
 
 
-def test_a_default_alone_runs_with_writes_on_mariadb(mariadb) -> None:
+def test_a_default_alone_runs_with_writes_on_mariadb(mariadb: MariaDB) -> None:
     mariadb.fresh("convert_unchanged", COLUMNS_ONLY)
     done = mariadb.run("ALTER TABLE n CONVERT TO CHARACTER SET utf8mb4, LOCK=NONE",
                        "convert_unchanged")
@@ -95,8 +107,8 @@ KEPT = [
 
 
 @pytest.mark.parametrize(("change", "expected"), KEPT)
-def test_the_replay_keeps_the_collation(alter_algorithm, lint_change, change: str,
-                                        expected: str) -> None:
+def test_the_replay_keeps_the_collation(alter_algorithm: Algorithm, lint_change: LintChange,
+                                        change: str, expected: str) -> None:
     """The column is utf8mb4_bin after the CONVERT: going back to general_ci builds its
     index again (it was read as no change), utf8mb4_bin again is none (it was read as one)."""
     report = lint_change(change + ";", "mariadb", setup=AFTER_BIN)
@@ -106,7 +118,7 @@ def test_the_replay_keeps_the_collation(alter_algorithm, lint_change, change: st
 
 
 @pytest.mark.parametrize(("change", "expected"), KEPT)
-def test_the_kept_collation_on_mariadb(mariadb, change: str, expected: str) -> None:
+def test_the_kept_collation_on_mariadb(mariadb: MariaDB, change: str, expected: str) -> None:
     if expected == "NOCOPY":
         mariadb.fresh("convert_unchanged", AFTER_BIN.replace("\n", " "))
         refused = mariadb.run(f"{change}, ALGORITHM=INSTANT", "convert_unchanged")
@@ -129,7 +141,8 @@ COLLATE_ALONE = [
 
 
 @pytest.mark.parametrize(("change", "copies"), COLLATE_ALONE)
-def test_a_collate_alone_names_its_character_set(alter_algorithm, lint_change, change: str,
+def test_a_collate_alone_names_its_character_set(alter_algorithm: Algorithm,
+                                                 lint_change: LintChange, change: str,
                                                  copies: bool) -> None:
     for dialect in ("mysql", "mariadb"):
         report = lint_change(change + ";", dialect, setup=MODIFY_SETUP)
@@ -137,11 +150,11 @@ def test_a_collate_alone_names_its_character_set(alter_algorithm, lint_change, c
 
 
 @pytest.mark.parametrize(("change", "copies"), COLLATE_ALONE)
-def test_a_collate_alone_on_mariadb(mariadb, change: str, copies: bool) -> None:
+def test_a_collate_alone_on_mariadb(mariadb: MariaDB, change: str, copies: bool) -> None:
     mariadb.assert_copies("convert_unchanged", MODIFY_SETUP, change, copies)
 
 
-def test_the_column_takes_the_collation_character_set_on_mariadb(mariadb) -> None:
+def test_the_column_takes_the_collation_character_set_on_mariadb(mariadb: MariaDB) -> None:
     mariadb.fresh("convert_unchanged", MODIFY_SETUP)
     assert mariadb.run("ALTER TABLE n MODIFY c VARCHAR(10) COLLATE latin1_bin",
                        "convert_unchanged").returncode == 0
@@ -149,8 +162,8 @@ def test_the_column_takes_the_collation_character_set_on_mariadb(mariadb) -> Non
     assert "`c` varchar(10) CHARACTER SET latin1 COLLATE latin1_bin" in shown
 
 
-def test_the_replay_gives_the_column_the_collation_character_set(alter_algorithm,
-                                                                 lint_change) -> None:
+def test_the_replay_gives_the_column_the_collation_character_set(
+        alter_algorithm: Algorithm, lint_change: LintChange) -> None:
     """c is latin1 after it: VARCHAR(200) to (255) keeps one length byte (utf8mb4's 800 bytes
     would take two: a copy)."""
     setup = MODIFY_SETUP + "\nALTER TABLE n MODIFY c VARCHAR(200) COLLATE latin1_bin;"

@@ -228,9 +228,21 @@ def _built_on(key: str, earlier: tuple[str, int, int] | None) -> tuple[tuple, in
     return (None, 0, 0), 0
 
 
-#: A stored result as `_load_result` opens it: its conflicts, how many reports it has, the
-#: reports (unpickled one at a time as they are asked for), how many results it builds on.
-StoredResult = tuple["list[Conflict]", int, Iterator[MigrationReport], int]
+class StoredResult:
+    """A stored result as `_load_result` opens it. (Not a dataclass nor a NamedTuple, as
+    `LintResult`: making either class costs every lint about 1 M instructions.)"""
+
+    __slots__ = ("conflicts", "count", "depth", "reports")
+
+    def __init__(self, conflicts: list[Conflict], count: int,
+                 reports: Iterator[MigrationReport], depth: int) -> None:
+        self.conflicts = conflicts
+        #: How many reports it holds, with those of the results it builds on.
+        self.count = count
+        #: Unpickled one at a time as they are asked for.
+        self.reports = reports
+        #: How many results it builds on.
+        self.depth = depth
 
 
 def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[str] = frozenset()
@@ -250,15 +262,15 @@ def _load_result(key: str, migrations: Sequence[Migration], _below: frozenset[st
         return None
     (conflicts, earlier_key, count, depth), own, reports = opened  # type: ignore[misc]
     if earlier_key is None:
-        return conflicts, own, reports, 0  # type: ignore[return-value]
+        return StoredResult(conflicts, own, reports, 0)
     below = _below | {key}
     if earlier_key in below or len(below) > MAX_RESULT_CHAIN:
         return None
     earlier = _load_result(earlier_key, migrations[:count], below)
-    if earlier is None or earlier[1] != count:
+    if earlier is None or earlier.count != count:
         return None
     touch(f"lint-{earlier_key}")
-    return conflicts, count + own, chained(earlier[2], reports), depth  # type: ignore[arg-type]
+    return StoredResult(conflicts, count + own, chained(earlier.reports, reports), depth)
 
 
 def _from_stored(stored: StoredResult, each_report: Callable[[MigrationReport], object] | None
@@ -269,17 +281,16 @@ def _from_stored(stored: StoredResult, each_report: Callable[[MigrationReport], 
     be unpickled, how many were shown before it."""
     from lockwise.cache import BrokenStore
 
-    conflicts, _, reports, _ = stored
     shown = 0
     try:
         if each_report is None:
-            return LintResult(list(reports), conflicts)
-        for report in reports:
+            return LintResult(list(stored.reports), stored.conflicts)
+        for report in stored.reports:
             each_report(report)
             shown += 1
     except BrokenStore:
         return shown
-    return LintResult([], conflicts)
+    return LintResult([], stored.conflicts)
 
 
 def _after(count: int, each_report: Callable[[MigrationReport], object] | None
@@ -536,13 +547,13 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
         builds_on = None
         if options.only is None:  # a whole directory: every migration is reported
             result = _load_result(reports_key, migrations[:p]) if reports_key else None
-            if result is None or result[1] != p:
+            if result is None or result.count != p:
                 continue
             try:
-                reports = list(result[2])
+                reports = list(result.reports)
             except BrokenStore:
                 continue
-            builds_on = (reports_key, p, result[3])
+            builds_on = (reports_key, p, result.depth)
         if conflicts and stream is None and f"graph-{name}" in stored_names:
             graph = load(f"graph-{name}", shared=migrations[:p])
             stream = graph[0] if graph is not None else None  # type: ignore[assignment]

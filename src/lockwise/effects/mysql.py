@@ -2856,9 +2856,10 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
                        rf"(?P<table>{_NAME})", re.I)
 #: An ALTER TABLE up to its table's name (MariaDB's ONLINE, IGNORE and IF EXISTS before it).
 _ALTER_HEAD = r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?"
-_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?"
-                      r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)"
-                      r"(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?", re.I | re.S)
+#: CONVERT TO CHARACTER SET, its character set and the COLLATE it may write.
+_CONVERT_TO = (r"CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)"
+               r"(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?")
+_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?\b{_CONVERT_TO}", re.I | re.S)
 #: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
 #: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
 _CONVERT_PARTITION = re.compile(
@@ -5288,9 +5289,7 @@ def _convert_partition(catalog: Catalog, session: MySQLSession, key: str, made: 
 
 #: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
 #: ALGORITHM= / LOCK= clauses taken out).
-_CONVERT_ONLY = re.compile(r"^\s*CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+"
-                           r"(?P<charset>\w+)(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?"
-                           r"\s*;?\s*$", re.I)
+_CONVERT_ONLY = re.compile(rf"^\s*{_CONVERT_TO}\s*;?\s*$", re.I)
 
 
 def _convert_charset(catalog: Catalog, table: Table, charset: str,

@@ -415,12 +415,6 @@ def already_exists(what: str, refused: bool = True) -> dict:
         if what else {}
 
 
-def relation_skips(b: Builder, stmt: dict, name: str) -> bool:
-    """Whether `stmt` has IF NOT EXISTS and a relation has `name`: the server then skips it
-    (whatever kind of relation it is; not for a type of that name, which it refuses)."""
-    return b.ctx.catalog.skips_creating(stmt, name)
-
-
 def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = True) -> str:
     """What holds `name` (qualified) for sure, as a message names it, for a new object that
     is a relation (`relation`: a row of pg_class) and has a type (`row_type`: a row of

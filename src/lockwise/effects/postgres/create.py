@@ -42,7 +42,6 @@ from lockwise.effects.postgres.builder import (
     refused_facts,
     refused_if_partitioned,
     refused_on_partitioned,
-    relation_skips,
     routine_shown,
     sequence_name_taken,
     sequence_owner_refused,
@@ -110,7 +109,7 @@ _INHERITED = _LIKE_CONSTRAINTS | _LIKE_DEFAULTS | _LIKE_GENERATED
 
 def create_table(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
-    if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
+    if skipped(b, stmt, b.ctx.catalog.skips_creating(stmt, table), "create_table",
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
@@ -436,7 +435,7 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
     it as a relation of kind "foreign": its ALTERs rewrite and read nothing)."""
     base = stmt.get("base") or {}
     table, qualified = range_var(base.get("relation"), create=True)
-    if skipped(b, base, relation_skips(b, base, table), "create_foreign_table",
+    if skipped(b, base, b.ctx.catalog.skips_creating(base, table), "create_foreign_table",
                 table_facts(b, table, qualified)):
         return
     b.creates.add(f"table:{table}")
@@ -473,7 +472,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # (analyzed before the name is looked at: refused then, IF NOT EXISTS or a name taken;
     # the prepared statement is looked up after it, `missing`, checked on 18.6)
     refused = {**constant_refused(b, query), **_queries.query_with_query_locked(query)}
-    if skipped(b, stmt, relation_skips(b, stmt, table),
+    if skipped(b, stmt, b.ctx.catalog.skips_creating(stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), refused,
                 with_data=not into.get("skipData")):
@@ -755,7 +754,7 @@ def _sql_body(definition: dict | None) -> list[dict]:
 
 def create_sequence(b: Builder, stmt: dict) -> None:
     seq, _ = range_var(stmt.get("sequence"), create=True)
-    if skipped(b, stmt, relation_skips(b, stmt, seq), "create_sequence",
+    if skipped(b, stmt, b.ctx.catalog.skips_creating(stmt, seq), "create_sequence",
                name=seq):
         return
     b.creates.add(f"sequence:{seq}")

@@ -115,7 +115,7 @@ def drop(b: Builder, stmt: dict) -> None:
     for i, names in enumerate(drop_object_names(stmt)):
         first = len(b.actions)
         _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named,
-                  None if refused is None else refused[1] if refused[0] == i else {})
+                  None if refused is None else refused[i])
         # What a CASCADE takes with the object (columns, typed tables) is recorded before the
         # object's own action: that one goes first, so the statement is labelled by what it
         # drops, not by a column it takes along.
@@ -216,7 +216,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     """One object of a DROP (`names`, as written): its locks, drops and action.
     `kind_refused`: of a DROP FUNCTION / PROCEDURE / AGGREGATE the server refuses for a
     routine of another kind (`_kind_refusal`), this object's refusal facts, {} when another
-    object is that routine; None when the statement is not refused so."""
+    object is that routine or a routine missing before it stops the statement; None when
+    the statement is not refused so."""
     catalog = b.ctx.catalog
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
@@ -627,25 +628,26 @@ _DROPPED_KINDS = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure"
                   "OBJECT_AGGREGATE": "aggregate"}
 
 
-def _kind_refusal(b: Builder, stmt: dict) -> tuple[int, dict] | None:
-    """The first object of DROP FUNCTION / PROCEDURE / AGGREGATE `stmt` (its position among
-    `drop_object_names`) that is a routine of another kind, with its refusal facts
-    (`_refused_kind_drop`); None when none is. The server looks every object up, in the
-    order written, before it looks at what depends on any: the first of another kind is
+def _kind_refusal(b: Builder, stmt: dict) -> list[dict] | None:
+    """Of DROP FUNCTION / PROCEDURE / AGGREGATE `stmt` refused for a routine of another kind,
+    each object's refusal facts, in `drop_object_names`' order: the first such routine's
+    (`_refused_kind_drop`), {} for every other object, whose dependents the server never
+    looks at; None when no object is of another kind. The server looks every object up, in
+    the order written, before it looks at what depends on any: the first of another kind is
     the statement's error, whatever the others' dependents (`DROP FUNCTION a(int), b(int)`,
     b a procedure and a default calling a: "b(integer) is not a function"; of two of another
     kind, the first written; checked on 18.6, fix-pg102). A routine surely not there
     (`routine_gone`) written before it is the error instead, without IF EXISTS (42883
-    `function nosuch(integer) does not exist`, which the graph's missing-object says):
-    (-1, {}), no object refused here; with IF EXISTS it is skipped, the kind still refused
-    (checked on 18.6, fix-pg105)."""
-    objects = (o for o in stmt.get("objects") or () if drop_object_name(o) is not None)
+    `function nosuch(integer) does not exist`, which the graph's missing-object says): {}
+    for every object; with IF EXISTS it is skipped, the kind still refused (checked on 18.6,
+    fix-pg105)."""
+    objects = [o for o in stmt.get("objects") or () if drop_object_name(o) is not None]
     missing_ok, objtype = stmt.get("missing_ok"), stmt.get("removeType", "")
     for i, obj in enumerate(objects):
         if facts := _refused_kind_drop(b, stmt, obj):
-            return i, facts
+            return [facts if j == i else {} for j in range(len(objects))]
         if not missing_ok and routine_gone(b.ctx.catalog, unwrap(obj)[1], objtype):
-            return -1, {}  # (no object's own refusal either: its dependents come later)
+            return [{} for _ in objects]
     return None
 
 

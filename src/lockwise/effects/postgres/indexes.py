@@ -25,7 +25,6 @@ from lockwise.effects.postgres.builder import (
     name_taken,
     partitioned_keys,
     refused_if_partitioned,
-    relation_skips,
     skipped,
     table_facts,
     unique_key_refused,
@@ -59,7 +58,7 @@ def create_index(b: Builder, stmt: dict) -> None:
     # up (IF NOT EXISTS of an index that is there too: checked on 18.6).
     refused = not_immutable_refusal(catalog, stmt, table)
     # IF NOT EXISTS of a known index: skipped after the tables' locks, before any build.
-    if not refused and skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
+    if not refused and skipped(b, stmt, b.ctx.catalog.skips_creating(stmt, index), "create_index",
                                table_facts(b, table, qualified), index=index,
                                concurrently=concurrently, index_name=stmt.get("idxname") or "",
                                columns=_index_columns(stmt)):

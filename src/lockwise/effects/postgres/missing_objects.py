@@ -136,43 +136,49 @@ def missing_member(family: tuple[str, str], items: list[str], member: str) -> di
     method; `items`: the method, then the name as written, which the server's message
     repeats): it went with its operator class (42704 "operator 1(integer,integer) does not
     exist in operator family "f""; checked on 18.6, fix-pg108)."""
+    of = f"operator family {family[0]} for access method {family[1]}"
     family_sql = relation_sql(family[0], "public.", False)
-    return _missing(
-        "", f"operator family {family[0]} for access method {family[1]}",
-        f"operator family {family[0]} for access method {family[1]}, created in these "
-        "migrations (the member went with its operator class, dropped earlier),", "", [],
-        f'{member} does not exist in operator family "{".".join(items[1:])}"',
+    return _facts(
+        f"{member} of {of}", f'{member} does not exist in operator family "{".".join(items[1:])}"',
+        f"{of}, created in these migrations (the member went with its operator class, dropped "
+        f"earlier), has no {member}",
         f"operator family {family_sql} USING {family[1]}",
         f"\\dAo {family[1]} {family_sql} and \\dAp {family[1]} {family_sql}",
         "(ALTER OPERATOR FAMILY ... DROP has none: a re-run one drops only what psql's "
-        "\\dAo or \\dAp lists)", member)
+        "\\dAo or \\dAp lists)", "")
 
 
 def _missing(kind: str, of: str, origin: str, name: str, known: list[str], error: str,
-             owner_sql: str = "", describe_sql: str = "", rerun_sql: str = "",
-             member: str = "") -> dict:
+             owner_sql: str = "", describe_sql: str = "", rerun_sql: str = "") -> dict:
     """The `object_missing` facts of the `kind` (column, constraint) `name` of `of` (a table,
     or a domain: `origin` says which and where it was made), named quoted where they need it
     (`column public."Booking"."userId"`). `owner_sql`, `describe_sql` and `rerun_sql`: what
     the suggested fix names it by, how psql shows it and how to write a statement meant to be
-    re-run (a table's when not given). `member`: an operator family's member (`operator
-    1(integer,integer)`) in place of `kind` and `name`, `of` then said whole."""
+    re-run (a table's when not given)."""
     from lockwise.config import closest  # (rarely needed: difflib only then)
 
-    meant = closest(name, known) or ""
-    of_sql = relation_sql(of, "public.", False) if not member else ""
+    of_sql = relation_sql(of, "public.", False)
+    # The replay keeps no record of these drops: a dropped name and one never made read
+    # alike in the origin, as what the table, made in these migrations, has now.
+    return _facts(f"{kind} {quote_qualified(of)}.{quote_ident(name)}", error,
+                  f"{origin} has no {kind} {quote_ident(name)}", owner_sql or f"table {of_sql}",
+                  describe_sql or f"\\d {of_sql}",
+                  rerun_sql or f"ALTER TABLE {of_sql} DROP COLUMN IF EXISTS ..., DROP "
+                  "CONSTRAINT IF EXISTS ...", closest(name, known) or "")
+
+
+def _facts(missing: str, error: str, origin: str, owner_sql: str, describe_sql: str,
+           rerun_sql: str, meant: str) -> dict:
+    """The `object_missing` facts of `missing` (`column public.t.c`), whose statement the
+    server refuses with `error`: `origin` says where what lacks it was made and what it lacks,
+    `meant` is the closest name it has ("" for none)."""
     return {"object_missing": True,
-            "missing_object": f"{member} of {of}" if member else
-                              f"{kind} {quote_qualified(of)}.{quote_ident(name)}",
+            "missing_object": missing,
             "missing_object_error": error,
-            # The replay keeps no record of drops: a dropped name and one never made read
-            # alike, as what the table, made in these migrations, has now.
-            "missing_object_origin": f"{origin} has no {member or kind + ' ' + quote_ident(name)}"
-                                     " as the statements before leave it",
-            "missing_object_owner_sql": owner_sql or f"table {of_sql}",
-            "missing_object_describe_sql": describe_sql or f"\\d {of_sql}",
-            "missing_object_rerun_sql": rerun_sql or f"ALTER TABLE {of_sql} DROP COLUMN IF "
-                                        "EXISTS ..., DROP CONSTRAINT IF EXISTS ...",
+            "missing_object_origin": f"{origin} as the statements before leave it",
+            "missing_object_owner_sql": owner_sql,
+            "missing_object_describe_sql": describe_sql,
+            "missing_object_rerun_sql": rerun_sql,
             "closest_name": meant,
             "closest_name_text": f"; the closest name it has is {quote_ident(meant)}"
             if meant else ""}

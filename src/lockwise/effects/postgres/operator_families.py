@@ -82,10 +82,10 @@ def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
 
     catalog = b.ctx.catalog
     family = family_named(catalog, items) if stmt.get("isDrop") else None
+    if family is None:
+        return {}
     found = None
     for elem in (unwrap(item)[1] for item in stmt.get("items") or ()):
-        if family is None:
-            break
         if gone := gone_member(catalog, family, elem):
             return missing_member(family, items, gone)
         if (required := required_member(catalog, family, elem)) is not None:

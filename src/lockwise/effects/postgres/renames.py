@@ -132,16 +132,16 @@ def rename(b: Builder, stmt: dict) -> None:
               table_is_new=b.ctx.table_is_new(table))
     else:
         taken: dict = {}
+        written = _rename_object_names(stmt)
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             # Its new name held by another type (an enum, a domain, a relation's row type;
             # and a relation's name, of a composite type): 42710 `type "_x" already exists`.
             # An array type of the name is renamed out of the way instead (`_x` to `__x`;
             # the catalog keeps none), checked on 18.6 (fix-pg105).
-            old = object_name(_rename_object_names(stmt))
+            old = object_name(written)
             target = f"{old.split('.', 1)[0]}.{new}"
             # An array type (`_x`) is refused first: 42809 "cannot alter array type x[]".
-            taken = refused_array_type(b.ctx.catalog, _rename_object_names(stmt),
-                                       f"RENAME TO {quote_ident(new)}") \
+            taken = refused_array_type(b.ctx.catalog, written, f"RENAME TO {quote_ident(new)}") \
                 if rtype == "OBJECT_TYPE" else {}
             if target != old and not taken:
                 taken = already_exists(name_taken(
@@ -169,11 +169,10 @@ def rename(b: Builder, stmt: dict) -> None:
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         # Of a composite type: its typed tables are renamed with it (CASCADE), or refuse it.
         refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else \
-            missing_in_domain(b.ctx, object_name(_rename_object_names(stmt)),
-                              stmt.get("subname", "")) \
+            missing_in_domain(b.ctx, object_name(written), stmt.get("subname", "")) \
             if rtype == "OBJECT_DOMCONSTRAINT" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
-        names = _rename_object_names(stmt) or [stmt.get("subname", "")]
+        names = written or [stmt.get("subname", "")]
         if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
             taken = family_function("operator_families", "moved_operator_object")(
                 b, rtype, names, "", new)
@@ -349,30 +348,28 @@ def set_schema(b: Builder, stmt: dict) -> None:
         # A function's overload moves under its name to `schema` (the conflict graph follows
         # it as a rename: the old schema's name is gone once no overload keeps it); a
         # sequence too, under its name, new there if it was (`track_new_objects`).
-        names = _rename_object_names(stmt) if rtype in _ROUTINES or \
-            rtype == "OBJECT_SEQUENCE" else []
+        names = _rename_object_names(stmt)
+        followed = bool(names) and (rtype in _ROUTINES or rtype == "OBJECT_SEQUENCE")
         # (a sequence's one name is qualified: it keeps the part after the schema)
         name = names[-1].split(".", 1)[-1] if rtype == "OBJECT_SEQUENCE" and names else \
-            names[-1] if names else ""
-        moved = renamed_object(rtype, names, name, schema) if names else {}
+            names[-1] if followed else ""
+        moved = renamed_object(rtype, names, name, schema) if followed else {}
         taken: dict = {}
         if rtype in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY"):
-            items = _rename_object_names(stmt)
             taken = family_function("operator_families", "moved_operator_object")(
-                b, rtype, items, schema, "")
+                b, rtype, names, schema, "")
             if taken:
                 kind = "family" if rtype == "OBJECT_OPFAMILY" else "class"
                 taken["set_schema_refused_text"] = (
-                    f'operator {kind} "{items[-1]}" for access method "{items[0]}" '
+                    f'operator {kind} "{names[-1]}" for access method "{names[0]}" '
                     f'already exists in schema "{schema}"')
         elif rtype == "OBJECT_SEQUENCE" and names:
             taken = _moved_onto(b, rtype, names[0], schema)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            items = _rename_object_names(stmt)
             # an array type is refused before its new name is looked at (checked on 18.6)
-            taken = (refused_array_type(b.ctx.catalog, items, f"SET SCHEMA {quote_ident(schema)}")
+            taken = (refused_array_type(b.ctx.catalog, names, f"SET SCHEMA {quote_ident(schema)}")
                      if rtype == "OBJECT_TYPE" else {}) or _moved_onto(
-                b, rtype, object_name(items), schema)
+                b, rtype, object_name(names), schema)
         elif rtype in _ROUTINES or rtype == "OBJECT_AGGREGATE":
             taken = _routine_moved_onto(b, stmt, rtype, None, schema)
         b.act("set_schema", taken, object_type=rtype.replace("OBJECT_", "").lower(),
