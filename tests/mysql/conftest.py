@@ -81,6 +81,21 @@ class MariaDB:
         if copies:
             assert "Cannot change column type" in done.stderr
 
+    def assert_cheapest(self, database: str, setup: str, change: str, expected: str) -> None:
+        """Assert that `change`, run after `setup` in a fresh `database`, runs with
+        ALGORITHM=`expected` and is refused ("is not supported") with the one before it, of
+        INSTANT, NOCOPY, INPLACE, COPY."""
+        order = ["INSTANT", "NOCOPY", "INPLACE", "COPY"]
+        self.fresh(database, setup)
+        if expected != "COPY":
+            done = self.run(f"{change}, ALGORITHM={expected}", database)
+            assert done.returncode == 0, done.stderr
+        if expected != "INSTANT":
+            self.fresh(database, setup)
+            refused = self.run(f"{change}, ALGORITHM={order[order.index(expected) - 1]}",
+                               database)
+            assert refused.returncode != 0 and "is not supported" in refused.stderr, change
+
     def version(self) -> str:
         return self.run("SELECT VERSION()", "mysql").stdout.strip()
 
@@ -137,6 +152,21 @@ def lint_change(request: pytest.FixtureRequest) -> Callable[..., MigrationReport
         return reports[1]
 
     return lint
+
+
+@pytest.fixture
+def assert_algorithms(lint_change: Callable[..., MigrationReport],
+                      alter_algorithm: Callable[[MigrationReport], str]) -> Callable[..., None]:
+    """Assert the algorithm lint gives `change` after `setup` on each of MySQL and MariaDB
+    (`on_mysql`, `on_mariadb`), and that it reports mysql-table-copy exactly for COPY."""
+    def check(setup: str, change: str, on_mysql: str, on_mariadb: str) -> None:
+        for dialect, expected in (("mysql", on_mysql), ("mariadb", on_mariadb)):
+            report = lint_change(change + ";", dialect, setup=setup)
+            assert alter_algorithm(report) == expected, dialect
+            copies = "mysql-table-copy" in [f.rule for f in report.all_findings]
+            assert copies == (expected == "COPY"), dialect
+
+    return check
 
 
 @pytest.fixture

@@ -61,32 +61,18 @@ CASES = [
     (UTF8MB4, "ALTER TABLE n CONVERT TO CHARACTER SET latin1", "COPY", "COPY"),
 ]
 
-#: MariaDB's algorithms, from the least work; each case's is run, the one before refused
-_ORDER = ["INSTANT", "NOCOPY", "INPLACE", "COPY"]
-
 
 @pytest.mark.parametrize(("setup", "change", "on_mysql", "on_mariadb"), CASES)
-def test_the_algorithm(alter_algorithm: Algorithm, lint_change: LintChange, setup: str,
-                       change: str, on_mysql: str, on_mariadb: str) -> None:
-    for dialect, expected in (("mysql", on_mysql), ("mariadb", on_mariadb)):
-        report = lint_change(change + ";", dialect, setup=setup)
-        assert alter_algorithm(report) == expected, dialect
-        copies = "mysql-table-copy" in [f.rule for f in report.all_findings]
-        assert copies == (expected == "COPY"), dialect
+def test_the_algorithm(assert_algorithms: Callable[..., None], setup: str, change: str,
+                       on_mysql: str, on_mariadb: str) -> None:
+    assert_algorithms(setup, change, on_mysql, on_mariadb)
 
 
 @pytest.mark.parametrize(("setup", "change", "on_mysql", "expected"), CASES)
 def test_on_mariadb(mariadb: MariaDB, setup: str, change: str, on_mysql: str,
                     expected: str) -> None:
-    mariadb.fresh("convert_unchanged", setup)
-    if expected != "COPY":
-        done = mariadb.run(f"{change}, ALGORITHM={expected}", "convert_unchanged")
-        assert done.returncode == 0, done.stderr
-    if expected != "INSTANT":
-        mariadb.fresh("convert_unchanged", setup)
-        lesser = _ORDER[_ORDER.index(expected) - 1]
-        refused = mariadb.run(f"{change}, ALGORITHM={lesser}", "convert_unchanged")
-        assert refused.returncode != 0 and "is not supported" in refused.stderr, change
+    """Each case's algorithm runs on the server, the one before it is refused."""
+    mariadb.assert_cheapest("convert_unchanged", setup, change, expected)
 
 
 def test_a_default_alone_runs_with_writes_on_mariadb(mariadb: MariaDB) -> None:

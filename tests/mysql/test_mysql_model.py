@@ -131,9 +131,15 @@ def test_convert_to_of_a_table_without_string_columns_changes_its_default(
     assert (facts["operations"][0], facts["algorithm"], facts["permits_dml"]) == expected
 
 
-def test_convert_to_beside_another_operation_is_still_a_copy() -> None:
-    facts = summary("ALTER TABLE t ADD COLUMN s VARCHAR(10), CONVERT TO CHARACTER SET utf8mb4",
-                    "mysql", (8, 4, 0), "CREATE TABLE t (id INT PRIMARY KEY) CHARSET=latin1;")
+def test_convert_to_beside_another_operation_is_judged_column_by_column() -> None:
+    """fix-mysql71: a CONVERT re-encoding no column beside ADD COLUMN changes the default
+    only (MariaDB 10.11: INSTANT; MySQL: a table option beside in-place work, a rebuild); one
+    re-encoding a column is still a copy."""
+    setup = "CREATE TABLE t (id INT PRIMARY KEY) CHARSET=latin1;"
+    change = "ALTER TABLE t ADD COLUMN s VARCHAR(10), CONVERT TO CHARACTER SET utf8mb4"
+    assert summary(change, "mysql", (8, 4, 0), setup)["algorithm"] == "INPLACE"
+    assert summary(change, "mariadb", (10, 11, 0), setup, "mariadb")["algorithm"] == "INSTANT"
+    facts = summary(change, "mysql", (8, 4, 0), setup.replace(")", ", w VARCHAR(5))", 1))
     assert facts["algorithm"] == "COPY"
 
 

@@ -454,6 +454,24 @@ def _utf8mb4_operation(old: Column, new_mods: tuple[int, ...], new_charset: str,
     return "widen_utf8mb3_to_utf8mb4_unindexed" if in_place else "widen_utf8mb3_to_utf8mb4"
 
 
+def _mariadb_widening(old: Column, new_mods: tuple[int, ...], new_charset: str,
+                      new_collation: str | None, table: Table | None,
+                      defaults: dict[str, str]) -> str | None:
+    """MariaDB's utf8mb3 to utf8mb4 of a CHAR / VARCHAR / TEXT column, by MODIFY or CONVERT
+    TO (fix-mysql71): instant whatever the two collations, when no byte is re-encoded
+    (_widens_utf8mb3); one of another family (utf8mb3_bin to utf8mb4_general_ci: `new_collation`,
+    else utf8mb4's default) is a collation change besides, the column's _collation_operation
+    (an index on it built again, NOCOPY; a primary key's a copy). Checked on 10.11, indexed
+    and not. None when it is no such widening."""
+    if not _widens_utf8mb3(old, new_mods, new_charset, None):
+        return None
+    before = old.collation or defaults.get("utf8mb3", "utf8mb3_general_ci")
+    after = new_collation or defaults.get(new_charset, "")
+    if before.split("_", 1)[-1] != after.split("_", 1)[-1]:
+        return _collation_operation(True, old, table)
+    return "widen_utf8mb3_to_utf8mb4"
+
+
 def _indexed(table: Table | None, column: str) -> bool:
     """Whether an index of the replayed schema has `column`."""
     return table is not None and any(column in columns for columns, _ in table.keys.values())
@@ -696,8 +714,15 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
         ops.append("change_column_type")  # (MariaDB's COMPRESSED: its values stored anew)
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and \
             _charset_name(new_charset) != _charset_name(old.charset or ""):
-        ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
-                                      _collation(coldef), table))
+        op = _utf8mb4_operation(old, new_mods, _charset_name(new_charset), _collation(coldef),
+                                table)
+        # (MariaDB: the collation the column takes, named or its table's, may be another
+        # family's, which MySQL's path above only reads when written)
+        widened = _mariadb_widening(
+            old, new_mods, _charset_name(new_charset), _collation(coldef) or (
+                table_default[1] if _column_type(coldef)[2] is None else None),
+            table, defaults) if flavour == "mariadb" else None
+        ops.append(op if widened in (None, "widen_utf8mb3_to_utf8mb4") else widened)
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
                                                           to_default):
         ops.append("change_column_type")  # its character set or collation: a type change
@@ -724,7 +749,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
     elif new_charset and new_charset != (old.charset or new_charset):
         ops.append("change_column_type")
     if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
-            not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed"} & set(ops) and \
+            not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed",
+                 "change_collation", "change_collation_indexed"} & set(ops) and \
             (collation := _collation_operation(
                 to_default or _changes_collation(_collation(coldef), old), old, table)) \
             is not None:
@@ -944,7 +970,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_program_statement_not_allowed", "mysql_program_commits",
                        "mysql_program_result_set", "mariadb_system_versioned_alter",
                        "mariadb_delayed_insert_refused", "mysql_referenced_table_dropped",
-                       "mariadb_page_compression_level", "mariadb_page_compression_option"})
+                       "mariadb_page_compression_level", "mariadb_page_compression_option",
+                       "mysql_charset_refused"})
 #: What SET system_versioning_alter_history = ... sets, in a SET's text without spaces, lower
 #: case: KEEP (or 1) lets an ALTER change a system-versioned table's columns.
 _VERSIONING_ALTER_HISTORY = re.compile(r"system_versioning_alter_history=['\"]?(\w+)")
@@ -2856,10 +2883,12 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
                        rf"(?P<table>{_NAME})", re.I)
 #: An ALTER TABLE up to its table's name (MariaDB's ONLINE, IGNORE and IF EXISTS before it).
 _ALTER_HEAD = r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?:IF\s+EXISTS\s+)?"
-#: CONVERT TO CHARACTER SET, its character set and the COLLATE it may write.
-_CONVERT_TO = (r"CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)"
-               r"(?:\s+COLLATE\s*=?\s*(?P<collation>\w+))?")
-_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?\b{_CONVERT_TO}", re.I | re.S)
+#: CONVERT TO's character set and COLLATE: a name bare or quoted (`'utf8mb4'`, `` `utf8mb4` ``,
+#: `"utf8mb4"`: the same set on MariaDB 10.11, checked), CHARSET a synonym (_CONVERT_CLAUSE).
+_CONVERT_NAMES = (r"CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+"
+                  r"(?P<charset>\w+|'\w+'|`\w+`|\"\w+\")"
+                  r"(?:\s+COLLATE\s*=?\s*(?P<collation>\w+|'\w+'|`\w+`|\"\w+\"))?")
+_CONVERT = re.compile(rf"{_ALTER_HEAD}(?P<table>{_NAME}).*?\b{_CONVERT_NAMES}", re.I | re.S)
 #: MariaDB 10.7's ALTER TABLE t CONVERT PARTITION p TO TABLE t2 (t2 is made, with t's
 #: definition) and CONVERT TABLE t2 TO PARTITION p ... (t2 goes into t).
 _CONVERT_PARTITION = re.compile(
@@ -3285,10 +3314,10 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
             known.partition_strategy in ("hash", "key"):
         return [("add_partition_hash", {})]  # the rows are spread again
     if op == "convert_character_set" and known is not None and \
-            (alone := _CONVERT_ONLY.match(_clauses(sql).operations_sql)) and \
-            (changed := _convert_changes(b, known, alone.group("charset"),
-                                         alone.group("collation"))) is not None:
-        return changed or [("set_default_charset", {})]  # nothing to re-encode
+            (convert := _CONVERT_CLAUSE.match(clause)) and not _modifies_beside(sql) and \
+            (changed := _convert_changes(b, known, convert.group("charset"),
+                                         convert.group("collation"))) is not None:
+        return changed or [(_CONVERT_UNCHANGED[b.session.flavour], {})]  # none re-encoded
     if op == "set_index_visibility":
         visible = re.sub(r"\s+", " ", m.group("visible").upper())
         return [(op, {"name": _clean(m.group("index")),
@@ -3873,6 +3902,7 @@ def _statement_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Ef
         b = _Builder(session, catalog)
         b.written, b.qualified = _written_names(sql), dict(qualified)
         _command(b, sql)
+    _charset_refused(b, sql)
     if (program := tree.get("program")) is not None:
         programs.act_refusals(b, program, catalog, session.database)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
@@ -3881,6 +3911,17 @@ def _statement_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Ef
     if held is not None and not _LOCK_TABLES.match(sql):
         _under_lock_tables(b, expr, held, bool(_RENAME_TABLE.match(sql)))
     return b.effect()
+
+
+def _charset_refused(b: _Builder, sql: str) -> None:
+    """Act a character set or collation the server refuses in the statement (errors 1115,
+    1273, 1253: effects/mysql_charset_refusal.py)."""
+    from lockwise.effects.mysql_charset_refusal import charset_refusal
+
+    session = b.session
+    if refusal := charset_refusal(sql, session.flavour, session.version,
+                                  utf8_alias(session.flavour, session.version)):
+        b.act("mysql_charset_refused", refusal)
 
 
 #: What the server answers a statement LOCK TABLES does not allow, by why: ER_TABLE_NOT_LOCKED
@@ -5287,9 +5328,25 @@ def _convert_partition(catalog: Catalog, session: MySQLSession, key: str, made: 
         session.new_tables.add(name)
 
 
-#: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
-#: ALGORITHM= / LOCK= clauses taken out).
-_CONVERT_ONLY = re.compile(rf"^\s*{_CONVERT_TO}\s*;?\s*$", re.I)
+#: One operation of an ALTER TABLE that is a CONVERT TO CHARACTER SET, whatever the others.
+_CONVERT_CLAUSE = re.compile(rf"^\s*{_CONVERT_NAMES}\s*;?\s*$", re.I)
+#: A CONVERT TO that re-encodes no column changes the table's default only: on MySQL the
+#: table option `CHARACTER SET = x` is (in place; beside other in-place work a rebuild); on
+#: MariaDB nothing InnoDB sees, instant beside a RENAME COLUMN or a VARCHAR's widening, which
+#: a bare `CHARACTER SET = x` makes NOCOPY (fix-mysql64; CONVERT's checked on 10.11, the
+#: table's old default the same set or another): no table option there (fix-mysql71).
+_CONVERT_UNCHANGED = {"mysql": "set_default_charset", "mariadb": "metadata_only"}
+
+
+def _modifies_beside(sql: str) -> bool:
+    """Whether the ALTER TABLE `sql` has a MODIFY or CHANGE clause: the server gives its
+    column the character set of a CONVERT TO beside it (MariaDB 10.11: SHOW CREATE TABLE),
+    which its operations, judged against the table's default, do not see: such an ALTER's
+    CONVERT stays a copy."""
+    from lockwise.parse.mysql import alter_operations_text
+
+    return any(clause.split(None, 1)[0].upper() in ("MODIFY", "CHANGE")
+               for clause in alter_operations_text(sql) if clause.strip())
 
 
 def _convert_charset(catalog: Catalog, table: Table, charset: str,
@@ -5299,10 +5356,10 @@ def _convert_charset(catalog: Catalog, table: Table, charset: str,
     DEFAULT is its database's default character set (MariaDB 10.11 checked; MySQL's manual,
     "ALTER TABLE Statement"), "" when the replay does not know it; the collation None when
     none is written (the character set's default)."""
-    charset = charset.lower()
+    charset = _clean(charset.strip("'\""))  # (quoted or not: _CONVERT_NAMES)
     if charset == "default":
         charset = database_default(catalog, table.database)[0] or ""
-    collation = collation and collation.lower()
+    collation = collation and _clean(collation.strip("'\""))
     charset, collation = _charset_name(charset), None if not collation or \
         collation == "default" else _collation_name(collation)
     if collation and charset and _collation_charset(collation) is None:
@@ -5336,8 +5393,18 @@ def _convert_changes(b: _Builder, table: Table, charset: str,
         if column.type_name not in _STRING_TYPES:
             continue
         old = _with_server_charset(column, b.session)
-        if old is None or _charset_name(old.charset or "") != charset:
+        if old is None:
             return None
+        if _charset_name(old.charset or "") != charset:
+            # (CONVERT makes a TINYTEXT / TEXT / MEDIUMTEXT the next size up, and an ENUM /
+            # SET's members are its type: a copy, 10.11)
+            widened = _mariadb_widening(old, old.typmods, charset, collation, table, defaults) \
+                if b.session.flavour == "mariadb" and \
+                column.type_name in ("char", "varchar", "longtext") else None
+            if widened is None:
+                return None
+            changes.append((widened, {"column": column.name}))
+            continue
         if not _changes_to_default(old, charset, collation, defaults):
             continue
         op = "change_column_type" if column.type_name in ("enum", "set") else \
