@@ -212,6 +212,8 @@ MISREAD = [
     ("CREATE TYPE x AS ENUM ('a')", "ALTER TYPE _x ADD ATTRIBUTE b int"),
     ("CREATE TABLE x (a int)", "ALTER TYPE _x RENAME ATTRIBUTE a TO b"),
     ("", "ALTER TYPE _int4 ADD ATTRIBUTE b int"),
+    ("CREATE DOMAIN _x AS int; CREATE DOMAIN x AS int", "ALTER DOMAIN _x_1 SET NOT NULL"),
+    ("CREATE TYPE x AS ENUM ('a'); CREATE TYPE _x AS ENUM ('b')", "ALTER TYPE __x ADD VALUE 'c'"),
     # ... and nothing else: a domain, enum or composite type of its own named `_x`, with x
     ("CREATE DOMAIN x AS int; CREATE DOMAIN _x AS int", "ALTER DOMAIN _x SET NOT NULL"),
     ("CREATE DOMAIN x AS int; CREATE DOMAIN _x AS int", "DROP DOMAIN _x"),
@@ -242,6 +244,8 @@ def test_an_array_type_taken_for_a_domain_enum_or_composite_is_refused_as_the_se
      "ALTER TYPE o.x RENAME ATTRIBUTE a TO b;"),
     ("CREATE DOMAIN x AS int", "ALTER DOMAIN _x OWNER TO CURRENT_USER",
      "ALTER DOMAIN x OWNER TO CURRENT_USER;"),
+    ("CREATE TYPE _x AS ENUM ('b'); CREATE TYPE x AS ENUM ('a')", "ALTER TYPE _x_1 ADD VALUE 'b'",
+     "ALTER TYPE x ADD VALUE 'b';"),
 ])
 def test_the_alternative_runs_on_the_element_type(pg_db: str, setup: str, sql: str,
                                                   instead: str) -> None:

@@ -449,13 +449,13 @@ _ELEMENT_KIND = {"view": "VIEW", "matview": "MATERIALIZED VIEW", "foreign": "FOR
 
 
 def _array_of(catalog: Catalog, names: list[str],
-              dropped: frozenset[str] = frozenset()) -> tuple[str, str, str] | None:
-    """What `names` (`_x`, `_int4`, as written) is the array type of: its element as
+              dropped: frozenset[str] = frozenset()) -> tuple[str, str, str, str] | None:
+    """What `names` (`_x`, `_x_1`, `_int4`, as written) is the array type of: its element as
     format_type shows it (`x`, `o.x`, `integer`), the element's kind and name as a statement
-    on it writes them (`DOMAIN x`; "" for a built-in type) and the catalog's set the element
+    on it writes them (`DOMAIN x`; "" for a built-in type), the catalog's set the element
     is in (`enum`, `composite`, `domain`; "" for a relation's row type, another type or a
-    built-in one). None for any other name, and for an array type whose element `dropped`
-    (qualified names) holds."""
+    built-in one) and its own name (`x`; "" for a built-in one). None for any other name,
+    and for an array type whose element `dropped` (qualified names) holds."""
     from lockwise.effects.types import builtin_array_element
 
     if not names or not names[-1].startswith("_"):
@@ -472,10 +472,10 @@ def _array_of(catalog: Catalog, names: list[str],
         held = "enum" if element in catalog.enums else "composite" \
             if element in catalog.composites else "domain" if element in catalog.domains else ""
         return shown, f"{kind} {relation_sql(element, object_name(names), len(names) > 1)}", \
-            held
+            held, bare
     if (len(names) == 1 or names[0] == "pg_catalog") and \
             (builtin := builtin_array_element(names[-1])) is not None:
-        return format_type(builtin, ()), "", ""
+        return format_type(builtin, ()), "", "", ""
     return None
 
 
@@ -491,7 +491,7 @@ def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
     found = _array_of(catalog, names, dropped)
     if found is None:
         return {}
-    shown, sql, _ = found
+    shown, sql, _, _ = found
     if tail:
         text = f"cannot alter array type {shown}[]"
         hint = f"You can alter type {shown}, which will alter the array type as well."
@@ -533,7 +533,7 @@ def misread_array_type(catalog: Catalog, kind: str, stmt: dict, names: list[str]
     found = _array_of(catalog, names)
     if found is None:
         return {}
-    shown, element_sql, held = found
+    shown, element_sql, held, element = found
     written = ".".join(names)
     word = _ASKED[asked]
     if kind == "DropStmt":
@@ -542,8 +542,8 @@ def misread_array_type(catalog: Catalog, kind: str, stmt: dict, names: list[str]
         text = f"{shown}[] is not {word}"
     else:
         text = f'relation "{written}" does not exist'
-    whose = f"{shown}[] is the array type of {element_sql.split(' ', 1)[0].lower()} {shown}" \
-        if element_sql else f"{shown}[] is a built-in array type"
+    whose = f"{shown}[] is the array type of {shown}" if element_sql else \
+        f"{shown}[] is a built-in array type"
     if held != asked:
         return _array_refusal(text, f"{whose}, which is not {word or 'a composite type'}.",
                               "Remove the statement.")
@@ -552,7 +552,7 @@ def misread_array_type(catalog: Catalog, kind: str, stmt: dict, names: list[str]
                               f"Remove this statement: DROP {element_sql}; drops {shown}[] "
                               "with it.")
     return _array_refusal(text, f"{whose}: alter {shown} instead.",
-                          PrintedSql({kind: _on_element(stmt, names)}, suffix=";"))
+                          PrintedSql({kind: _on_element(stmt, element)}, suffix=";"))
 
 
 def written_relation(stmt: dict) -> list[str]:
@@ -561,9 +561,9 @@ def written_relation(stmt: dict) -> list[str]:
     return [n for n in (rel.get("catalogname"), rel.get("schemaname"), rel.get("relname")) if n]
 
 
-def _on_element(stmt: dict, names: list[str]) -> dict:
-    """`stmt` with the array type it names (`names`, `_x`) replaced by its element (`x`)."""
-    element = names[-1][1:]
+def _on_element(stmt: dict, element: str) -> dict:
+    """`stmt` with the array type it names (`_x`, `_x_1`) replaced by its element's name
+    (`element`, in the same schema)."""
     if "relation" in stmt:  # ALTER TYPE ... ATTRIBUTE: a RangeVar
         return {**stmt, "relation": {**stmt["relation"], "relname": element}}
     key = "typeName" if "typeName" in stmt else "object"
