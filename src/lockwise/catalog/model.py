@@ -21,7 +21,7 @@ from lockwise.effects.nodes import (
     type_name,
     written_type,
 )
-from lockwise.parse.quoting import quote_qualified
+from lockwise.parse.quoting import fit_name, quote_qualified, truncate_identifier
 
 if TYPE_CHECKING:
     from lockwise.catalog.objects import Domain, Policy, QueryRule, Trigger
@@ -843,6 +843,10 @@ class Catalog:
     #: once a SET LOCAL made it unknown (it ends with its transaction).
     default_tablespace: str | None = ""
     types: set[str] = field(default_factory=set)
+    #: Types and relations with a row type (qualified) -> their array type (qualified) where
+    #: the server named it otherwise than `_x` (`_x_1`, `__x`: `user_types.place_arrays`).
+    #: Replaced whole, never changed in place (a down check's fork shares it).
+    arrays: dict[str, str] = field(default_factory=dict)
     #: Range types (qualified) -> the multirange type (qualified, also in `types`) each made
     #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
     #: range is renamed or moved (checked on the server).
@@ -1542,13 +1546,72 @@ class Catalog:
         """The type (qualified) whose array type `name` (qualified: `public._x`) is: `x`'s
         when the catalog knows a type `x` or a relation with a row type of that name (every
         one but an index and a sequence) and no type of its own holds `_x` (one made after
-        `x` takes the name and moves the array type out of its way, fix-pg105). Checked on
-        18.6 (tests/test_array_type_names.py). None for any other name."""
+        `x` takes the name and moves the array type out of its way, fix-pg105); the one whose
+        array the server named otherwise (`arrays`: `_x_1`, `__x`). Checked on 18.6
+        (tests/test_array_type_names.py). None for any other name."""
         schema, _, bare = name.rpartition(".")
         if not bare.startswith("_") or self.type_named(name):
             return None
+        return self.array_holder(name)
+
+    def array_holder(self, name: str, making: str = "") -> str | None:
+        """The type (qualified) whose array type holds `name` (qualified) in pg_type, as the
+        catalog knows it, but `making` (the type whose array is being named); None for none."""
+        if self.arrays:
+            for element, array in self.arrays.items():
+                if array == name and element != making and self.type_named(element):
+                    return element
+        schema, _, bare = name.rpartition(".")
         element = f"{schema}.{bare[1:]}"
-        return element if self.type_named(element) else None
+        return element if bare.startswith("_") and element != making and \
+            element not in self.arrays and self.type_named(element) else None
+
+    def place_array(self, name: str) -> None:
+        """Type or relation with a row type `name` (qualified) is made or renamed now: its
+        array type is named as the server names it (makeArrayTypeName, checked on 18.6): `_x`,
+        or `_x_1`, `_x_2`... where pg_type has that name (a type of its own, another's array
+        type); and when `name` is another's array type's (`_x`, x's), that one is renamed out
+        of its way first (moveArrayTypeName: `__x`, `__x_1`...), as is `name`'s own then."""
+        schema, _, bare = name.rpartition(".")
+        arrays = self.arrays
+        if arrays:  # (those of types and relations gone since: their arrays went with them)
+            arrays = {e: a for e, a in arrays.items() if e != name and self.type_named(e)}
+        self.arrays = arrays
+        holder = self.array_holder(name, name) if bare.startswith("_") else None
+        if holder is not None:
+            self.arrays = arrays = {**arrays, holder: self._free_array_name(bare, schema, name)}
+        array = self._free_array_name(bare, schema, name)
+        if array != f"{schema}.{truncate_identifier('_' + bare)}":
+            self.arrays = {**arrays, name: array}
+
+    def move_array(self, old: str, new: str) -> None:
+        """Type or relation `old` (qualified) goes by `new`: renamed, its array type is named
+        anew (`place_array`); moved to another schema, it keeps its name there (checked on
+        18.6: `_x_1` stays `_x_1`)."""
+        (schema, bare), kept = new.split(".", 1), self.arrays.get(old)
+        if bare != old.split(".", 1)[1]:
+            self.place_array(new)
+            return
+        arrays = {e: a for e, a in self.arrays.items() if e != old}
+        if kept is not None:
+            arrays[new] = f"{schema}.{kept.split('.', 1)[1]}"
+        self.arrays = arrays
+
+    def _free_array_name(self, base: str, schema: str, making: str) -> str:
+        """The first name makeArrayTypeName gives an array type of `base` in `schema` that
+        pg_type does not hold (`making`'s own array type is not there yet)."""
+        tried = 0
+        while True:
+            suffix = [(False, f"_{tried}")] if tried else []
+            array = f"{schema}.{fit_name([(False, '_'), (True, base), *suffix])}"
+            if not self.type_named(array) and self.array_holder(array, making) is None:
+                return array
+            tried += 1
+
+    def array_name(self, element: str) -> str:
+        """The array type (qualified) of `element`, a type or a relation with a row type."""
+        schema, _, bare = element.rpartition(".")
+        return self.arrays.get(element) or f"{schema}.{truncate_identifier('_' + bare)}"
 
     def is_constrained_domain(self, type_name: str) -> bool:
         """Whether a column type, as `column_type` gives it (`posint`, `app.posint`), names a

@@ -242,6 +242,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     name = t.name
     catalog.move_table(t, new_name)  # (its constraints filed under it: they keep their names)
     catalog.filed(new_name)
+    catalog.move_array(name, new_name)  # (its array type with it)
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)
     if t.sources:
@@ -484,6 +485,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         if table.of_type in spellings:  # a typed table names its type by oid too
             table.of_type = spellings[table.of_type]
     retype_routines(catalog, spellings)
+    if catalog.type_named(new):
+        catalog.move_array(old, new)  # (its array type with it)
 
 
 def _type_spellings(stmt: dict) -> dict[str, str]:

@@ -749,6 +749,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         t.columns = {a.name: _copy_column(a) for a in catalog.composites.get(t.of_type, ())}
     catalog.tables[name] = t
     catalog.filed(name)
+    catalog.place_array(name)
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
         _clone_foreign_keys(catalog, t.partition_of, t)

@@ -233,6 +233,7 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         catalog.filed(name)
+        catalog.place_array(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
         from lockwise.catalog.objects import Domain
 
@@ -271,10 +272,12 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
         catalog.filed(name)
+        catalog.place_array(name)
     elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
         name = type_var(body.get("typevar"))
         catalog.types.add(name)
         catalog.filed(name)
+        catalog.place_array(name)
         catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
                                          for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
@@ -283,6 +286,8 @@ def apply_type_statement(catalog: Catalog, kind: str, body: dict) -> None:
         catalog.types |= {name, multirange}
         catalog.multiranges[name] = multirange
         catalog.filed(name)
+        catalog.place_array(name)
+        catalog.place_array(multirange)
         for param in body.get("params") or ():
             elem = unwrap(param)[1]
             if elem.get("defname") == "subtype":

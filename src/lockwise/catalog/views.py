@@ -32,6 +32,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     name, _ = view_var(stmt)
     if name not in catalog.tables:  # (OR REPLACE keeps the view, and its place)
         catalog.made_now(f"relation:{name}")
+        catalog.place_array(name)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     catalog.filed(name)
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.
@@ -103,6 +104,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     if name not in catalog.tables:
         catalog.made_now(f"relation:{name}")
+        catalog.place_array(name)
     table = catalog.tables.setdefault(name, Table(
         name, kind=kind, created_by=migration_id,
         tablespace=into.get("tableSpaceName") or catalog.default_tablespace))

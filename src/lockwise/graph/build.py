@@ -2116,6 +2116,12 @@ class _Builder:
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
             self.creator.pop(c, None)
             self.users.pop(c, None)
+            if c.startswith(("type:", "table:")) and \
+                    self.catalog.type_named(c.partition(":")[2]):
+                # Its array type goes with it, renamed or dropped: a later `_x` is refused,
+                # 42704 'type "_x" does not exist' (checked on 18.6, fix-pg109).
+                self.dropped[f"type:{self._array_of(c)}"] = (
+                    loc, f"{'renamed' if renamed else 'dropped'} with {self._named(c)}")
             if c.startswith("table:") and not renamed:  # a rename moves them below
                 self.full_tables.discard(c[6:])
                 self.views.pop(c[6:], None)
@@ -2176,6 +2182,8 @@ class _Builder:
             if self.created_under is not None:
                 self._file_created(self.created_under, c)
             self.dropped.pop(c, None)
+            if c.startswith(("type:", "table:")):  # (its array type with it)
+                self.dropped.pop(f"type:{self._array_of(c)}", None)
             if c.startswith("table:"):
                 prefix = c[6:] + "."
                 for stale in [d for d in self.dropped.below(prefix)
@@ -2183,6 +2191,10 @@ class _Builder:
                     del self.dropped[stale]
         if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
             self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _array_of(self, key: str) -> str:
+        """The array type (qualified) of the type or relation `key` names (`type:public.x`)."""
+        return self.catalog.array_name(key.partition(":")[2])
 
     def _forget_parts(self, table: str) -> None:
         """A table made again under the name of one dropped: where the old one's parts were

@@ -62,7 +62,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_callers, drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.effects.postgres.user_types import refused_array_type
+from lockwise.effects.postgres.user_types import misread_array_type, refused_array_type
 from lockwise.parse.quoting import (
     NEXT_MIGRATION,
     OWN_MIGRATION,
@@ -344,6 +344,9 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                 facts := refused_array_type(catalog, names, dropped=frozenset(
                     object_name(n) for n in drop_object_names(stmt)))):
             pass  # an array type alone: refused, IF EXISTS and CASCADE or not
+        elif kind == "type" and stmt.get("removeType") == "OBJECT_DOMAIN" and (
+                facts := misread_array_type(catalog, "DropStmt", stmt, names, "domain")):
+            pass  # an array type: '"_x" is not a domain', even beside its domain
         elif kind == "type":
             facts = _drop_type(b, stmt, name, cascade, len(names) > 1)
         elif kind == "sequence":

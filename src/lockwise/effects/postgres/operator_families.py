@@ -126,6 +126,11 @@ def alter_owner(b: Builder, stmt: dict) -> None:
         refused = refused_array_type(
             b.ctx.catalog, strings(unwrap(stmt.get("object"))[1].get("items")),
             f"OWNER TO {role_sql(stmt.get('newowner'))}")
+    elif stmt.get("objectType") == "OBJECT_DOMAIN":  # "x[] is not a domain" (42809)
+        from lockwise.effects.postgres.user_types import misread_array_type
+
+        refused = misread_array_type(b.ctx.catalog, "AlterOwnerStmt", stmt, strings(
+            unwrap(stmt.get("object"))[1].get("items")), "domain")
     b.act("alter_owner", refused)
 
 

@@ -32,7 +32,11 @@ from lockwise.effects.postgres.constraints import (
     named_not_null,
 )
 from lockwise.effects.postgres.missing_objects import missing_column, missing_in_domain
-from lockwise.effects.postgres.user_types import refused_array_type, rename_attribute
+from lockwise.effects.postgres.user_types import (
+    misread_array_type,
+    refused_array_type,
+    rename_attribute,
+)
 from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified, relation_sql
 
 
@@ -141,8 +145,10 @@ def rename(b: Builder, stmt: dict) -> None:
             old = object_name(written)
             target = f"{old.split('.', 1)[0]}.{new}"
             # An array type (`_x`) is refused first: 42809 "cannot alter array type x[]".
+            # ALTER DOMAIN of one: 42809 "x[] is not a domain".
             taken = refused_array_type(b.ctx.catalog, written, f"RENAME TO {quote_ident(new)}") \
-                if rtype == "OBJECT_TYPE" else {}
+                if rtype == "OBJECT_TYPE" else misread_array_type(
+                    b.ctx.catalog, "RenameStmt", stmt, written, "domain")
             if target != old and not taken:
                 taken = already_exists(name_taken(
                     b, target, relation=old in b.ctx.catalog.composites))
@@ -169,7 +175,8 @@ def rename(b: Builder, stmt: dict) -> None:
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         # Of a composite type: its typed tables are renamed with it (CASCADE), or refuse it.
         refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else \
-            missing_in_domain(b.ctx, object_name(written), stmt.get("subname", "")) \
+            (misread_array_type(b.ctx.catalog, "RenameStmt", stmt, written, "domain") or
+             missing_in_domain(b.ctx, object_name(written), stmt.get("subname", ""))) \
             if rtype == "OBJECT_DOMCONSTRAINT" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = written or [stmt.get("subname", "")]
@@ -368,8 +375,9 @@ def set_schema(b: Builder, stmt: dict) -> None:
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             # an array type is refused before its new name is looked at (checked on 18.6)
             taken = (refused_array_type(b.ctx.catalog, names, f"SET SCHEMA {quote_ident(schema)}")
-                     if rtype == "OBJECT_TYPE" else {}) or _moved_onto(
-                b, rtype, object_name(names), schema)
+                     if rtype == "OBJECT_TYPE" else misread_array_type(
+                         b.ctx.catalog, "AlterObjectSchemaStmt", stmt, names, "domain")) or \
+                _moved_onto(b, rtype, object_name(names), schema)
         elif rtype in _ROUTINES or rtype == "OBJECT_AGGREGATE":
             taken = _routine_moved_onto(b, stmt, rtype, None, schema)
         b.act("set_schema", taken, object_type=rtype.replace("OBJECT_", "").lower(),

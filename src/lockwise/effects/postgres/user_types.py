@@ -52,6 +52,9 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     of a live table it rewrites or reads again (`rewritten`, `rewrite_reason`; the rows of
     a table this migration created are not worth judging)."""
     catalog = b.ctx.catalog
+    if misread := misread_array_type(catalog, "AlterTableStmt", stmt, written_relation(stmt),
+                                     "composite"):
+        return misread
     cmds = [unwrap(c)[1] for c in stmt.get("cmds") or ()]
     heavy: dict[str, str] = {}
     # ALTER ATTRIBUTE takes no USING: a typed table's column without an assignment cast to
@@ -98,6 +101,9 @@ def rename_attribute(b: Builder, stmt: dict) -> dict:
     what inherits from them, rename the column too, each ACCESS EXCLUSIVE. The facts that
     say when the server refuses it (`composite_refusal`)."""
     type_name = range_var(stmt.get("relation"))[0]
+    if misread := misread_array_type(b.ctx.catalog, "RenameStmt", stmt,
+                                     written_relation(stmt), "composite"):
+        return misread
     for table, _ in typed_table_trees(b.ctx.catalog, {"RenameStmt": stmt}):
         for rel in _with_children(b.ctx.catalog, table):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
@@ -202,8 +208,11 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
 def alter_enum(b: Builder, stmt: dict) -> None:
     type_ = object_name(strings(stmt.get("typeName")))
     b.alters.add(f"type:{type_}")
+    # an array type's (`_x`): 42809 "x[] is not an enum"
+    misread = misread_array_type(b.ctx.catalog, "AlterEnumStmt", stmt,
+                                 strings(stmt.get("typeName")), "enum")
     if stmt.get("oldVal"):
-        b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
+        b.act("enum_rename_value", misread, type=type_, old_value=stmt["oldVal"],
               new_value=stmt.get("newVal", ""),
               type_is_new=b.ctx.object_made(f"type:{type_}"),
               # (the advice's UPDATEs: read by rules only, `Context.rule_text`)
@@ -213,7 +222,7 @@ def alter_enum(b: Builder, stmt: dict) -> None:
     else:
         if b.ctx.pg_version < 12:
             b.transactional = False
-        b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
+        b.act("enum_add_value", misread, type=type_, value=stmt.get("newVal", ""),
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
               positioned=bool(stmt.get("newValNeighbor")),
               type_is_new=b.ctx.object_made(f"type:{type_}"),
@@ -325,6 +334,9 @@ def alter_domain(b: Builder, stmt: dict) -> None:
         "new or changed value already" if sub == "validate_constraint" else JoinedSql(
             f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {constraint_sql} CHECK (",
             facts["check_sql"], ") NOT VALID;")
+    # an array type's (`_x`): 42809 "x[] is not a domain"
+    facts.update(misread_array_type(b.ctx.catalog, "AlterDomainStmt", stmt,
+                                    strings(stmt.get("typeName")), "domain"))
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid, **facts,
           not_valid_sql=not_valid_sql,
           tables_using=tuple(users),
@@ -436,6 +448,37 @@ def _domain_check_facts(catalog: Catalog, stmt: dict, sub: str, con: dict,
 _ELEMENT_KIND = {"view": "VIEW", "matview": "MATERIALIZED VIEW", "foreign": "FOREIGN TABLE"}
 
 
+def _array_of(catalog: Catalog, names: list[str],
+              dropped: frozenset[str] = frozenset()) -> tuple[str, str, str, str] | None:
+    """What `names` (`_x`, `_x_1`, `_int4`, as written) is the array type of: its element as
+    format_type shows it (`x`, `o.x`, `integer`), the element's kind and name as a statement
+    on it writes them (`DOMAIN x`; "" for a built-in type), the catalog's set the element
+    is in (`enum`, `composite`, `domain`; "" for a relation's row type, another type or a
+    built-in one) and its own name (`x`; "" for a built-in one). None for any other name,
+    and for an array type whose element `dropped` (qualified names) holds."""
+    from lockwise.effects.types import builtin_array_element
+
+    if not names or not names[-1].startswith("_"):
+        return None
+    element = catalog.array_element(object_name(names))
+    if element is not None:
+        if element in dropped:
+            return None
+        schema, bare = element.split(".", 1)
+        # (format_type's name: qualified where the search_path does not find it)
+        shown = quote_ident(bare) if schema == "public" else quote_qualified(element)
+        kind = _ELEMENT_KIND.get(catalog.tables[element].kind, "TABLE") \
+            if element in catalog.tables else "DOMAIN" if element in catalog.domains else "TYPE"
+        held = "enum" if element in catalog.enums else "composite" \
+            if element in catalog.composites else "domain" if element in catalog.domains else ""
+        return shown, f"{kind} {relation_sql(element, object_name(names), len(names) > 1)}", \
+            held, bare
+    if (len(names) == 1 or names[0] == "pg_catalog") and \
+            (builtin := builtin_array_element(names[-1])) is not None:
+        return format_type(builtin, ()), "", "", ""
+    return None
+
+
 def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
                        dropped: frozenset[str] = frozenset()) -> dict:
     """The refusal facts of DROP TYPE (`tail` "") or ALTER TYPE ... `tail` (`RENAME TO y`,
@@ -445,25 +488,10 @@ def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
     requires it" (a built-in's "... because it is required by the database system"), 42809
     "cannot alter array type x[]". A DROP that names the element type too (`dropped`, the
     qualified names of what it drops) runs. {} for any other type."""
-    from lockwise.effects.types import builtin_array_element
-
-    if not names or not names[-1].startswith("_"):
+    found = _array_of(catalog, names, dropped)
+    if found is None:
         return {}
-    element = catalog.array_element(object_name(names))
-    if element is not None:
-        if element in dropped:
-            return {}
-        schema, bare = element.split(".", 1)
-        # (format_type's name: qualified where the search_path does not find it)
-        shown = quote_ident(bare) if schema == "public" else quote_qualified(element)
-        kind = _ELEMENT_KIND.get(catalog.tables[element].kind, "TABLE") \
-            if element in catalog.tables else "DOMAIN" if element in catalog.domains else "TYPE"
-        sql = f"{kind} {relation_sql(element, object_name(names), len(names) > 1)}"
-    elif (len(names) == 1 or names[0] == "pg_catalog") and \
-            (builtin := builtin_array_element(names[-1])) is not None:
-        shown, sql = format_type(builtin, ()), ""
-    else:
-        return {}
+    shown, sql, _, _ = found
     if tail:
         text = f"cannot alter array type {shown}[]"
         hint = f"You can alter type {shown}, which will alter the array type as well."
@@ -478,5 +506,69 @@ def refused_array_type(catalog: Catalog, names: list[str], tail: str = "",
     else:
         text = f"cannot drop type {shown}[] because it is required by the database system"
         hint, sql = f"{shown}[] is built in.", "It stays: remove the statement."
+    return _array_refusal(text, hint, sql)
+
+
+def _array_refusal(text: str, hint: str, sql: str | PrintedSql) -> dict:
     return {"refused_array_type": True, "refused_array_type_text": text,
             "refused_array_type_hint": hint, "refused_array_type_sql": sql}
+
+
+#: The catalog's set of the types a statement other than DROP / ALTER TYPE works on
+#: (`misread_array_type`), and the server's word for one ("": ALTER TYPE ... ATTRIBUTE,
+#: refused as a missing relation).
+_ASKED = {"domain": "a domain", "enum": "an enum", "composite": ""}
+
+
+def misread_array_type(catalog: Catalog, kind: str, stmt: dict, names: list[str],
+                       asked: str) -> dict:
+    """The refusal facts of statement `stmt` (parse node `kind`) of `names`, an array type by
+    its pg_type name (`_x`, `_int4`), taken for `asked` (`_ASKED`), which it is not (checked
+    on 18.6, IF EXISTS and CASCADE or not): DROP DOMAIN 42809 '"_x" is not a domain' (the
+    name as written), ALTER DOMAIN ... (RENAME, OWNER TO and SET SCHEMA too) 42809 "x[] is
+    not a domain", ALTER TYPE ... ADD / RENAME VALUE 42809 "x[] is not an enum", ALTER TYPE
+    ... ADD / DROP / ALTER / RENAME ATTRIBUTE 42P01 'relation "_x" does not exist'; no hint.
+    The alternative: the statement on the element itself where it is of that sort (`ALTER
+    DOMAIN x SET NOT NULL`). {} for any other name."""
+    found = _array_of(catalog, names)
+    if found is None:
+        return {}
+    shown, element_sql, held, element = found
+    written = ".".join(names)
+    word = _ASKED[asked]
+    if kind == "DropStmt":
+        text = f'"{written}" is not a domain'
+    elif word:
+        text = f"{shown}[] is not {word}"
+    else:
+        text = f'relation "{written}" does not exist'
+    whose = f"{shown}[] is the array type of {shown}" if element_sql else \
+        f"{shown}[] is a built-in array type"
+    if held != asked:
+        return _array_refusal(text, f"{whose}, which is not {word or 'a composite type'}.",
+                              "Remove the statement.")
+    if kind == "DropStmt":
+        return _array_refusal(text, f"{whose}: it goes with the domain.",
+                              f"Remove this statement: DROP {element_sql}; drops {shown}[] "
+                              "with it.")
+    return _array_refusal(text, f"{whose}: alter {shown} instead.",
+                          PrintedSql({kind: _on_element(stmt, element)}, suffix=";"))
+
+
+def written_relation(stmt: dict) -> list[str]:
+    """The name of the relation `stmt` names (`relation`), as written: `["o", "_x"]`."""
+    rel = stmt.get("relation") or {}
+    return [n for n in (rel.get("catalogname"), rel.get("schemaname"), rel.get("relname")) if n]
+
+
+def _on_element(stmt: dict, element: str) -> dict:
+    """`stmt` with the array type it names (`_x`, `_x_1`) replaced by its element's name
+    (`element`, in the same schema)."""
+    if "relation" in stmt:  # ALTER TYPE ... ATTRIBUTE: a RangeVar
+        return {**stmt, "relation": {**stmt["relation"], "relname": element}}
+    key = "typeName" if "typeName" in stmt else "object"
+    items = stmt[key]
+    if isinstance(items, dict):  # (a RenameStmt's or AlterOwnerStmt's object: a List)
+        items = items.get("List", items).get("items", [])
+        return {**stmt, key: {"List": {"items": [*items[:-1], {"String": {"sval": element}}]}}}
+    return {**stmt, key: [*items[:-1], {"String": {"sval": element}}]}
