@@ -458,11 +458,14 @@ def move_operator_family(catalog: Catalog, obj: dict | None, schema: str | None,
                          name: str | None) -> None:
     """ALTER OPERATOR FAMILY `obj` (its List of name parts) RENAME TO `name` or SET SCHEMA
     `schema`: the family is kept by its new name, its classes stay where they are (checked
-    on 18.6, fix-pg101)."""
+    on 18.6, fix-pg101). Onto a kept family's name (its own for RENAME) the server refuses
+    it (42710, `moved_operator_object`): nothing moves (checked on 18.6, fix-pg113)."""
     key = family_named(catalog, strings(unwrap(obj)[1].get("items")))
     if key is not None:
         old_schema, old_name = key[0].rsplit(".", 1)
         moved = f"{schema or old_schema}.{name or old_name}"
+        if (moved, key[1]) in catalog.operator_families:
+            return
         catalog.operator_families = catalog.operator_families - {key} | {(moved, key[1])}
         _members_back(catalog, key)
         catalog.operator_class_families = {
@@ -596,10 +599,12 @@ def forget_schema_operators(catalog: Catalog, schema: str) -> None:
                                     if not gone(k, v)}
 
 
-def forget_function_operators(catalog: Catalog, function: str) -> None:
+def forget_function_operators(catalog: Catalog, function: str) -> list[str]:
     """DROP FUNCTION `function` (qualified) ... CASCADE: the operators running an overload of
     it no longer kept go with it, and the classes requiring one as their support function
-    (`classes_running`; their family stays: checked on 18.6, fix-pg110)."""
+    (`classes_running`; their family stays: checked on 18.6, fix-pg110). Returned: the
+    indexes using those classes (`class_indexes`), which the server drops with them
+    (checked on 18.6, fix-pg113)."""
     for operator in operators_running(catalog, function):
         if operator_routine(catalog, operator) is None:
             _forget(catalog, operator.name, operator.args)
@@ -608,9 +613,12 @@ def forget_function_operators(catalog: Catalog, function: str) -> None:
             if k in catalog.operator_classes and any(
                 m[0] == 2 and m[3] == function and not any(
                     _takes(r, _member_args(k[1], 2, m[2])) for r in kept) for m in members)}
-    if gone:
-        catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
-                                    if k not in gone}
+    if not gone:
+        return []
+    indexes = sorted({i for k in gone for i in class_indexes(catalog, k)})
+    catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
+                                if k not in gone}
+    return indexes
 
 
 def follow_routine_move(catalog: Catalog, old: str, new: str,

@@ -2728,7 +2728,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     # and classes running it)
                     from lockwise.catalog.operators import forget_function_operators
 
-                    forget_function_operators(catalog, name)
+                    for index in forget_function_operators(catalog, name):
+                        _drop_index(catalog, index)
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
