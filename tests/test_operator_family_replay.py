@@ -91,3 +91,196 @@ def test_the_server_drops_the_indexes_with_the_class(pg_db: str) -> None:
     setup = SUPPORT + "CREATE INDEX ti ON t USING hash (n);\nDROP FUNCTION bh(int) CASCADE;\n"
     error = server_error(pg_db, [RESET, setup], AGAIN)
     assert error is not None and error.sqlstate == "42P07"
+
+
+F = "CREATE OPERATOR FAMILY f USING hash;\n"
+ADD = ("ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int), "
+       "FUNCTION 1 hashint4(int);\n")
+BTREE = ("CREATE OPERATOR FAMILY f USING btree;\nALTER OPERATOR FAMILY f USING btree ADD "
+         "OPERATOR 1 < (int, int), FUNCTION 1 btint4cmp(int, int);\n")
+LIB = ("CREATE SCHEMA app;\nCREATE OPERATOR FAMILY app.f USING hash;\n"
+       + ADD.replace("FAMILY f", "FAMILY app.f") + "ALTER SCHEMA app RENAME TO lib;\n")
+OP1 = "operator 1(integer,integer)"
+FN1 = "function 1(integer,integer)"
+OF_F = " of operator family public.f for access method hash"
+HAS = ' already exists in operator family "{}"'
+
+#: (setup, the ADD, what lint names as there already, the server's message).
+ADD_TAKEN = {
+    "an_operator_added_again": (
+        F + ADD, "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int);",
+        OP1 + OF_F, OP1 + HAS.format("f")),
+    "a_function_added_again": (
+        F + ADD, "ALTER OPERATOR FAMILY f USING hash ADD FUNCTION 1 hashint4(int);",
+        FN1 + OF_F, FN1 + HAS.format("f")),
+    "a_function_with_its_types": (
+        F + ADD, "ALTER OPERATOR FAMILY f USING hash ADD FUNCTION 1 (int, int) hashint4(int);",
+        FN1 + OF_F, FN1 + HAS.format("f")),
+    "the_second_item": (
+        BTREE, "ALTER OPERATOR FAMILY f USING btree ADD OPERATOR 2 <= (int, int), "
+        "OPERATOR 1 < (int, int);",
+        OP1 + OF_F.replace("hash", "btree"), OP1 + HAS.format("f")),
+    "a_cross_type_operator": (
+        "CREATE OPERATOR FAMILY f USING btree;\nALTER OPERATOR FAMILY f USING btree ADD "
+        "OPERATOR 1 < (int, bigint);\n",
+        "ALTER OPERATOR FAMILY f USING btree ADD OPERATOR 1 < (int, bigint);",
+        "operator 1(integer,bigint)" + OF_F.replace("hash", "btree"),
+        "operator 1(integer,bigint)" + HAS.format("f")),
+    "a_class_s_member": (
+        "CREATE OPERATOR CLASS oc FOR TYPE int USING hash AS OPERATOR 1 =, "
+        "FUNCTION 1 hashint4(int);\n",
+        "ALTER OPERATOR FAMILY oc USING hash ADD OPERATOR 1 = (int, int);",
+        OP1 + OF_F.replace("public.f", "public.oc"), OP1 + HAS.format("oc")),
+    "its_family_renamed": (
+        F + ADD + "ALTER OPERATOR FAMILY f USING hash RENAME TO g;\n",
+        "ALTER OPERATOR FAMILY g USING hash ADD OPERATOR 1 = (int, int);",
+        OP1 + OF_F.replace("public.f", "public.g"), OP1 + HAS.format("g")),
+    "its_schema_renamed": (
+        LIB, "ALTER OPERATOR FAMILY lib.f USING hash ADD OPERATOR 1 = (int, int);",
+        OP1 + OF_F.replace("public.f", "lib.f"), OP1 + HAS.format("lib.f")),
+}
+
+#: (setup, the ADD): it runs.
+ADD_FREE = {
+    "another_type": (F + ADD, "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = "
+                              "(bigint, bigint);"),
+    "dropped_since": (F + ADD + "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int);\n",
+                      "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int);"),
+    "the_family_made_again": (
+        F + ADD + "DROP OPERATOR FAMILY f USING hash;\n" + F,
+        "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int);"),
+    "the_family_renamed_away": (
+        F + ADD + "ALTER OPERATOR FAMILY f USING hash RENAME TO g;\n" + F,
+        "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int);"),
+}
+
+
+@pytest.mark.parametrize("case", ADD_TAKEN)
+def test_an_add_of_a_member_the_family_holds_is_said(case: str) -> None:
+    setup, sql, holder, _ = ADD_TAKEN[case]
+    effect = effect_after(setup, sql)
+    assert refusal(effect) == "name_taken"
+    assert effect.actions[0].facts["existing_object"] == holder
+
+
+@pytest.mark.parametrize("case", ADD_FREE)
+def test_an_add_of_a_member_the_family_lacks_is_not(case: str) -> None:
+    assert refusal(effect_after(*ADD_FREE[case])) == ""
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_an_add_of_a_member_held(pg_db: str) -> None:
+    for case, (setup, sql, _, message) in ADD_TAKEN.items():
+        error = server_error(pg_db, [RESET, setup], sql)
+        assert error is not None and error.sqlstate == "42710", case
+        assert error.diag.message_primary == message, case
+    for case, (setup, sql) in ADD_FREE.items():
+        assert server_error(pg_db, [RESET, setup], sql) is None, case
+
+
+AMOP = 'duplicate key value violates unique constraint "pg_amop_fam_strat_index"'
+AMPROC = 'duplicate key value violates unique constraint "pg_amproc_fam_proc_index"'
+
+#: (setup, the CREATE OPERATOR CLASS, what lint names as there already, the server's message).
+CLASS_TAKEN = {
+    "an_added_operator": (
+        F + ADD, "CREATE OPERATOR CLASS oc FOR TYPE int USING hash FAMILY f AS OPERATOR 1 =, "
+        "FUNCTION 1 hashint4(int);", OP1 + OF_F, AMOP),
+    "an_added_function": (
+        BTREE, "CREATE OPERATOR CLASS oc FOR TYPE int USING btree FAMILY f AS OPERATOR 3 =, "
+        "FUNCTION 1 btint4cmp(int, int);", FN1 + OF_F.replace("hash", "btree"), AMPROC),
+}
+
+#: (setup, the CREATE OPERATOR CLASS): it runs.
+CLASS_FREE = {
+    "another_type_added": (
+        F + ADD.replace("(int, int)", "(bigint, bigint)").replace("hashint4(int)",
+                                                                 "hashint8(bigint)"),
+        CLASS_TAKEN["an_added_operator"][1]),
+    "the_members_dropped": (
+        F + ADD + "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int), "
+        "FUNCTION 1 (int);\n", CLASS_TAKEN["an_added_operator"][1]),
+}
+
+
+@pytest.mark.parametrize("case", CLASS_TAKEN)
+def test_a_class_repeating_an_added_member_is_said(case: str) -> None:
+    setup, sql, holder, _ = CLASS_TAKEN[case]
+    effect = effect_after(setup, sql)
+    assert refusal(effect) == "name_taken"
+    assert effect.actions[0].facts["existing_object"] == holder
+
+
+@pytest.mark.parametrize("case", CLASS_FREE)
+def test_a_class_of_members_not_added_is_not(case: str) -> None:
+    assert refusal(effect_after(*CLASS_FREE[case])) == ""
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_a_class_repeating_an_added_member(pg_db: str) -> None:
+    for case, (setup, sql, _, message) in CLASS_TAKEN.items():
+        error = server_error(pg_db, [RESET, setup], sql)
+        assert error is not None and error.sqlstate == "23505", case
+        assert error.diag.message_primary == message, case
+    for case, (setup, sql) in CLASS_FREE.items():
+        assert server_error(pg_db, [RESET, setup], sql) is None, case
+
+
+NOT_IN = ' does not exist in operator family "{}"'
+
+#: (setup, the DROP, the server's message, which lint repeats).
+DROP_ABSENT = {
+    "an_operator_never_added": (F, "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int, int);",
+                                OP1 + NOT_IN.format("f")),
+    "a_function_never_added": (F, "ALTER OPERATOR FAMILY f USING hash DROP FUNCTION 1 (int);",
+                               FN1 + NOT_IN.format("f")),
+    "dropped_already": (
+        F + ADD + "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int);\n",
+        "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int);", OP1 + NOT_IN.format("f")),
+    "another_number": (BTREE, "ALTER OPERATOR FAMILY f USING btree DROP OPERATOR 2 (int, int);",
+                       "operator 2(integer,integer)" + NOT_IN.format("f")),
+    "the_second_item": (
+        F + ADD, "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int), "
+        "OPERATOR 1 (bigint);", "operator 1(bigint,bigint)" + NOT_IN.format("f")),
+    "its_schema_renamed": (
+        LIB, "ALTER OPERATOR FAMILY lib.f USING hash DROP OPERATOR 1 (bigint);",
+        "operator 1(bigint,bigint)" + NOT_IN.format("lib.f")),
+}
+
+#: (setup, the DROP): it runs.
+DROP_FREE = {
+    "an_added_operator": (F + ADD, "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int);"),
+    "an_added_function": (F + ADD, "ALTER OPERATOR FAMILY f USING hash DROP FUNCTION 1 "
+                                   "(int, int);"),
+    "its_family_renamed": (
+        F + ADD + "ALTER OPERATOR FAMILY f USING hash RENAME TO g;\n",
+        "ALTER OPERATOR FAMILY g USING hash DROP OPERATOR 1 (int);"),
+    "a_class_s_cross_type_member": (
+        "CREATE OPERATOR FAMILY f USING btree;\nCREATE OPERATOR CLASS oc FOR TYPE int USING "
+        "btree FAMILY f AS OPERATOR 1 <, OPERATOR 3 =, FUNCTION 1 btint4cmp(int, int), "
+        "OPERATOR 1 < (int, bigint);\n",
+        "ALTER OPERATOR FAMILY f USING btree DROP OPERATOR 1 (int, bigint);"),
+}
+
+
+@pytest.mark.parametrize("case", DROP_ABSENT)
+def test_a_drop_of_a_member_not_there_is_said(case: str) -> None:
+    setup, sql, message = DROP_ABSENT[case]
+    effect = effect_after(setup, sql)
+    assert refusal(effect) == "object_missing"
+    assert effect.actions[0].facts["missing_object_error"] == message
+
+
+@pytest.mark.parametrize("case", DROP_FREE)
+def test_a_drop_of_a_member_there_is_not(case: str) -> None:
+    assert refusal(effect_after(*DROP_FREE[case])) == ""
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_a_drop_of_a_member_not_there(pg_db: str) -> None:
+    for case, (setup, sql, message) in DROP_ABSENT.items():
+        error = server_error(pg_db, [RESET, setup], sql)
+        assert error is not None and error.sqlstate == "42704", case
+        assert error.diag.message_primary == message, case
+    for case, (setup, sql) in DROP_FREE.items():
+        assert server_error(pg_db, [RESET, setup], sql) is None, case

@@ -1077,14 +1077,15 @@ def _examples(rule_id: str) -> list:
     if (p.values[0].pg_version or 18) >= 18])
 def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
         pg_db: str, example) -> None:
-    """The same for renames onto a taken name (rule rename-onto-taken-name), and for
-    functions of a signature taken (42723)."""
+    """The same for renames onto a taken name (rule rename-onto-taken-name), for
+    functions of a signature taken (42723), and for an operator class whose family holds
+    its members (23505 on the catalog's unique index)."""
     import psycopg
 
     failed = _example_failure(pg_db, example, (
         psycopg.errors.DuplicateTable, psycopg.errors.DuplicateColumn,
         psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject,
-        psycopg.errors.DuplicateFunction))
+        psycopg.errors.DuplicateFunction, psycopg.errors.UniqueViolation))
     assert (failed is not None) == example.bad, failed
 
 

@@ -1027,6 +1027,19 @@ class Catalog:
     #: back), and when code ran; followed when its schema is renamed (fix-pg110). Replaced
     #: whole.
     operator_members_gone: frozenset[tuple[str, str, int, int, str]] = frozenset()
+    #: The members ALTER OPERATOR FAMILY ... ADD put in a family of `operator_families`, as
+    #: (the family's qualified name, access method, 1 for an operator or 2 for a function,
+    #: its number, its left and right types as `overloads.arg_type` spells them), until a
+    #: DROP of them: an ADD of one again fails (42710 "operator 1(integer,integer) already
+    #: exists in operator family "f""), and so does a CREATE OPERATOR CLASS in the family
+    #: requiring it (23505; checked on 18.6, fix-pg113). Follows its family's and types'
+    #: renames; a family made anew starts empty. Replaced whole.
+    operator_members_added: frozenset[tuple[str, str, int, int, str, str]] = frozenset()
+    #: The families of `operator_families` whose members are all in `operator_members_added`:
+    #: made by CREATE OPERATOR FAMILY, no class made in them since, every ADD understood. An
+    #: ALTER OPERATOR FAMILY ... DROP of a member not there fails (42704 "operator
+    #: 1(integer,integer) does not exist in operator family "f""; fix-pg113). Replaced whole.
+    operator_families_listed: frozenset[tuple[str, str]] = frozenset()
     #: Operator families the migrations made, as (qualified name, access method): by CREATE
     #: OPERATOR FAMILY, or by CREATE OPERATOR CLASS without FAMILY (one of the class's name;
     #: checked on 18.6, fix-pg101). Renamed and moved by ALTER OPERATOR FAMILY, gone with
@@ -1188,6 +1201,7 @@ class Catalog:
         if self.operator_classes or self.operator_families or self.operator_members_gone:
             self.operator_classes, self.operator_families = {}, frozenset()
             self.operator_members_gone = frozenset()
+            self.operator_members_added = self.operator_families_listed = frozenset()
 
     def routine_sure(self, name: str) -> bool:
         """Whether the routines of `name` (qualified) that the catalog keeps are surely there:

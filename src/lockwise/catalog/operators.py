@@ -163,9 +163,13 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
         family = family_named(catalog, [key[1], *strings(stmt["opfamilyname"])])
     else:
         family = key
+        if key not in catalog.operator_families:
+            _family_made(catalog, key, False)
         catalog.operator_families = catalog.operator_families | {key}
     if family:
         _members_back(catalog, family)
+        # (its members are more than the ADDs put there)
+        catalog.operator_families_listed = catalog.operator_families_listed - {family}
     # (in the order made, which `family_classes` reads)
     catalog.operator_class_families = {
         **{k: f for k, f in catalog.operator_class_families.items() if k != key},
@@ -289,11 +293,108 @@ def _members_back(catalog: Catalog, family: tuple[str, str]) -> None:
             m for m in catalog.operator_members_gone if m[:2] != family)
 
 
-def family_added_to(catalog: Catalog, stmt: dict) -> None:
-    """ALTER OPERATOR FAMILY `stmt`: an ADD may bring back a member gone from the family."""
-    if not stmt.get("isDrop") and catalog.operator_members_gone and (family := family_named(
-            catalog, [str(stmt.get("amname") or ""), *strings(stmt.get("opfamilyname"))])):
-        _members_back(catalog, family)
+def item_member(catalog: Catalog, method: str, item: dict) -> tuple[int, int, str, str] | None:
+    """The member CreateOpClassItem `item` of ALTER OPERATOR FAMILY ... ADD / DROP of a family
+    of access method `method` names, as (1 for an operator or 2 for a function, its number, its
+    left and right types): the types in parentheses (one stands for both), else an operator's
+    operand types, or a btree or hash support function 1's argument types (one stands for
+    both: `FUNCTION 1 hashint4(int)` is "function 1(integer,integer)"; checked on 18.6,
+    fix-pg113); None for one not understood."""
+    kind, number = item.get("itemtype"), item.get("number")
+    if kind not in (1, 2) or not number:
+        return None
+    types = [arg_type_of(catalog, unwrap(a)[1]) for a in item.get("class_args") or ()]
+    if not types and (kind == 1 or method in ("btree", "hash") and number == 1):
+        types = [arg_type_of(catalog, unwrap(a)[1]) if a else ""
+                 for a in (item.get("name") or {}).get("objargs") or ()]
+    if len(types) == 1:
+        types *= 2
+    if len(types) != 2 or not all(types):
+        return None
+    return kind, int(number), types[0], types[1]
+
+
+def member_text(member: tuple[int, int, str, str]) -> str:
+    """A member (`item_member`) as the server's messages name it: `operator
+    1(integer,integer)`."""
+    from lockwise.effects.postgres.builder import types_shown
+
+    what = "operator" if member[0] == 1 else "function"
+    return f"{what} {member[1]}({types_shown(member[2:], ',')})"
+
+
+def _added(catalog: Catalog, family: tuple[str, str], member: tuple[int, int, str, str]
+           ) -> tuple[str, str, int, int, str, str] | None:
+    """The entry of `Catalog.operator_members_added` that is `member` of kept `family`."""
+    return next((m for m in catalog.operator_members_added if m[:4] == (*family, *member[:2])
+                 and _same_type(m[4], member[2]) and _same_type(m[5], member[3])), None)
+
+
+def member_held(catalog: Catalog, family: tuple[str, str],
+                member: tuple[int, int, str, str]) -> bool:
+    """Whether kept `family` holds `member` (`item_member`) for sure: an ALTER OPERATOR FAMILY
+    ... ADD put it there (`Catalog.operator_members_added`), or a kept class of the family
+    requires it (`Catalog.operator_class_members`). An ADD of it fails (42710 "operator
+    1(integer,integer) already exists in operator family "f""; checked on 18.6, fix-pg113)."""
+    return _added(catalog, family, member) is not None or _same_type(member[2], member[3]) and \
+        any(h[:2] == member[:2] and _same_type(h[2], member[2])
+            for k in family_classes(catalog, family)
+            for h in catalog.operator_class_members.get(k, ()))
+
+
+def absent_member(catalog: Catalog, family: tuple[str, str], item: dict) -> str:
+    """The member CreateOpClassItem `item` of ALTER OPERATOR FAMILY ... DROP names, as the
+    server's error names it (`member_text`), when kept `family` lists its members
+    (`Catalog.operator_families_listed`) and it is none of them: the DROP fails (42704
+    "operator 1(integer,integer) does not exist in operator family "f""; checked on 18.6,
+    fix-pg113); "" when it may be there."""
+    if family not in catalog.operator_families_listed:
+        return ""
+    member = item_member(catalog, family[1], item)
+    return member_text(member) if member is not None and \
+        _added(catalog, family, member) is None else ""
+
+
+def family_altered(catalog: Catalog, stmt: dict) -> None:
+    """ALTER OPERATOR FAMILY `stmt` of a kept family: an ADD puts its members in it
+    (`Catalog.operator_members_added`) and may bring back a member gone from it; a DROP takes
+    them out. A statement the server refuses changes nothing: an ADD of a member held
+    (`member_held`) or written twice (42P17), a DROP of one absent (`absent_member`) or a
+    kept class requires (2BP01, `required_member`)."""
+    family = family_named(
+        catalog, [str(stmt.get("amname") or ""), *strings(stmt.get("opfamilyname"))])
+    if family is None:
+        return
+    items = [unwrap(item)[1] for item in stmt.get("items") or ()]
+    members = [item_member(catalog, family[1], item) for item in items]
+    known = [m for m in members if m is not None]
+    if stmt.get("isDrop"):
+        if any(absent_member(catalog, family, item) or required_member(catalog, family, item)
+               for item in items):
+            return
+        gone = {found for m in known if (found := _added(catalog, family, m)) is not None}
+        if gone:
+            catalog.operator_members_added = catalog.operator_members_added - gone
+        return
+    if len(set(known)) < len(known) or any(member_held(catalog, family, m) for m in known):
+        return
+    _members_back(catalog, family)
+    if known:
+        catalog.operator_members_added = catalog.operator_members_added | {
+            (*family, *m) for m in known}
+    if None in members:  # (a member not understood: the family's members are not all known)
+        catalog.operator_families_listed = catalog.operator_families_listed - {family}
+
+
+def _family_made(catalog: Catalog, family: tuple[str, str], listed: bool) -> None:
+    """Family `family` made anew: it holds none of the members added to one of its name
+    before (`Catalog.operator_members_added`), and lists its members (`listed`: made by
+    CREATE OPERATOR FAMILY) or not (made with a class)."""
+    if any(m[:2] == family for m in catalog.operator_members_added):
+        catalog.operator_members_added = frozenset(
+            m for m in catalog.operator_members_added if m[:2] != family)
+    catalog.operator_families_listed = catalog.operator_families_listed | {family} if listed \
+        else catalog.operator_families_listed - {family}
 
 
 def keep_operator_family(catalog: Catalog, stmt: dict) -> None:
@@ -301,6 +402,8 @@ def keep_operator_family(catalog: Catalog, stmt: dict) -> None:
     names = strings(stmt.get("opfamilyname"))
     if names:
         key = (object_name(names, create=True), str(stmt.get("amname") or ""))
+        if key not in catalog.operator_families:  # (else refused: 42710)
+            _family_made(catalog, key, True)
         catalog.operator_families = catalog.operator_families | {key}
         _members_back(catalog, key)
 
@@ -365,11 +468,12 @@ def member_taken(catalog: Catalog, stmt: dict) -> str:
     family holds it already: the server fails on its catalog's unique index (23505
     "duplicate key value violates unique constraint "pg_amop_fam_strat_index"", or
     "pg_amproc_fam_proc_index" for a support function), as after ALTER OPERATOR CLASS oc
-    RENAME TO od and CREATE OPERATOR CLASS oc again (checked on 18.6, fix-pg110). "" when
-    none is known to be there (a member ALTER OPERATOR FAMILY ... ADD added is not kept)."""
+    RENAME TO od and CREATE OPERATOR CLASS oc again (checked on 18.6, fix-pg110), or when
+    ALTER OPERATOR FAMILY ... ADD put it there (`Catalog.operator_members_added`, fix-pg113).
+    "" when none is known to be there."""
     from lockwise.effects.postgres.builder import types_shown
 
-    if not catalog.operator_classes:
+    if not catalog.operator_classes and not catalog.operator_members_added:
         return ""
     names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
     if stmt.get("opfamilyname"):
@@ -377,8 +481,11 @@ def member_taken(catalog: Catalog, stmt: dict) -> str:
     else:
         own = (object_name(names, create=True), method) if names else None
         family = own if own in catalog.operator_families else None
-    held = [m for k in family_classes(catalog, family)
-            for m in catalog.operator_class_members.get(k, ())] if family is not None else []
+    held = [*(m for k in family_classes(catalog, family)
+              for m in catalog.operator_class_members.get(k, ())),
+            # (and one of its type an ADD put there: fix-pg113)
+            *((m[2], m[3], m[4], "") for m in catalog.operator_members_added
+              if m[:2] == family and _same_type(m[4], m[5]))] if family is not None else []
     wanted = sorted(_required_members(catalog, stmt, arg_type_of(catalog, stmt.get(
         "datatype"))), key=lambda m: m[0]) if held else []
     found = next((m for m in wanted if any(
@@ -468,6 +575,13 @@ def move_operator_family(catalog: Catalog, obj: dict | None, schema: str | None,
             return
         catalog.operator_families = catalog.operator_families - {key} | {(moved, key[1])}
         _members_back(catalog, key)
+        # (its members go with it; those a family once of the new name had went with it)
+        catalog.operator_members_added = frozenset(
+            (moved, *m[1:]) if m[:2] == key else m for m in catalog.operator_members_added
+            if m[:2] != (moved, key[1]))
+        if key in catalog.operator_families_listed:
+            catalog.operator_families_listed = \
+                catalog.operator_families_listed - {key} | {(moved, key[1])}
         catalog.operator_class_families = {
             k: moved if (f, k[1]) == key else f
             for k, f in catalog.operator_class_families.items()}
@@ -501,6 +615,11 @@ def follow_schema_rename(catalog: Catalog, moved: Callable[[str], str]) -> None:
     # the member's type follows with the schema's types, `follow_type_rename`)
     catalog.operator_members_gone = frozenset(
         (moved(m[0]), *m[1:]) for m in catalog.operator_members_gone)
+    catalog.operator_members_added = frozenset(
+        (moved(m[0]), m[1], m[2], m[3], moved(m[4]), moved(m[5]))
+        for m in catalog.operator_members_added)
+    catalog.operator_families_listed = frozenset(
+        (moved(n), m) for n, m in catalog.operator_families_listed)
 
 
 def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
@@ -531,6 +650,9 @@ def follow_type_rename(catalog: Catalog, follow: Callable[[str], str]) -> None:
     if any(follow(m[4]) != m[4] for m in catalog.operator_members_gone):
         catalog.operator_members_gone = frozenset(
             (*m[:4], follow(m[4])) for m in catalog.operator_members_gone)
+    if any(follow(t) != t for m in catalog.operator_members_added for t in m[4:]):
+        catalog.operator_members_added = frozenset(
+            (*m[:4], follow(m[4]), follow(m[5])) for m in catalog.operator_members_added)
 
 
 def _follow_class_names(catalog: Catalog, method: str | None,

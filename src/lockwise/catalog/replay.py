@@ -3161,10 +3161,10 @@ def _apply_changes(catalog: Catalog, kind: str, body: dict, creating: dict | Non
         from lockwise.catalog.operators import keep_operator_family
 
         keep_operator_family(catalog, body)
-    elif kind == "AlterOpFamilyStmt" and catalog.operator_members_gone:
-        from lockwise.catalog.operators import family_added_to
+    elif kind == "AlterOpFamilyStmt" and catalog.operator_families:
+        from lockwise.catalog.operators import family_altered
 
-        family_added_to(catalog, body)
+        family_altered(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":

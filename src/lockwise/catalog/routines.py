@@ -568,7 +568,8 @@ def retype_routines(catalog: Catalog, spellings: dict[str, str]) -> None:
         if any(retyped(r) != r for rs in kept.values() for r in rs):
             # (replaced whole: a fork shares it)
             setattr(catalog, kept_as, {n: tuple(map(retyped, rs)) for n, rs in kept.items()})
-    if catalog.operators or catalog.operator_classes or catalog.operator_members_gone:
+    if catalog.operators or catalog.operator_classes or catalog.operator_members_gone or \
+            catalog.operator_members_added:
         # (a class of built-in operators may have a support function of the type)
         from lockwise.catalog.operators import follow_type_rename
 

@@ -130,18 +130,20 @@ def _table_origin(table: Table) -> str:
     return f"table {quote_qualified(table.name)}, created in {table.created_by},"
 
 
-def missing_member(family: tuple[str, str], items: list[str], member: str) -> dict:
+def missing_member(family: tuple[str, str], items: list[str], member: str,
+                   why: str = "the member went with its operator class, dropped earlier"
+                   ) -> dict:
     """The `object_missing` facts of ALTER OPERATOR FAMILY ... DROP of `member` (`operator
     1(integer,integer)`, `operators.gone_member`) of kept `family` (qualified name, access
     method; `items`: the method, then the name as written, which the server's message
     repeats): it went with its operator class (42704 "operator 1(integer,integer) does not
-    exist in operator family "f""; checked on 18.6, fix-pg108)."""
+    exist in operator family "f""; checked on 18.6, fix-pg108), or, `why` says, was never
+    there (fix-pg113)."""
     of = f"operator family {family[0]} for access method {family[1]}"
     family_sql = relation_sql(family[0], "public.", False)
     return _facts(
         f"{member} of {of}", f'{member} does not exist in operator family "{".".join(items[1:])}"',
-        f"{of}, created in these migrations (the member went with its operator class, dropped "
-        f"earlier), has no {member}",
+        f"{of}, created in these migrations ({why}), has no {member}",
         f"operator family {family_sql} USING {family[1]}",
         f"\\dAo {family[1]} {family_sql} and \\dAp {family[1]} {family_sql}",
         "(ALTER OPERATOR FAMILY ... DROP has none: a re-run one drops only what psql's "

@@ -60,8 +60,31 @@ def alter_operator_family(b: Builder, stmt: dict) -> None:
 
     names, method = strings(stmt.get("opfamilyname")), str(stmt.get("amname") or "")
     b.alters.add(operator_object_key(b.ctx.catalog, "family", [method, *names]))
-    b.act("alter_operator_family", _member_drop_refused(b, stmt, [method, *names]),
+    b.act("alter_operator_family", _member_drop_refused(b, stmt, [method, *names])
+          or _member_add_refused(b, stmt, [method, *names]),
           name=object_name(names), access_method=method, drops_members=bool(stmt.get("isDrop")))
+
+
+def _member_add_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
+    """ALTER OPERATOR FAMILY ... ADD of a member the kept family holds (`operators.
+    member_held`: an earlier ADD put it there, or a kept class of the family requires it),
+    the first one in the statement's order: the server refuses it (42710 "operator
+    1(integer,integer) already exists in operator family "f""; checked on 18.6,
+    fix-pg113)."""
+    from lockwise.catalog.operators import family_named, item_member, member_held, member_text
+
+    catalog = b.ctx.catalog
+    if stmt.get("isDrop") or not (catalog.operator_members_added or catalog.operator_classes):
+        return {}
+    family = family_named(catalog, items)
+    if family is None:
+        return {}
+    for elem in (unwrap(item)[1] for item in stmt.get("items") or ()):
+        member = item_member(catalog, family[1], elem)
+        if member is not None and member_held(catalog, family, member):
+            return already_exists(f"{member_text(member)} of operator family {family[0]} "
+                                  f"for access method {family[1]}")
+    return {}
 
 
 def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
@@ -73,8 +96,14 @@ def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
     instead."; checked on 18.6, fix-pg104). The steps drop the class instead (its members
     go with it), after the indexes using it (`drops.refused_class_drop`'s). The server
     takes the items in order: one that went with its class before (`operators.gone_member`)
-    fails there (42704, `missing_objects.missing_member`; fix-pg108)."""
-    from lockwise.catalog.operators import family_named, gone_member, required_member
+    fails there (42704, `missing_objects.missing_member`; fix-pg108), and so does one a family
+    listing its members lacks (`operators.absent_member`; fix-pg113)."""
+    from lockwise.catalog.operators import (
+        absent_member,
+        family_named,
+        gone_member,
+        required_member,
+    )
     from lockwise.effects.dependents import drop_first_sql
     from lockwise.effects.postgres.builder import server_shown
     from lockwise.effects.postgres.drops import refused_class_drop
@@ -88,6 +117,9 @@ def _member_drop_refused(b: Builder, stmt: dict, items: list[str]) -> dict:
     for elem in (unwrap(item)[1] for item in stmt.get("items") or ()):
         if gone := gone_member(catalog, family, elem):
             return missing_member(family, items, gone)
+        if absent := absent_member(catalog, family, elem):
+            return missing_member(family, items, absent, "no ALTER OPERATOR FAMILY ... ADD "
+                                  "put it there, or a DROP took it out")
         if (required := required_member(catalog, family, elem)) is not None:
             found = elem, required
             break
