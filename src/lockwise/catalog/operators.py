@@ -274,15 +274,11 @@ def gone_member(catalog: Catalog, family: tuple[str, str], item: dict) -> str:
     with its class from kept `family` (`Catalog.operator_members_gone`): `operator
     1(integer,integer)`, whose DROP fails with 42704 "operator 1(integer,integer) does not
     exist in operator family "f"" (checked on 18.6, fix-pg108); "" when it may be there."""
-    from lockwise.effects.postgres.builder import types_shown
-
     types = tuple(arg_type_of(catalog, unwrap(a)[1]) for a in item.get("class_args") or ())
-    gone = next((m[4] for m in catalog.operator_members_gone if m[:4] == (
+    gone = next((m for m in catalog.operator_members_gone if m[:4] == (
         *family, item.get("itemtype"), item.get("number"))
         and types and all(_same_type(t, m[4]) for t in types)), None)
-    what = "operator" if item.get("itemtype") == 1 else "function"
-    return "" if gone is None else \
-        f"{what} {item.get('number')}({types_shown((gone, gone), ',')})"
+    return "" if gone is None else member_text((*gone[2:], gone[4]))
 
 
 def _members_back(catalog: Catalog, family: tuple[str, str]) -> None:
@@ -471,8 +467,6 @@ def member_taken(catalog: Catalog, stmt: dict) -> str:
     RENAME TO od and CREATE OPERATOR CLASS oc again (checked on 18.6, fix-pg110), or when
     ALTER OPERATOR FAMILY ... ADD put it there (`Catalog.operator_members_added`, fix-pg113).
     "" when none is known to be there."""
-    from lockwise.effects.postgres.builder import types_shown
-
     if not catalog.operator_classes and not catalog.operator_members_added:
         return ""
     names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
@@ -492,9 +486,8 @@ def member_taken(catalog: Catalog, stmt: dict) -> str:
         m[:2] == h[:2] and _same_type(m[2], h[2]) for h in held)), None)
     if found is None or family is None:
         return ""
-    what = "operator" if found[0] == 1 else "function"
-    return f"{what} {found[1]}({types_shown((found[2], found[2]), ',')}) of operator " \
-        f"family {family[0]} for access method {method}"
+    return f"{member_text((*found[:3], found[2]))} of operator family {family[0]} for " \
+        f"access method {method}"
 
 
 def _taken(kind: str, kept: Container[tuple[str, str]], name: str, method: str) -> str:
