@@ -4,6 +4,7 @@
     python bench/sides.py graph [--runs 3] [DIR ...]   # the conflict graph as its forked child
                                                         # builds it (parses and computes itself)
     python bench/sides.py none  [DIR ...]              # start-up and collecting only
+    python bench/sides.py lint --stats FILE [DIR ...]  # the lint side with cost estimates
 
 From 200 kB of SQL, `lint --no-cache` runs the graph in a forked child while the parent lints
 (`cli/lint_run._graph_beside`), so its wall time is the start-up, then the longer of the two
@@ -38,9 +39,14 @@ def main() -> None:
     parser.add_argument("dirs", nargs="*", type=Path,
                         default=[CORPORA / "lemmy", CORPORA / "documenso"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stats", type=Path, help="a stats file: the lint side estimates")
     args = parser.parse_intermixed_args()
     collected = collect(args.dirs, None)
     options = LintOptions()
+    if args.stats is not None:
+        from lockwise.cost.stats import load_stats
+
+        options = LintOptions(stats=load_stats(args.stats))
     gc.disable()  # as lint_with_conflicts pauses the collector for PostgreSQL
     if args.side == "none":
         return

@@ -5759,3 +5759,154 @@ def test_a_do_block_s_statements_copy_the_context_without_replace(
     reports = lint_migrations([migration_from_text(sql, "0001_m.sql")])
     assert any(a.kind == "do_block" for s in reports[0].statements for a in s.effect.actions)
     assert copied == []
+
+# --- fix-speed89: a partial index's WHERE walked for its columns, a statement run once, a file
+# read by one call -------------------------------------------------------------------------------
+
+
+def test_a_partial_index_s_where_is_filed_without_a_generator_walk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_filed_indexes` finds the columns of a partial index's WHERE with
+    `walked_bodies_of_kind` (no generator step a node, `walk`'s order): main's
+    `walk_except` took a step for each of its nodes. The order changes no answer: each
+    column gets `_ANY_KEY` whatever the order, and every reader looks a column up."""
+    from lockwise.effects import nodes
+    from lockwise.effects.postgres import where_index
+    from lockwise.effects.postgres.where_index import _ANY_KEY, _ROW_ADDRESS
+
+    steps: list[str] = []
+    walk_except = nodes.walk_except
+
+    def counted(node: object, skipped: str):  # noqa: ANN202
+        for found in walk_except(node, skipped):
+            steps.append(found[0])
+            yield found
+    monkeypatch.setattr(nodes, "walk_except", counted)
+    monkeypatch.setattr(where_index, "walk_except", counted, raising=False)
+    catalog = Catalog()
+    for sql in ("CREATE TABLE t (id int, a int, b int, c int, d text)",
+                "CREATE INDEX t_a ON t (a) WHERE b > 0 AND (c IS NULL OR t.d = 'x')",
+                "CREATE INDEX t_id ON t (id) WHERE lower(d) = 'y' AND b < 5"):
+        (stmt,) = parse_sql(sql).statements
+        apply_statement(catalog, stmt.tree, "0001_m", sql=sql)
+    filed = where_index._filed_indexes(catalog, "public.t")
+    assert steps == []
+    # (each partial index is filed apart: a WHERE must prove its own first)
+    assert filed.indexed == {_ROW_ADDRESS: [_ANY_KEY]}
+    assert [(p.name, {key: hows.count(_ANY_KEY) for key, hows in p.keys.items()})
+            for p in filed.gated] == [
+        ("public.t_a", {"a": 0, "b": 1, "c": 1, "d": 1}),
+        ("public.t_id", {"id": 0, "d": 1, "b": 1})]
+
+
+def _stats_lint(monkeypatch: pytest.MonkeyPatch, sql: str) -> tuple[list, list[str]]:
+    """The reports of `sql` (one migration after one that makes t) linted with a stats file
+    that knows t, and the statements `Session.run_statement` was asked of (its text)."""
+    from lockwise.cost.stats import stats_from_dict
+    from lockwise.effects.session import Session
+    from lockwise.lint import LintOptions, lint_migrations
+
+    asked: list[str] = []
+    run_statement = Session.run_statement
+
+    def counted(self: Session, tree: dict, text: str) -> tuple[dict, str]:
+        asked.append(next(iter(tree)))
+        return run_statement(self, tree, text)
+    stats = stats_from_dict({"tables": {
+        "public.t": {"rows": 50_000_000, "heap_bytes": 8_000_000_000}}})
+    first = migration_from_text("CREATE TABLE t (id int PRIMARY KEY, a int);", "0001_m.sql")
+    monkeypatch.setattr(Session, "run_statement", counted)
+    reports = lint_migrations([first, migration_from_text(sql, "0002_m.sql")],
+                              LintOptions(stats=stats, max_lock_seconds=1.0))
+    return reports, asked
+
+
+def test_with_stats_a_statement_is_asked_what_it_runs_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cost model and the replay take what a statement runs from one
+    `Session.run_statement` (main asked it again for the cost model, before the session
+    moved past the statement); an EXECUTE, whose prepared statement `Session.after` may bind
+    anew, is asked again for the replay."""
+    reports, asked = _stats_lint(
+        monkeypatch, "UPDATE t SET a = 1;\nALTER TABLE t ADD COLUMN b int;\n"
+        "PREPARE p AS UPDATE t SET a = 2;\nEXECUTE p;\nCREATE INDEX t_a ON t (a);\n")
+    assert asked == ["CreateStmt", "UpdateStmt", "AlterTableStmt", "PrepareStmt",
+                     "ExecuteStmt", "ExecuteStmt", "IndexStmt"]
+    # the EXECUTE is estimated as the UPDATE it runs
+    statements = reports[1].statements
+    assert statements[3].estimated_seconds == statements[0].estimated_seconds is not None
+    assert statements[3].lock_seconds == statements[0].lock_seconds
+
+
+def test_a_file_that_did_not_grow_is_read_by_one_call(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    """`read_descriptor` stops at a first read shorter than it asked (the file's end): main
+    asked again for the empty read at the end, two calls a migration (a cached lint of lemmy
+    read each of its 684 files so)."""
+    from lockwise.parse.source import read_regular_file
+
+    reads: list[int] = []
+    read = os.read
+
+    def counted(descriptor: int, size: int) -> bytes:
+        reads.append(size)
+        return read(descriptor, size)
+    monkeypatch.setattr(os, "read", counted)
+    for text in (b"CREATE TABLE a (id int);\n" * 100, b"", b"x"):
+        path = tmp_path / "1_a.sql"
+        path.write_bytes(text)
+        reads.clear()
+        assert read_regular_file(path) == text
+        assert reads == [len(text) + 1]
+
+
+@pytest.mark.parametrize("layout", ["plain", "diesel"])
+def test_a_cached_lint_reads_each_migration_once(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path, layout: str) -> None:
+    """A second `lockwise lint` of a folder, answered from the cache, opens each migration
+    file once and reads it with one call: a plain layout's as detection reads its head
+    (`file_head`, a buffered reader's two calls at main), diesel's whole
+    (`read_descriptor`, two calls at main)."""
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for i in range(3):
+        if layout == "plain":
+            (folder / f"{i + 1:04d}_m.sql").write_text(f"CREATE TABLE t{i} (id int);\n")
+            (folder / f"{i + 1:04d}_n.sql").write_text(f"ALTER TABLE t{i} ADD COLUMN b int;\n")
+        else:
+            (folder / f"2024-01-01-00000{i}_m{i}").mkdir()
+            (folder / f"2024-01-01-00000{i}_m{i}" / "up.sql").write_text(
+                f"CREATE TABLE t{i} (id int);\n")
+            (folder / f"2024-01-01-00000{i}_m{i}" / "down.sql").write_text(
+                f"DROP TABLE t{i};\n")
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    first = CliRunner().invoke(app, ["lint", "-f", "json", str(folder)])
+    opened: dict[int, str] = {}  # (a descriptor, the path it was last opened for)
+    paths_opened: list[str] = []
+    reads: list[str] = []
+    open_, read = os.open, os.read
+
+    def opening(path: object, *args: object, **kwargs: object) -> int:
+        descriptor = open_(path, *args, **kwargs)  # type: ignore[arg-type]
+        opened[descriptor] = os.fspath(path)  # type: ignore[arg-type]
+        paths_opened.append(opened[descriptor])
+        return descriptor
+
+    def reading(descriptor: int, size: int) -> bytes:
+        if opened.get(descriptor, "").endswith(".sql"):
+            reads.append(opened[descriptor])
+        return read(descriptor, size)
+    monkeypatch.setattr(os, "open", opening)
+    monkeypatch.setattr(os, "read", reading)
+    result = CliRunner().invoke(app, ["lint", "-f", "json", str(folder)])
+    monkeypatch.undo()
+    assert (result.exit_code, result.stdout) == (first.exit_code, first.stdout)
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.sql"))
+    assert len(files) == 6
+    assert sorted(str(Path(p).relative_to(folder)) for p in reads) == files
+    assert sorted(str(Path(p).relative_to(folder)) for p in paths_opened
+                  if p.endswith(".sql")) == files

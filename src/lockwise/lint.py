@@ -680,6 +680,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 migration_findings += judge.judge(
                     {**parse_error_facts(base, error[0]), "parser": error[2]}, error[1], None)
             refused = refusal(effect)
+            # What the statement runs (an EXECUTE's prepared query), asked once for the cost
+            # model and the replay: only an EXECUTE's answer can change at `session.after`,
+            # which binds a prepared statement its EXECUTE analyzed again.
+            ran = session.run_statement(stmt.tree, stmt.sql)
             findings: list[Finding] = []
             if judged and too_deep:
                 findings = judge.judge(parse_error_facts(base, TOO_DEEP), stmt.span, None)
@@ -687,7 +691,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 once.start(stmt, session, in_transaction)
                 findings = once.take(
                     _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
-                                     once.covered, refused, long_names),
+                                     once.covered, refused, long_names, runs=ran[0]),
                     partial(_without_superseded, judge=judge, effect=effect, session=session,
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
@@ -706,7 +710,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             # A statement the server refuses changes nothing: the ones after it are judged on
             # the schema its failure leaves (docs/effect-model.md, "Refused statements").
             if not refused and not too_deep:  # (what it does is unknown: not replayed)
-                applied, applied_sql = session.run_statement(stmt.tree, stmt.sql)
+                applied, applied_sql = ran if ran[0] is stmt.tree else \
+                    session.run_statement(stmt.tree, stmt.sql)
                 try:
                     apply_statement(catalog, applied, migration_id, sql=applied_sql)
                 except RecursionError:
@@ -856,13 +861,15 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      costs: CostTracker | None, ctx: Context, base: dict,
                      directives: list[Directive],
                      covered: Callable[[str], bool] | None = None,
-                     refused: str = "", long_names: bool = True) -> list[Finding]:
+                     refused: str = "", long_names: bool = True, *,
+                     runs: dict) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules; `covered`: see `Judge.judge`. `refused`: the fact by
     which the effect model knows PostgreSQL refuses the statement (`refusal`): then only the
     rules reporting a refusal judge it (each statement a DO block runs by its own refusal:
     `refused_actions`), as nothing else it would do happens. `long_names`: whether the
-    file may hold an identifier too long for PostgreSQL (`may_hold_long_identifier`)."""
+    file may hold an identifier too long for PostgreSQL (`may_hold_long_identifier`).
+    `runs`: what the statement runs (`Session.run_statement`), for the cost model."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables, ctx.empty_tables,
@@ -876,9 +883,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      # elements, which element it is (its position as written)
                      "in_do_block": False, "schema_element": 0}
     if costs is not None:
-        context_facts.update(costs.before(effect, session.run_statement(stmt.tree, "")[0],
-                                          ctx.new_tables,
-                                          session.in_transaction, ctx.catalog,
+        context_facts.update(costs.before(effect, runs, ctx.new_tables,
+                                          ctx.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
         if context_facts["holds_exclusive_from_earlier"] and \
                 not context_facts["held_exclusive_waits"]:

@@ -247,14 +247,20 @@ HEAD_BYTES = 65536
 
 def file_head(path: Path) -> bytes | None:
     """The first HEAD_BYTES of `path` as bytes (None when it cannot be read), read once per
-    discover() call; a file shorter than that is kept whole for the reader."""
+    discover() call; a file shorter than that is kept whole for the reader. One read call:
+    a read of a regular file stops short only at its end (a buffered reader asked again
+    for the empty read there, two calls a file, as `read_descriptor` did: fix-speed89)."""
     seen = _SEEN.get()
     if seen is not None and path in seen.heads:
         return seen.heads[path]
+    data: bytes | None
     try:
-        with path.open("rb") as handle:
-            data: bytes | None = handle.read(HEAD_BYTES)
-    except OSError:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(descriptor, HEAD_BYTES)
+        finally:
+            os.close(descriptor)
+    except OSError:  # (a folder opens, its read fails)
         data = None
     if data is not None and len(data) < HEAD_BYTES:  # whole: reading it again would repeat this
         _remember(path, data)

@@ -75,7 +75,6 @@ from lockwise.effects.nodes import (
     type_name,
     unwrap,
     walk,
-    walk_except,
     walked_bodies_of_kind,
     with_column_refs,
     writes_cast_calls,
@@ -279,9 +278,11 @@ def _filed_indexes(catalog: Catalog, table: str) -> _Filed:
                 # (an IS NULL is matched through the binary cast both ways: an index of
                 # `name` serves `name::text IS NULL`, one of `name::text` `name IS NULL`)
                 indexed.setdefault(citext[key == citext[0]], []).append(_NULLS_ONLY)
-        for kind, body in _outside_subqueries(definition.get("whereClause")):
-            if kind == "ColumnRef":
-                indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
+        # (in `walk`'s order, not `walk_except`'s: each column gets the same key whatever
+        # the order, and every reader of `indexed` looks a column up or takes its key set)
+        for body in walked_bodies_of_kind(definition.get("whereClause"), "ColumnRef",
+                                          "subselect"):
+            indexed.setdefault(strings(body.get("fields"))[-1], []).append(_ANY_KEY)
     return _Filed(always, tuple(gated))
 
 
@@ -1035,11 +1036,6 @@ class _Target:
         own FROM lists see other relations)."""
         return {column for body in walked_bodies_of_kind(node, "ColumnRef", "subselect")
                 if (column := self.column(strings(body.get("fields"))))}
-
-
-def _outside_subqueries(node: object) -> Iterator[tuple[str, dict]]:
-    """Every (kind, body) node of `node` (itself too), but for those inside a subquery."""
-    return walk_except(node, "subselect")
 
 
 #: Each B-tree comparison operator's negator: `NOT (a < 5)` is planned as `a >= 5`, which
