@@ -86,12 +86,18 @@ _DROP_KINDS = {
 }
 
 
-def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
-    """The indexes a DROP INDEX finding names: those the catalog knows exist, or all of them
-    when it knows none. One finding speaks for the statement, and under IF EXISTS the first
-    listed index may well be missing while a later one is the one that takes the lock."""
-    listed = [object_name(names) for names in drop_object_names(stmt)]
+def _dropped_indexes_named(catalog: Catalog, listed: list[str]) -> tuple[str, ...]:
+    """The indexes a DROP INDEX finding names, of those it lists (`listed`, qualified): those
+    the catalog knows exist, or all of them when it knows none. One finding speaks for the
+    statement, and under IF EXISTS the first listed index may well be missing while a later
+    one is the one that takes the lock."""
     return tuple([i for i in listed if i in catalog.indexes] or listed)
+
+
+#: The kinds of DROP that read the qualified names of everything the statement drops: a
+#: table, view or type asks whether another named goes with it, a DROP INDEX finding names
+#: them all (`drop`).
+_READ_WHOLE = frozenset({"table", "view", "type", "index"})
 
 
 def _known_absent(catalog: Catalog, table: str, field: str, name: str) -> bool:
@@ -109,12 +115,16 @@ def drop(b: Builder, stmt: dict) -> None:
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
-    named = _dropped_indexes_named(b.ctx.catalog, stmt) if kind == "index" else ()
+    objects = drop_object_names(stmt)
+    # Read once a statement: each object asked for all of them again, n walks of n names.
+    listed = [object_name(names) for names in objects] if kind in _READ_WHOLE else []
+    named = _dropped_indexes_named(b.ctx.catalog, listed) if kind == "index" else ()
+    gone = frozenset(listed)
     refused = _kind_refusal(b, stmt) \
         if kind == "function" or stmt.get("removeType") == "OBJECT_AGGREGATE" else None
-    for i, names in enumerate(drop_object_names(stmt)):
+    for i, names in enumerate(objects):
         first = len(b.actions)
-        _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named,
+        _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named, gone,
                   None if refused is None else refused[i])
         # What a CASCADE takes with the object (columns, typed tables) is recorded before the
         # object's own action: that one goes first, so the statement is labelled by what it
@@ -212,8 +222,10 @@ def _schema_types_outside(b: Builder, schema: str, cascade: bool) -> dict:
 
 def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
               if_exists: bool, concurrently: bool, named: tuple[str, ...],
-              kind_refused: dict | None = None) -> None:
-    """One object of a DROP (`names`, as written): its locks, drops and action.
+              gone: frozenset[str], kind_refused: dict | None = None) -> None:
+    """One object of a DROP (`names`, as written): its locks, drops and action. `named`: the
+    indexes a DROP INDEX finding names (`_dropped_indexes_named`); `gone`: of a DROP TABLE,
+    VIEW or TYPE, the qualified names of every object the statement drops.
     `kind_refused`: of a DROP FUNCTION / PROCEDURE / AGGREGATE the server refuses for a
     routine of another kind (`_kind_refusal`), this object's refusal facts, {} when another
     object is that routine or a routine missing before it stops the statement; None when
@@ -221,7 +233,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     catalog = b.ctx.catalog
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
-                       {object_name(n) for n in drop_object_names(stmt)}, if_exists=if_exists,
+                       gone, if_exists=if_exists,
                        foreign=stmt.get("removeType") == "OBJECT_FOREIGN_TABLE",
                        # as the statement says (table, foreign_table, view, matview): DROP
                        # TABLE of a foreign table is refused
@@ -341,8 +353,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         elif kind == "statistics" and (table := catalog.statistics.get(name)):
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
         elif kind == "type" and stmt.get("removeType") == "OBJECT_TYPE" and (
-                facts := refused_array_type(catalog, names, dropped=frozenset(
-                    object_name(n) for n in drop_object_names(stmt)))):
+                facts := refused_array_type(catalog, names, dropped=gone)):
             pass  # an array type alone: refused, IF EXISTS and CASCADE or not
         elif kind == "type" and stmt.get("removeType") == "OBJECT_DOMAIN" and (
                 facts := misread_array_type(catalog, "DropStmt", stmt, names, "domain")):
