@@ -601,6 +601,39 @@ def _not_builtin(call: dict, builtin: AbstractSet[str]) -> bool:
 #: The server's message refusing a statement that makes or moves an object into a schema
 #: there is none of (3F000, IF [NOT] EXISTS or not; checked on 18.6, fix-pg111).
 _SCHEMA_MISSING = 'schema "{}" does not exist'
+#: ... and one that makes an object it names without a schema while no schema of the
+#: search_path exists (3F000, `public` dropped under the default path; checked on 18.6,
+#: fix-pg112).
+_NO_SCHEMA_SELECTED = "no schema has been selected to create in"
+#: Where a CREATE's parse tree names what it makes (a RangeVar, or a list of name parts),
+#: by statement kind: `_made_unqualified`.
+_MADE_AT = {"CreateStmt": ("relation",), "CreateTableAsStmt": ("into", "rel"),
+            "SelectStmt": ("intoClause", "rel"), "ViewStmt": ("view",),
+            "CreateSeqStmt": ("sequence",), "CompositeTypeStmt": ("typevar",),
+            "CreateEnumStmt": ("typeName",), "CreateRangeStmt": ("typeName",),
+            "CreateDomainStmt": ("domainname",), "CreateFunctionStmt": ("funcname",)}
+
+
+def _made_unqualified(tree: dict) -> bool:
+    """Whether `tree` is a CREATE that names what it makes without a schema: the server's
+    message when no schema is there to make it in is then `_NO_SCHEMA_SELECTED`."""
+    kind, node = unwrap(tree)
+    path = _MADE_AT.get(kind)
+    if path is None:
+        return False
+    found: object = node
+    for step in path:  # (pglast's JSON inlines some nodes: accept them wrapped or not)
+        found = found.get(step) if isinstance(found, dict) else None
+        if isinstance(found, dict):
+            found = found.get("IntoClause") or found.get("RangeVar") or found
+    if isinstance(found, list):
+        return len(strings(found)) == 1
+    return isinstance(found, dict) and not found.get("schemaname")
+
+
+def _schema_missing(tree: dict, schema: str) -> str:
+    """The server's message refusing statement `tree` for `schema`, not there."""
+    return _NO_SCHEMA_SELECTED if _made_unqualified(tree) else _SCHEMA_MISSING.format(schema)
 
 
 def _relation_missing(tree: dict, name: str) -> str:
@@ -1332,11 +1365,11 @@ class _Builder:
         else:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
-            self._report_missing(key, m, loc, obj, verb,
-                                 _call_error(self.catalog, tree, obj) if kind == "function"
-                                 else sequence_missing(tree, name) if kind == "sequence"
-                                 else _SCHEMA_MISSING.format(name) if kind == "schema"
-                                 else "")
+            self._report_missing(key, m, loc, obj, verb, self._schema_gone_first(
+                kind, name, tree, _call_error(self.catalog, tree, obj) if kind == "function"
+                else sequence_missing(tree, name) if kind == "sequence"
+                else _schema_missing(tree, name) if kind == "schema"
+                else ""))
         elif not alive and verb not in _FREES_THE_NAME and obj not in self.not_yet and \
                 len(lookup_schemas() or ()) < 2:
             # (A DROP or rename of an object made outside leaves its name free for a later
@@ -1344,9 +1377,26 @@ class _Builder:
             # unqualified name may mean another schema's, made outside: not said.)
             error = _relation_missing(tree, name) if kind in ("table", "index") else \
                 sequence_missing(tree, name) or _relation_missing(tree, name) \
-                if kind == "sequence" else _SCHEMA_MISSING.format(name) \
+                if kind == "sequence" else _schema_missing(tree, name) \
                 if kind == "schema" else ""
             self.not_yet[obj] = (loc, verb, None, error)
+
+    def _schema_gone_first(self, kind: str, name: str, tree: dict, error: str) -> str:
+        """`error`, or the schema's message when the statement names a relation or function
+        in a schema the migrations dropped: the server looks the schema written up first
+        (3F000 `schema "s" does not exist` for CREATE INDEX ON s.t or a trigger's EXECUTE
+        FUNCTION s.f() after DROP SCHEMA s CASCADE, checked on 18.6, fix-pg112)."""
+        schema, _, bare = name.partition(".")
+        if kind in ("table", "index", "sequence"):
+            written = error or _relation_missing(tree, name)
+        elif kind == "function":
+            written = error
+        else:
+            return error
+        if f"schema:{schema}" in self.dropped and schema not in self.catalog.schemas and \
+                f"{schema}.{bare}" in written:
+            return _SCHEMA_MISSING.format(schema)
+        return error
 
     def _created_late(self, key: str, loc: Location, obj: str, effect: Effect) -> None:
         """`obj`, which a statement used before anything here created it, is created at `loc`:

@@ -43,6 +43,7 @@ from lockwise.effects.postgres.builder import (
     refused_if_partitioned,
     refused_on_partitioned,
     routine_shown,
+    schema_used,
     sequence_name_taken,
     sequence_owner_refused,
     skipped,
@@ -113,11 +114,7 @@ def create_table(b: Builder, stmt: dict) -> None:
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
-    if qualified and not table.startswith(TEMPORARY_PREFIX):
-        # The schema written must exist, IF NOT EXISTS or not (3F000 `schema "s" does not
-        # exist`, checked on 18.6): the conflict graph says a CREATE into one a migration
-        # dropped, or made only later.
-        b.reads.add(f"schema:{table.split('.', 1)[0]}")
+    schema_used(b, table, qualified)
     # (its own parent: refused before any parent is locked, and nothing of it to check)
     own_parent = _own_parent_refused(b, stmt, table)
     parent, default_facts = (None, {}) if own_parent else \
@@ -479,6 +476,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
         return
     with_data = not into.get("skipData")
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
+    schema_used(b, table, qualified)
     # (the name is looked at before the result's columns are made)
     taken = "" if refused else name_taken(b, table)
     if not taken:
@@ -507,6 +505,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
 
 def create_view(b: Builder, stmt: dict) -> None:
     view, qualified = view_var(stmt)
+    schema_used(b, view, qualified)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"view:{view}")
@@ -639,6 +638,7 @@ def define(b: Builder, stmt: dict) -> None:
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
+    schema_used(b, name, len(strings(stmt.get("funcname"))) > 1)
     refused = _refused_definition(b, stmt)
     # The server looks for the signature before it validates the body (a VARIADIC
     # parameter of no array type is refused before both).
@@ -753,11 +753,12 @@ def _sql_body(definition: dict | None) -> list[dict]:
 
 
 def create_sequence(b: Builder, stmt: dict) -> None:
-    seq, _ = range_var(stmt.get("sequence"), create=True)
+    seq, qualified = range_var(stmt.get("sequence"), create=True)
     if skipped(b, stmt, b.ctx.catalog.skips_creating(stmt, seq), "create_sequence",
                name=seq):
         return
     b.creates.add(f"sequence:{seq}")
+    schema_used(b, seq, qualified)
     lock_sequence_owner(b, stmt)
     b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),
           **already_exists(name_taken(b, seq)))

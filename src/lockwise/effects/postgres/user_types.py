@@ -27,6 +27,7 @@ from lockwise.effects.postgres.builder import (
     already_exists,
     name_taken,
     row_key_facts,
+    schema_used,
 )
 from lockwise.effects.postgres.columns import column_type_change
 from lockwise.effects.postgres.missing_objects import missing_in_domain
@@ -273,6 +274,9 @@ def create_type(b: Builder, stmt: dict, multirange: str = "") -> None:
     names = strings(stmt.get("typeName")) or [type_var(stmt.get("typevar"))]
     name = object_name(names, create=True) if "." not in names[-1] else names[-1]
     b.creates.add(f"type:{name}")
+    typevar = stmt.get("typevar") or {}
+    schema_used(b, name, len(names) > 1 or
+                bool(typevar.get("RangeVar", typevar).get("schemaname")))
     taken = name_taken(b, name, relation="typevar" in stmt)
     if multirange:
         b.creates.add(f"type:{multirange}")
@@ -289,6 +293,7 @@ def create_range(b: Builder, stmt: dict) -> None:
 def create_domain(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("domainname")), create=True)
     b.creates.add(f"type:{name}")
+    schema_used(b, name, len(strings(stmt.get("domainname"))) > 1)
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
     b.act("create_type", name=name, name_sql=quote_qualified(name), type_kind="domain",
