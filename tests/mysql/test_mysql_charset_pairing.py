@@ -53,3 +53,82 @@ def test_mysql_collation_change_is_left(lint_change) -> None:
     """MySQL's answer was not run: the collation change is not reported there."""
     change = "ALTER TABLE c MODIFY pid VARCHAR(10) COLLATE utf8mb4_bin;"
     assert _fk_error(lint_change(change, "mysql", setup=KEYED)) is None
+
+
+#: a utf8mb4 table in a database of the server's default set (latin1 on 10.11)
+TABLE = "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10)) DEFAULT CHARSET=utf8mb4;"
+
+#: (statement, the error MariaDB 10.11 answers, None: it runs)
+PAIRED = [
+    # DEFAULT: the database's set
+    ("ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE utf8mb4_bin", 1253),
+    ("ALTER TABLE t CHARACTER SET DEFAULT COLLATE utf8mb4_bin", 1253),
+    ("ALTER TABLE t DEFAULT CHARSET = DEFAULT COLLATE utf8mb4_bin", 1253),
+    ("CREATE TABLE u (a INT) CHARACTER SET DEFAULT COLLATE utf8mb4_bin", 1253),
+    ("ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE latin1_bin", None),
+    ("ALTER TABLE t CHARACTER SET DEFAULT COLLATE latin1_bin", None),
+    # a table's options pair across commas, in either order
+    ("CREATE TABLE u (a INT) CHARACTER SET utf8mb4, COLLATE latin1_bin", 1253),
+    ("CREATE TABLE u (a INT) CHARACTER SET utf8mb4, ENGINE=InnoDB, COLLATE latin1_bin", 1253),
+    ("CREATE TABLE u (a INT) CHARACTER SET utf8mb4 ENGINE=InnoDB COLLATE latin1_bin", 1253),
+    ("ALTER TABLE t CHARACTER SET latin1, COLLATE utf8mb4_bin", 1253),
+    ("ALTER TABLE t CHARACTER SET latin1, ADD COLUMN x INT, COLLATE utf8mb4_bin", 1253),
+    ("ALTER TABLE t COLLATE latin1_bin, CHARACTER SET utf8mb4", 1253),
+    ("ALTER TABLE t ENGINE=InnoDB, DEFAULT CHARSET latin1, COLLATE = utf8mb4_bin", 1253),
+    ("ALTER TABLE t CHARACTER SET latin1, COLLATE latin1_bin", None),
+    # a column's set, or CONVERT's, is not the table's COLLATE's
+    ("ALTER TABLE t MODIFY a VARCHAR(10) CHARACTER SET latin1, COLLATE utf8mb4_bin", None),
+    ("ALTER TABLE t CONVERT TO CHARACTER SET latin1, COLLATE utf8mb4_bin", None),
+    ("CREATE TABLE u (a VARCHAR(5) CHARACTER SET latin1, b VARCHAR(5) COLLATE utf8mb4_bin)",
+     None),
+]
+
+
+def _refusal(report) -> int | None:
+    codes = [a.facts["error_code"] for s in report.statements for a in s.effect.actions
+             if a.kind == "mysql_charset_refused"]
+    assert bool(codes) == ("mysql-charset-refused" in {f.rule for f in report.all_findings})
+    return codes[0] if codes else None
+
+
+@pytest.mark.parametrize(("statement", "error"), PAIRED)
+def test_lockwise_pairs_as_the_server(lint_change, statement: str, error: int | None) -> None:
+    assert _refusal(lint_change(statement + ";", "mariadb", setup=TABLE)) == error
+
+
+@pytest.mark.parametrize(("statement", "error"), PAIRED)
+def test_mariadb_pairs_them(mariadb, statement: str, error: int | None) -> None:
+    mariadb.fresh("charset_pairing", TABLE)
+    ran = mariadb.run(statement, "charset_pairing")
+    if error is None:
+        assert ran.returncode == 0, ran.stderr
+    else:
+        assert f"ERROR {error} " in ran.stderr, ran.stderr
+
+
+def test_default_is_the_database_the_migrations_made(lint_change) -> None:
+    """In a utf8mb4 database the replay knows, DEFAULT is utf8mb4: its collation is taken,
+    latin1's refused."""
+    setup = "CREATE DATABASE d CHARACTER SET utf8mb4;\nUSE d;\n" + TABLE
+    # (a migration is a connection of its own: it selects the database again)
+    statement = "USE d;\nALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE {};"
+    assert _refusal(lint_change(statement.format("utf8mb4_bin"), "mariadb", setup=setup)) \
+        is None
+    assert _refusal(lint_change(statement.format("latin1_bin"), "mariadb", setup=setup)) == 1253
+
+
+def test_mariadb_default_is_the_database_set(mariadb) -> None:
+    mariadb.run("DROP DATABASE IF EXISTS pairing_mb4; CREATE DATABASE pairing_mb4 CHARACTER "
+                "SET utf8mb4", "mysql")
+    assert mariadb.run(TABLE, "pairing_mb4").returncode == 0
+    statement = "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE {}"
+    taken = mariadb.run(statement.format("utf8mb4_bin"), "pairing_mb4")
+    assert taken.returncode == 0, taken.stderr
+    assert "ERROR 1253 " in mariadb.run(statement.format("latin1_bin"), "pairing_mb4").stderr
+    mariadb.run("DROP DATABASE pairing_mb4", "mysql")
+
+
+def test_default_on_mysql_8_is_utf8mb4(lint_change) -> None:
+    """MySQL 8's server set is utf8mb4 (server_default_charset): its collation is taken."""
+    statement = "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE utf8mb4_bin;"
+    assert _refusal(lint_change(statement, "mysql", setup=TABLE)) is None

@@ -3925,8 +3925,10 @@ def _charset_refused(b: _Builder, sql: str) -> None:
     from lockwise.effects.mysql_charset_refusal import charset_refusal
 
     session = b.session
+    database_set = database_default(b.catalog, session.database)[0] or _server_charset(session)
     if refusal := charset_refusal(sql, session.flavour, session.version,
-                                  utf8_alias(session.flavour, session.version)):
+                                  utf8_alias(session.flavour, session.version),
+                                  _charset_name(database_set)):
         b.act("mysql_charset_refused", refusal)
 
 
