@@ -132,3 +132,53 @@ def test_default_on_mysql_8_is_utf8mb4(lint_change) -> None:
     """MySQL 8's server set is utf8mb4 (server_default_charset): its collation is taken."""
     statement = "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE utf8mb4_bin;"
     assert _refusal(lint_change(statement, "mysql", setup=TABLE)) is None
+
+
+#: latin1 TEXT columns converted to utf8mb4: each the next size up (SHOW CREATE TABLE)
+TEXTS = ("CREATE TABLE x (id INT PRIMARY KEY, a TINYTEXT, b TEXT, m MEDIUMTEXT) "
+         "DEFAULT CHARSET=latin1;\nALTER TABLE x CONVERT TO CHARACTER SET utf8mb4;")
+
+#: (change after TEXTS, MariaDB 10.11's algorithm)
+AFTER_CONVERT = [
+    ("ALTER TABLE x MODIFY b TEXT", "COPY"),
+    ("ALTER TABLE x MODIFY a TINYTEXT", "COPY"),
+    ("ALTER TABLE x MODIFY b MEDIUMTEXT", "INSTANT"),
+    ("ALTER TABLE x MODIFY a TEXT", "INSTANT"),
+    ("ALTER TABLE x MODIFY m LONGTEXT", "INSTANT"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), AFTER_CONVERT)
+def test_the_replay_widens_text(alter_algorithm, lint_change, change: str,
+                                expected: str) -> None:
+    assert alter_algorithm(lint_change(change + ";", "mariadb", setup=TEXTS)) == expected
+
+
+@pytest.mark.parametrize(("change", "expected"), AFTER_CONVERT)
+def test_mariadb_after_convert(mariadb, change: str, expected: str) -> None:
+    mariadb.assert_cheapest("charset_pairing", TEXTS.replace("\n", " "), change, expected)
+
+
+def test_mariadb_shows_the_types(mariadb) -> None:
+    mariadb.fresh("charset_pairing", TEXTS.replace("\n", " "))
+    shown = mariadb.run("SHOW CREATE TABLE x", "charset_pairing").stdout
+    assert "`a` text" in shown and "`b` mediumtext" in shown and "`m` longtext" in shown
+
+
+@pytest.mark.parametrize(("old", "new", "widened"), [
+    ("utf8mb4", "latin1", False), ("utf8mb4", "utf8mb3", False), ("utf8mb3", "ucs2", False),
+    ("utf8mb4", "utf8mb4", False), ("ucs2", "utf8mb3", True), ("latin1", "ucs2", True)])
+def test_only_a_wider_set_widens(alter_algorithm, lint_change, mariadb, old: str, new: str,
+                                 widened: bool) -> None:
+    """A TEXT kept by a set as wide or narrower stays a TEXT: `MODIFY b MEDIUMTEXT` after it
+    is no longer instant."""
+    setup = (f"CREATE TABLE x (id INT PRIMARY KEY, b TEXT) DEFAULT CHARSET={old};\n"
+             f"ALTER TABLE x CONVERT TO CHARACTER SET {new};")
+    mariadb.fresh("charset_pairing", setup.replace("\n", " "))
+    shown = mariadb.run("SHOW CREATE TABLE x", "charset_pairing").stdout
+    assert ("`b` mediumtext" in shown) == widened
+    instant = mariadb.run("ALTER TABLE x MODIFY b MEDIUMTEXT, ALGORITHM=INSTANT",
+                          "charset_pairing")
+    assert (instant.returncode == 0) == widened, instant.stderr
+    report = lint_change("ALTER TABLE x MODIFY b MEDIUMTEXT;", "mariadb", setup=setup)
+    assert (alter_algorithm(report) == "INSTANT") == widened
