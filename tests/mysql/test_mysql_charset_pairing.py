@@ -26,11 +26,27 @@ FOREIGN_KEY = [
 
 
 def _fk_error(report) -> int | None:
+    return _error_code(report, "mysql_foreign_key_column_changed")
+
+
+def _error_code(report, action: str) -> int | None:
+    """The error the first `action` of the report gives (None: there is none), its rule
+    (the action's name in dashes) found exactly when it is."""
     codes = [a.facts["error_code"] for s in report.statements for a in s.effect.actions
-             if a.kind == "mysql_foreign_key_column_changed"]
-    assert bool(codes) == ("mysql-foreign-key-column-changed" in
-                           {f.rule for f in report.all_findings})
+             if a.kind == action]
+    assert bool(codes) == (action.replace("_", "-") in {f.rule for f in report.all_findings})
     return codes[0] if codes else None
+
+
+def _assert_answer(mariadb, setup: str, statement: str, error: int | None) -> None:
+    """MariaDB, after `setup` in a fresh database, answers `statement` with `error` (None:
+    it runs)."""
+    mariadb.fresh("charset_pairing", setup.replace("\n", " "))
+    ran = mariadb.run(statement, "charset_pairing")
+    if error is None:
+        assert ran.returncode == 0, ran.stderr
+    else:
+        assert f"ERROR {error} " in ran.stderr, ran.stderr
 
 
 @pytest.mark.parametrize(("change", "error"), FOREIGN_KEY)
@@ -41,12 +57,7 @@ def test_a_foreign_key_column_collation_change(lint_change, change: str,
 
 @pytest.mark.parametrize(("change", "error"), FOREIGN_KEY)
 def test_mariadb_refuses_the_collation_change(mariadb, change: str, error: int | None) -> None:
-    mariadb.fresh("charset_pairing", KEYED.replace("\n", " "))
-    ran = mariadb.run(change, "charset_pairing")
-    if error is None:
-        assert ran.returncode == 0, ran.stderr
-    else:
-        assert f"ERROR {error} " in ran.stderr, ran.stderr
+    _assert_answer(mariadb, KEYED, change, error)
 
 
 def test_mysql_collation_change_is_left(lint_change) -> None:
@@ -85,10 +96,7 @@ PAIRED = [
 
 
 def _refusal(report) -> int | None:
-    codes = [a.facts["error_code"] for s in report.statements for a in s.effect.actions
-             if a.kind == "mysql_charset_refused"]
-    assert bool(codes) == ("mysql-charset-refused" in {f.rule for f in report.all_findings})
-    return codes[0] if codes else None
+    return _error_code(report, "mysql_charset_refused")
 
 
 @pytest.mark.parametrize(("statement", "error"), PAIRED)
@@ -98,12 +106,7 @@ def test_lockwise_pairs_as_the_server(lint_change, statement: str, error: int | 
 
 @pytest.mark.parametrize(("statement", "error"), PAIRED)
 def test_mariadb_pairs_them(mariadb, statement: str, error: int | None) -> None:
-    mariadb.fresh("charset_pairing", TABLE)
-    ran = mariadb.run(statement, "charset_pairing")
-    if error is None:
-        assert ran.returncode == 0, ran.stderr
-    else:
-        assert f"ERROR {error} " in ran.stderr, ran.stderr
+    _assert_answer(mariadb, TABLE, statement, error)
 
 
 def test_default_is_the_database_the_migrations_made(lint_change) -> None:
