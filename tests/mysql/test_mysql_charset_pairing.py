@@ -185,3 +185,12 @@ def test_only_a_wider_set_widens(alter_algorithm, lint_change, mariadb, old: str
     assert (instant.returncode == 0) == widened, instant.stderr
     report = lint_change("ALTER TABLE x MODIFY b MEDIUMTEXT;", "mariadb", setup=setup)
     assert (alter_algorithm(report) == "INSTANT") == widened
+
+
+def test_a_select_collation_is_not_the_table_set(lint_change, mariadb) -> None:
+    """A CREATE's SELECT: the literal's set is the connection's, not the table's utf8mb4, so
+    its COLLATE latin1_bin runs (SET NAMES latin1); lockwise paired it with the table's set
+    (1253) and now pairs it with none."""
+    statement = "CREATE TABLE u (a VARCHAR(5)) CHARSET utf8mb4 SELECT 'x' COLLATE latin1_bin AS a"
+    _assert_answer(mariadb, TABLE, f"SET NAMES latin1; {statement}", None)
+    assert _refusal(lint_change(statement + ";", "mariadb", setup=TABLE)) is None

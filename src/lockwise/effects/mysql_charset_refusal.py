@@ -73,8 +73,11 @@ def charset_refusal(sql: str, flavour: str, version: Version, utf8: str,
             charset = None  # (another column, option or expression)
         last = i
         if names_set:
-            charset = own_set(name)
-            if charset is not None and (refusal := _unknown_set(name, charset, flavour)):
+            named_set = own_set(name)
+            # (a table's set is table_set's: a COLLATE after it in the same run of tokens is
+            # another option, or an expression's, as in a CREATE's SELECT)
+            charset = None if i in options else named_set
+            if named_set is not None and (refusal := _unknown_set(name, named_set, flavour)):
                 return refusal
         elif name.upper() != "DEFAULT" and (refusal := _collation_refusal(
                 name, table_set if i in options else charset, flavour, version, utf8)):
@@ -119,7 +122,7 @@ def _table_options(tokens: list, create: bool) -> frozenset[int]:
             continue
         word = tok.text.upper()
         if create:
-            if listed and word in _OPTIONS_END:
+            if word in _OPTIONS_END:
                 break
             if listed:
                 out.add(i)
