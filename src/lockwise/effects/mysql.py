@@ -1450,7 +1450,8 @@ class _Builder:
         any such change, even with foreign_key_checks = 0 (checked on 10.11: VARCHAR(20) to
         (30) too); MySQL lets a VARCHAR grow within its length bytes, and any change through
         with foreign_key_checks = 0 (the manual's "ALTER TABLE Statement", "Foreign Keys and
-        Other Constraints")."""
+        Other Constraints"). MariaDB refuses a new collation too
+        (_MARIADB_FOREIGN_KEY_COLUMN_CHANGES)."""
         known = self.catalog.tables.get(table)
         session = self.session
         if known is None or (session.flavour == "mysql" and not session.foreign_key_checks):
