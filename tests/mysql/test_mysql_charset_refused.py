@@ -116,12 +116,3 @@ def test_the_refused_statement_is_not_replayed(alter_algorithm, lint_change) -> 
     report = lint_change("ALTER TABLE t MODIFY a VARCHAR(10) CHARACTER SET utf8mb4;", "mariadb",
                          setup=setup)
     assert alter_algorithm(report) == "INSTANT"
-
-
-def test_convert_to_default_is_not_read(lint_change, mariadb) -> None:
-    """Left alone: CONVERT TO's DEFAULT is the database's set (latin1 here), whose collations
-    the scan does not pair with a COLLATE: the server's 1253 is not reported."""
-    statement = "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT COLLATE utf8mb4_bin"
-    mariadb.fresh("charset_refused", SETUP)
-    assert "ERROR 1253 " in mariadb.run(statement, "charset_refused").stderr
-    assert _refusal(lint_change(statement + ";", "mariadb")) is None

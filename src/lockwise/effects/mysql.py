@@ -951,6 +951,12 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
     "change_column_type", "shrink_varchar", "extend_varchar_more_length_bytes",
     "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4",
     "widen_utf8mb3_to_utf8mb4_unindexed"})
+#: And on MariaDB: a VARCHAR grown within its length bytes, and a new collation (a foreign
+#: key's column is always indexed; by MODIFY, CHANGE or CONVERT TO ... COLLATE: 1832 on the
+#: referencing table, 1833 on the referenced one, checked on 10.11 with foreign_key_checks
+#: on and off). MySQL's answer to the collation was not run.
+_MARIADB_FOREIGN_KEY_COLUMN_CHANGES = frozenset({"extend_varchar_same_length_bytes",
+                                                 "change_collation_indexed"})
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
@@ -1444,13 +1450,14 @@ class _Builder:
         any such change, even with foreign_key_checks = 0 (checked on 10.11: VARCHAR(20) to
         (30) too); MySQL lets a VARCHAR grow within its length bytes, and any change through
         with foreign_key_checks = 0 (the manual's "ALTER TABLE Statement", "Foreign Keys and
-        Other Constraints")."""
+        Other Constraints"). MariaDB refuses a new collation too
+        (_MARIADB_FOREIGN_KEY_COLUMN_CHANGES)."""
         known = self.catalog.tables.get(table)
         session = self.session
         if known is None or (session.flavour == "mysql" and not session.foreign_key_checks):
             return
         changes = _FOREIGN_KEY_COLUMN_CHANGES | (
-            {"extend_varchar_same_length_bytes"} if session.flavour == "mariadb" else set())
+            _MARIADB_FOREIGN_KEY_COLUMN_CHANGES if session.flavour == "mariadb" else set())
         for op, extra in operations:
             if op in changes and (found := keys.foreign_key_of_column(
                     self.catalog.tables, known, extra.get("column", ""))):
@@ -3919,8 +3926,10 @@ def _charset_refused(b: _Builder, sql: str) -> None:
     from lockwise.effects.mysql_charset_refusal import charset_refusal
 
     session = b.session
+    database_set = database_default(b.catalog, session.database)[0] or _server_charset(session)
     if refusal := charset_refusal(sql, session.flavour, session.version,
-                                  utf8_alias(session.flavour, session.version)):
+                                  utf8_alias(session.flavour, session.version),
+                                  _charset_name(database_set)):
         b.act("mysql_charset_refused", refusal)
 
 
@@ -5268,8 +5277,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
             optimized.row_versions = 0
             optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
-        _convert_columns(catalog, catalog.tables.get(key(m.group("table"))), m.group("charset"),
-                         m.group("collation"))
+        _convert_columns(catalog, session, catalog.tables.get(key(m.group("table"))),
+                         m.group("charset"), m.group("collation"))
     elif isinstance(expr, exp.Command) and (
             m := _CONVERT_PARTITION.match(tree["sqlglot"]["sql"])):
         _convert_partition(catalog, session, key(m.group("table")), m.group("made"),
@@ -5433,20 +5442,36 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None,
         column.collation = f"{column.charset}_bin"
 
 
-def _convert_columns(catalog: Catalog, table: Table | None, charset: str,
-                     collation: str | None) -> None:
+def _convert_columns(catalog: Catalog, session: MySQLSession, table: Table | None,
+                     charset: str, collation: str | None) -> None:
     """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
     their length bytes in the new encoding. DEFAULT is the table's database's default
     character set (_convert_charset), the server's when the replay does not know it (None:
     as a table that names none). A COLLATE written is the table's default collation and
-    each string column's (MariaDB 10.11: SHOW CREATE TABLE), which later MODIFYs compare."""
+    each string column's (MariaDB 10.11: SHOW CREATE TABLE), which later MODIFYs compare.
+    A TINYTEXT, TEXT or MEDIUMTEXT going to a set of more bytes a character becomes the
+    next size up (_TEXT_SIZE_UP), which a later MODIFY to its old type shrinks."""
     if table is None:
         return
     charset, collation = _convert_charset(catalog, table, charset, collation)
     table.charset, table.collation = charset or None, collation if charset else None
+    wider = CHARSET_BYTES.get(charset or _server_charset(session))
     for column in table.columns.values():
-        if column.type_name in _STRING_TYPES:
-            column.charset, column.collation = table.charset, table.collation
+        if column.type_name not in _STRING_TYPES:
+            continue
+        narrower = CHARSET_BYTES.get(_charset_name(
+            _with_server_charset(column, session).charset or ""))
+        if column.type_name in _TEXT_SIZE_UP and wider and narrower and wider > narrower:
+            column.type_name = _TEXT_SIZE_UP[column.type_name]
+        column.charset, column.collation = table.charset, table.collation
+
+
+#: The type CONVERT TO gives a TEXT column when the new set takes more bytes a character
+#: than the old: as many characters do not fit its length bytes (MariaDB 10.11, SHOW CREATE
+#: TABLE: latin1, ucs2 or utf8mb3 to utf8mb4, latin1 to ucs2, ucs2 to utf8mb3; none to a set
+#: as wide or narrower; MySQL's manual, "ALTER TABLE Statement", says the same of TEXT to
+#: MEDIUMTEXT).
+_TEXT_SIZE_UP = {"tinytext": "text", "text": "mediumtext", "mediumtext": "longtext"}
 
 
 def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
