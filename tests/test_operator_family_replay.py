@@ -6,14 +6,21 @@ each case checked on the embedded PostgreSQL 18.6 too).
   name is still refused, and one of the name it did not take runs.
 - DROP FUNCTION ... CASCADE of a class's support function drops the indexes using the class
   with it: a later CREATE INDEX of such a name runs, and a DROP INDEX of it fails (42704).
+- DROP OPERATOR CLASS / FAMILY ... CASCADE likewise drops the indexes using the class, or a
+  class of the family (fix-pg114): the conflict graph says a later DROP INDEX of one fails
+  (missing-object), and lint takes DROP INDEX IF EXISTS of it for a NOTICE.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from effect_helpers import catalog_after, effect_after
+from lockwise.discover import discover
 from lockwise.effects.refused import refusal
+from lockwise.graph.build import build_graph
 from server_helpers import server_error
 
 RESET = "DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS app CASCADE"
@@ -69,6 +76,21 @@ AGAIN = "CREATE INDEX ti ON t USING hash (n);"
 DROP = "DROP INDEX ti;"
 
 
+def _missing(tmp_path: Path, setup: str) -> list[str]:
+    """The objects the conflict graph says a later migration's DROP INDEX ti finds gone."""
+    (tmp_path / "1_setup.sql").write_text(setup)
+    (tmp_path / "2_drop.sql").write_text(DROP + "\n")
+    return [c.object for c in build_graph(discover(tmp_path)).conflicts
+            if c.kind == "missing-object"]
+
+
+def _index_missing(setup: str) -> bool:
+    """Whether lint takes DROP INDEX IF EXISTS ti after `setup` for a NOTICE, nothing
+    locked (the replay dropped the index)."""
+    effect = effect_after(setup, "DROP INDEX IF EXISTS ti;")
+    return bool(effect.actions[0].facts.get("index_missing")) and not effect.locks
+
+
 @pytest.mark.parametrize("case", CASCADED)
 def test_the_cascade_drops_the_indexes_using_the_class(case: str) -> None:
     catalog = catalog_after(CASCADED[case])
@@ -77,9 +99,16 @@ def test_the_cascade_drops_the_indexes_using_the_class(case: str) -> None:
     assert refusal(effect_after(CASCADED[case], AGAIN)) == ""
 
 
-def test_an_index_on_another_class_stays() -> None:
+@pytest.mark.parametrize("case", CASCADED)
+def test_the_graph_knows_the_cascade_dropped_the_index(case: str, tmp_path: Path) -> None:
+    assert _missing(tmp_path, CASCADED[case]) == ["index:public.ti"]
+    assert _index_missing(CASCADED[case])
+
+
+def test_an_index_on_another_class_stays(tmp_path: Path) -> None:
     setup = SUPPORT + "CREATE INDEX ti ON t USING hash (n);\nDROP FUNCTION bh(int) CASCADE;\n"
     assert "public.ti" in catalog_after(setup).indexes
+    assert _missing(tmp_path, setup) == []
 
 
 @pytest.mark.postgres
@@ -91,6 +120,67 @@ def test_the_server_drops_the_indexes_with_the_class(pg_db: str) -> None:
     setup = SUPPORT + "CREATE INDEX ti ON t USING hash (n);\nDROP FUNCTION bh(int) CASCADE;\n"
     error = server_error(pg_db, [RESET, setup], AGAIN)
     assert error is not None and error.sqlstate == "42P07"
+
+
+#: DROP OPERATOR CLASS / FAMILY ... CASCADE of a class an index uses (naming it, or by its
+#: DEFAULT for the column's type), or of its family (fix-pg114).
+DEFAULT = ("CREATE TYPE mood AS ENUM ('a');\nCREATE OPERATOR CLASS oc DEFAULT FOR TYPE mood "
+           "USING hash AS OPERATOR 1 = (anyenum, anyenum), FUNCTION 1 hashenum(anyenum);\n"
+           "CREATE TABLE t (n mood);\nCREATE INDEX ti ON t USING hash (n);\n")
+NAMED = SUPPORT + "CREATE INDEX ti ON t USING hash (n oc);\n"
+IN_FAMILY = ("CREATE OPERATOR FAMILY f USING hash;\n" + NAMED.replace(
+    "USING hash AS", "USING hash FAMILY f AS"))
+CLASS_CASCADED = {
+    "class_named": NAMED + "DROP OPERATOR CLASS oc USING hash CASCADE;\n",
+    "class_by_default": DEFAULT + "DROP OPERATOR CLASS oc USING hash CASCADE;\n",
+    "its_own_family": NAMED + "DROP OPERATOR FAMILY oc USING hash CASCADE;\n",
+    "family_by_default": DEFAULT + "DROP OPERATOR FAMILY oc USING hash CASCADE;\n",
+    "family_named": IN_FAMILY + "DROP OPERATOR FAMILY f USING hash CASCADE;\n",
+}
+#: The same of another class or family than the index's: it stays (42P07 for its name).
+CLASS_KEPT = {
+    "another_class": NAMED + "CREATE OPERATOR CLASS od FOR TYPE int USING hash AS "
+                             "OPERATOR 1 =, FUNCTION 1 hashint4(int);\n"
+                             "DROP OPERATOR CLASS od USING hash CASCADE;\n",
+    "another_family": IN_FAMILY + "CREATE OPERATOR FAMILY g USING hash;\n"
+                                  "DROP OPERATOR FAMILY g USING hash CASCADE;\n",
+}
+
+
+@pytest.mark.parametrize("case", CLASS_CASCADED)
+def test_a_class_or_family_cascade_drops_the_indexes_using_it(case: str, tmp_path: Path
+                                                              ) -> None:
+    catalog = catalog_after(CLASS_CASCADED[case])
+    assert "public.ti" not in catalog.indexes
+    assert "public.t" in catalog.tables
+    assert refusal(effect_after(CLASS_CASCADED[case], AGAIN)) == ""
+    assert _index_missing(CLASS_CASCADED[case])
+    assert _missing(tmp_path, CLASS_CASCADED[case]) == ["index:public.ti"]
+
+
+@pytest.mark.parametrize("case", CLASS_KEPT)
+def test_a_cascade_of_another_class_or_family_keeps_the_index(case: str, tmp_path: Path
+                                                              ) -> None:
+    assert "public.ti" in catalog_after(CLASS_KEPT[case]).indexes
+    assert not _index_missing(CLASS_KEPT[case])
+    assert _missing(tmp_path, CLASS_KEPT[case]) == []
+
+
+@pytest.mark.postgres
+def test_the_server_drops_the_indexes_with_the_class_or_family(pg_db: str) -> None:
+    for case, setup in CLASS_CASCADED.items():
+        assert server_error(pg_db, [RESET, setup], AGAIN) is None, case
+        error = server_error(pg_db, [RESET, setup], DROP)
+        assert error is not None and error.sqlstate == "42704", case
+        assert error.diag.message_primary == 'index "ti" does not exist', case
+        # (without CASCADE the server refuses: the index depends on the class)
+        last = setup.rstrip("\n").rsplit("\n", 1)
+        error = server_error(pg_db, [RESET, last[0]], last[1].replace(" CASCADE", ""))
+        assert error is not None and error.sqlstate == "2BP01", case
+    for case, setup in CLASS_KEPT.items():
+        error = server_error(pg_db, [RESET, setup], AGAIN)
+        assert error is not None and error.sqlstate == "42P07", case
+        assert server_error(pg_db, [RESET, setup], DROP) is None, case
 
 
 F = "CREATE OPERATOR FAMILY f USING hash;\n"
@@ -283,4 +373,55 @@ def test_the_server_refuses_a_drop_of_a_member_not_there(pg_db: str) -> None:
         assert error is not None and error.sqlstate == "42704", case
         assert error.diag.message_primary == message, case
     for case, (setup, sql) in DROP_FREE.items():
+        assert server_error(pg_db, [RESET, setup], sql) is None, case
+
+
+GONE = ("CREATE OPERATOR FAMILY f USING hash;\nCREATE OPERATOR CLASS oc FOR TYPE int USING hash "
+        "FAMILY f AS OPERATOR 1 =, FUNCTION 1 hashint4(int);\n"
+        "DROP OPERATOR CLASS oc USING hash;\n")
+#: (setup: the class's members gone, then an ADD of others; the DROP of one still gone, the
+#: server's message): an ADD brings back only what it adds (fix-pg114).
+STILL_GONE = {
+    "the_function_after_the_operator": (
+        GONE + "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, int);\n",
+        "ALTER OPERATOR FAMILY f USING hash DROP FUNCTION 1 (int, int);",
+        'function 1(integer,integer) does not exist in operator family "f"'),
+    "the_operator_after_the_function": (
+        GONE + "ALTER OPERATOR FAMILY f USING hash ADD FUNCTION 1 hashint4(int);\n",
+        "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int, int);",
+        'operator 1(integer,integer) does not exist in operator family "f"'),
+    "the_operator_after_a_cross_type_one": (
+        GONE + "ALTER OPERATOR FAMILY f USING hash ADD OPERATOR 1 = (int, bigint);\n",
+        "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int, int);",
+        'operator 1(integer,integer) does not exist in operator family "f"'),
+}
+#: (setup, the DROP of a member the ADD brought back): it runs.
+BACK = {
+    "the_operator": (STILL_GONE["the_function_after_the_operator"][0],
+                     "ALTER OPERATOR FAMILY f USING hash DROP OPERATOR 1 (int, int);"),
+    "the_function": (STILL_GONE["the_operator_after_the_function"][0],
+                     "ALTER OPERATOR FAMILY f USING hash DROP FUNCTION 1 (int, int);"),
+}
+
+
+@pytest.mark.parametrize("case", STILL_GONE)
+def test_an_add_brings_back_only_what_it_adds(case: str) -> None:
+    setup, sql, message = STILL_GONE[case]
+    effect = effect_after(setup, sql)
+    assert refusal(effect) == "object_missing"
+    assert effect.actions[0].facts["missing_object_error"] == message
+
+
+@pytest.mark.parametrize("case", BACK)
+def test_a_member_added_back_may_be_dropped(case: str) -> None:
+    assert refusal(effect_after(*BACK[case])) == ""
+
+
+@pytest.mark.postgres
+def test_the_server_keeps_gone_what_no_add_brought_back(pg_db: str) -> None:
+    for case, (setup, sql, message) in STILL_GONE.items():
+        error = server_error(pg_db, [RESET, setup], sql)
+        assert error is not None and error.sqlstate == "42704", case
+        assert error.diag.message_primary == message, case
+    for case, (setup, sql) in BACK.items():
         assert server_error(pg_db, [RESET, setup], sql) is None, case

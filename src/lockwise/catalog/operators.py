@@ -281,12 +281,20 @@ def gone_member(catalog: Catalog, family: tuple[str, str], item: dict) -> str:
     return "" if gone is None else member_text((*gone[2:], gone[4]))
 
 
-def _members_back(catalog: Catalog, family: tuple[str, str]) -> None:
+def _members_back(catalog: Catalog, family: tuple[str, str],
+                  added: list[tuple[int, int, str, str]] | None = None) -> None:
     """Family `family` (qualified name, access method) made, renamed or added to: the members
-    gone from it (`Catalog.operator_members_gone`) may be back."""
-    if any(m[:2] == family for m in catalog.operator_members_gone):
+    gone from it (`Catalog.operator_members_gone`) may be back; of an ALTER OPERATOR FAMILY
+    ... ADD whose members are all read (`added`, `item_member`'s), only those: another stays
+    gone, its DROP still fails (42704; checked on 18.6, fix-pg114)."""
+    def back(m: tuple[str, str, int, int, str]) -> bool:
+        return m[:2] == family and (added is None or any(
+            a[:2] == m[2:4] and _same_type(a[2], m[4]) and _same_type(a[3], m[4])
+            for a in added))
+
+    if any(back(m) for m in catalog.operator_members_gone):
         catalog.operator_members_gone = frozenset(
-            m for m in catalog.operator_members_gone if m[:2] != family)
+            m for m in catalog.operator_members_gone if not back(m))
 
 
 def item_member(catalog: Catalog, method: str, item: dict) -> tuple[int, int, str, str] | None:
@@ -353,8 +361,8 @@ def absent_member(catalog: Catalog, family: tuple[str, str], item: dict) -> str:
 
 def family_altered(catalog: Catalog, stmt: dict) -> None:
     """ALTER OPERATOR FAMILY `stmt` of a kept family: an ADD puts its members in it
-    (`Catalog.operator_members_added`) and may bring back a member gone from it; a DROP takes
-    them out. A statement the server refuses changes nothing: an ADD of a member held
+    (`Catalog.operator_members_added`) and brings back those gone from it (`_members_back`);
+    a DROP takes them out. A statement the server refuses changes nothing: an ADD of a member held
     (`member_held`) or written twice (42P17), a DROP of one absent (`absent_member`) or a
     kept class requires (2BP01, `required_member`)."""
     family = family_named(
@@ -374,7 +382,8 @@ def family_altered(catalog: Catalog, stmt: dict) -> None:
         return
     if len(set(known)) < len(known) or any(member_held(catalog, family, m) for m in known):
         return
-    _members_back(catalog, family)
+    # (an item not read may be any member: all may be back)
+    _members_back(catalog, family, None if None in members else known)
     if known:
         catalog.operator_members_added = catalog.operator_members_added | {
             (*family, *m) for m in known}
@@ -504,30 +513,38 @@ def family_classes(catalog: Catalog, family: tuple[str, str]) -> list[tuple[str,
             if f == family[0] and k[1] == family[1] and k in catalog.operator_classes]
 
 
-def forget_operator_classes(catalog: Catalog, stmt: dict) -> None:
+def forget_operator_classes(catalog: Catalog, stmt: dict) -> list[str]:
     """DROP OPERATOR CLASS or FAMILY `stmt`: the class goes (its family stays), or the
     family and its classes (`family_classes`), and their operators are free (checked on
     18.6). A class of a family not kept ("" in `Catalog.operator_class_families`) goes with
-    any DROP OPERATOR FAMILY of its access method."""
+    any DROP OPERATOR FAMILY of its access method. Returned, for CASCADE: the indexes using
+    a class named or of a family named (`class_indexes`), which the server drops with it
+    (without CASCADE it refuses, 2BP01; checked on 18.6, fix-pg114). Not those of a class
+    whose family is not kept: that it is of the family dropped is a guess."""
     objects = [strings(unwrap(obj)[1].get("items")) for obj in stmt.get("objects") or ()]
     if stmt.get("removeType") == "OBJECT_OPFAMILY":
         families = {k for items in objects if (k := family_named(catalog, items)) is not None}
         methods = {items[0] for items in objects if items}
         gone = {k for k in catalog.operator_classes if k[1] in methods and (
             catalog.operator_class_families.get(k, ""), k[1]) in {*families, ("", k[1])}}
+        named = {k for f in families for k in family_classes(catalog, f)}
         if families:
             catalog.operator_families = catalog.operator_families - families
     else:
-        gone = {k for items in objects if (k := class_named(catalog, items)) is not None}
+        gone = named = {k for items in objects
+                        if (k := class_named(catalog, items)) is not None}
         # (their required members go with them; the family stays)
         catalog.operator_members_gone = catalog.operator_members_gone | {
             (family, k[1], kind, number, datatype) for k in gone
             if (family := catalog.operator_class_families.get(k, "")) and
             (family, k[1]) in catalog.operator_families
             for kind, number, datatype, _ in catalog.operator_class_members.get(k, ())}
+    indexes = classes_indexes(catalog, named) if stmt.get("behavior") == "DROP_CASCADE" \
+        else []
     if gone:
         catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
                                     if k not in gone}
+    return indexes
 
 
 def move_operator_class(catalog: Catalog, obj: dict | None, schema: str | None,
@@ -730,7 +747,7 @@ def forget_function_operators(catalog: Catalog, function: str) -> list[str]:
                     _takes(r, _member_args(k[1], 2, m[2])) for r in kept) for m in members)}
     if not gone:
         return []
-    indexes = sorted({i for k in gone for i in class_indexes(catalog, k)})
+    indexes = classes_indexes(catalog, gone)
     catalog.operator_classes = {k: v for k, v in catalog.operator_classes.items()
                                 if k not in gone}
     return indexes
@@ -985,6 +1002,13 @@ def class_indexes(catalog: Catalog, key: tuple[str, str]) -> list[str]:
                 found.append(index.name)
                 break
     return sorted(found)
+
+
+def classes_indexes(catalog: Catalog, keys: set[tuple[str, str]]) -> list[str]:
+    """The indexes (qualified, sorted) using any of operator classes `keys` (`class_indexes`):
+    those a CASCADE dropping the classes drops with them (checked on 18.6, fix-pg113 and
+    fix-pg114)."""
+    return sorted({i for k in keys for i in class_indexes(catalog, k)})
 
 
 def _default_class_serves(catalog: Catalog, default: str, table: str, elem: dict) -> bool:

@@ -2702,7 +2702,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.operator_classes or catalog.operator_families):
         from lockwise.catalog.operators import forget_operator_classes
 
-        forget_operator_classes(catalog, stmt)
+        for index in forget_operator_classes(catalog, stmt):
+            _drop_index(catalog, index)
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2869,7 +2870,7 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
     among them (checked on 18.6)."""
     named = unwrap(obj)[1]
     bare = strings(named.get("objname"))[-1].lower()
-    operators, classes = _operators_running(catalog, named, function)
+    operators, classes = operators_of_routine_drop(catalog, named, function)
     if _overload_left(catalog, named, function):
         return RoutineUsers(Callers(), (), (), (), () if named.get("objargs") else
                             tuple(sorted(catalog.triggers_calling(bare, function),
@@ -2892,8 +2893,8 @@ def routine_users(catalog: Catalog, function: str, obj: dict) -> RoutineUsers:
                         classes)
 
 
-def _operators_running(catalog: Catalog, named: dict, function: str
-                       ) -> tuple[tuple[Operator, ...], tuple[tuple[str, str], ...]]:
+def operators_of_routine_drop(catalog: Catalog, named: dict, function: str
+                              ) -> tuple[tuple[Operator, ...], tuple[tuple[str, str], ...]]:
     """The operators the migrations made that run the overload of `function` (qualified)
     DROP's object `named` (its ObjectWithArgs) names: those of each overload it names with
     its argument types, or, without, of its only one (checked on 18.6: "operator

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lockwise.catalog.model import Callers, Catalog, Index, Table
 from lockwise.catalog.replay import (
     free_generated_name,
+    operators_of_routine_drop,
     relation_namers,
     routine_callers,
     routine_dependents,
@@ -338,6 +339,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             when = tuple((t.name, n) for t, n in catalog.triggers_when_calling(
                 names[-1].lower(), name))
             going = catalog.policies_on_others(list(found.views), [name])
+            if catalog.operator_classes:
+                _drop_class_indexes(b, stmt, names, name)
             facts = {**drop_policies(b, going),
                      **_drop_callers(b, found, name, len(names) > 1, routines=routines,
                                      triggers=when, policies=_policy_names(going))}
@@ -381,15 +384,43 @@ def _drop_operator_object(b: Builder, stmt: dict, items: list[str]) -> None:
     """DROP OPERATOR CLASS or FAMILY of `items` (the access method, then its name parts):
     the object goes (`operators.operator_object_key`), and a family's kept classes with it,
     CASCADE or not (`operators.family_classes`): a later DROP or ALTER of one fails (42704,
-    the conflict graph; checked on 18.6, fix-pg104)."""
-    from lockwise.catalog.operators import family_classes, family_named, operator_object_key
+    the conflict graph; checked on 18.6, fix-pg104). CASCADE drops the indexes using those
+    classes too (`operators.classes_indexes`): a later DROP INDEX of one fails (42704;
+    checked on 18.6, fix-pg114)."""
+    from lockwise.catalog.operators import (
+        class_named,
+        classes_indexes,
+        family_classes,
+        family_named,
+        operator_object_key,
+    )
 
     catalog = b.ctx.catalog
     family = stmt.get("removeType") == "OBJECT_OPFAMILY"
     b.drops.add(operator_object_key(catalog, "family" if family else "class", items))
     kept = family_named(catalog, items) if family else None
-    for key in family_classes(catalog, kept) if kept is not None else ():
+    classes = family_classes(catalog, kept) if kept is not None else []
+    for key in classes:
         b.drops.add(operator_object_key(catalog, "class", [key[1], *key[0].split(".", 1)]))
+    if stmt.get("behavior") == "DROP_CASCADE" and catalog.operator_classes:
+        own = class_named(catalog, items) if not family else None
+        for index in classes_indexes(catalog, {*classes, *([own] if own else [])}):
+            b.drops.add(f"index:{index}")
+
+
+def _drop_class_indexes(b: Builder, stmt: dict, names: list[str], function: str) -> None:
+    """DROP FUNCTION `function` (qualified; `names` as written) ... CASCADE of the support
+    function of kept operator classes (`replay.operators_of_routine_drop`): the indexes
+    using them go with the classes (checked on 18.6, fix-pg113), among the statement's drops,
+    so that a later DROP INDEX of one is missing-object in the conflict graph (fix-pg114)."""
+    from lockwise.catalog.operators import classes_indexes
+
+    obj = next((o for o in stmt.get("objects") or () if drop_object_name(o) == names), None)
+    if obj is None:
+        return
+    classes = operators_of_routine_drop(b.ctx.catalog, unwrap(obj)[1], function)[1]
+    for index in classes_indexes(b.ctx.catalog, set(classes)):
+        b.drops.add(f"index:{index}")
 
 
 def _operator_users_facts(catalog: Catalog, operators: Iterable[Operator], like: str,
