@@ -478,26 +478,29 @@ def _indexed(table: Table | None, column: str) -> bool:
 
 
 def _recodes_members(coldef, old: Column, new_charset: str | None,
-                     to_default: bool) -> bool:
+                     to_default: bool, defaults: dict[str, str]) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
     "Cannot change column type"), even when members are only appended. A collation is
-    compared only with one the migrations wrote for the column or its table; a character set
-    with the one the column has; `to_default`: a MODIFY naming no COLLATE gives it another
-    (_changes_to_default)."""
+    compared with the column's (_changes_collation); a character set with the one the
+    column has; `to_default`: a MODIFY naming no COLLATE gives it another
+    (_changes_to_default); `defaults`: _default_collations."""
     new_collation = _collation(coldef)
     charset = new_charset or (_collation_charset(new_collation) if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
-    return to_default or _changes_collation(new_collation, old)
+    return to_default or _changes_collation(new_collation, old, defaults)
 
 
-def _changes_collation(new_collation: str | None, old: Column) -> bool:
-    """Whether a COLLATE a MODIFY writes differs from the column's: compared with the one the
-    migrations wrote for the column or its table; when they wrote none, only a `_bin`
-    collation (never a character set's default) counts as a change."""
-    return bool(new_collation and old.collation and new_collation != old.collation) or bool(
-        new_collation and old.collation is None and new_collation.endswith("_bin"))
+def _changes_collation(new_collation: str | None, old: Column,
+                       defaults: dict[str, str]) -> bool:
+    """Whether a COLLATE a MODIFY writes differs from the column's: the one the migrations
+    wrote for the column or its table, else its character set's default (`defaults`), the
+    collation the server gave it (fix-mysql73; MariaDB 10.11: `COLLATE utf8mb4_unicode_ci`
+    of a foreign key column in a utf8mb4 table that named none is 1832, and `COLLATE
+    utf8mb4_general_ci` runs). With that default not known, only a `_bin` collation counts."""
+    return new_collation is not None and \
+        _changes_to_default(old, old.charset, new_collation, defaults)
 
 
 def _collation_operation(changes: bool, old: Column, table: Table | None) -> str | None:
@@ -724,7 +727,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
             table, defaults) if flavour == "mariadb" else None
         ops.append(op if widened in (None, "widen_utf8mb3_to_utf8mb4") else widened)
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
-                                                          to_default):
+                                                          to_default, defaults):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)
@@ -752,8 +755,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
             not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed",
                  "change_collation", "change_collation_indexed"} & set(ops) and \
             (collation := _collation_operation(
-                to_default or _changes_collation(_collation(coldef), old), old, table)) \
-            is not None:
+                to_default or _changes_collation(_collation(coldef), old, defaults),
+                old, table)) is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
         ops.append("make_column_nullable")
