@@ -6,6 +6,7 @@ Each MariaDB case is run on the server (10.11)."""
 from __future__ import annotations
 
 import pytest
+from test_mysql_charset_pairing import _fk_error
 
 #: utf8mb4 tables naming no collation, `c.pid` referencing `p.id`
 KEYED = ("CREATE TABLE p (id VARCHAR(10) PRIMARY KEY) CHARSET utf8mb4;\n"
@@ -28,16 +29,6 @@ FOREIGN_KEY = [
     (KEYED, "ALTER TABLE p MODIFY id VARCHAR(10) COLLATE utf8mb4_general_ci", None),
     (KEYED_SERVER, "ALTER TABLE c MODIFY pid VARCHAR(10) COLLATE latin1_swedish_ci", None),
 ]
-
-
-def _fk_error(report) -> int | None:
-    """The error of the report's mysql_foreign_key_column_changed (None: there is none), its
-    rule found exactly when it is."""
-    codes = [a.facts["error_code"] for s in report.statements for a in s.effect.actions
-             if a.kind == "mysql_foreign_key_column_changed"]
-    assert bool(codes) == ("mysql-foreign-key-column-changed"
-                           in {f.rule for f in report.all_findings})
-    return codes[0] if codes else None
 
 
 @pytest.mark.parametrize(("setup", "change", "error"), FOREIGN_KEY)
