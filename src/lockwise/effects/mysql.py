@@ -478,26 +478,29 @@ def _indexed(table: Table | None, column: str) -> bool:
 
 
 def _recodes_members(coldef, old: Column, new_charset: str | None,
-                     to_default: bool) -> bool:
+                     to_default: bool, defaults: dict[str, str]) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
     "Cannot change column type"), even when members are only appended. A collation is
-    compared only with one the migrations wrote for the column or its table; a character set
-    with the one the column has; `to_default`: a MODIFY naming no COLLATE gives it another
-    (_changes_to_default)."""
+    compared with the column's (_changes_collation); a character set with the one the
+    column has; `to_default`: a MODIFY naming no COLLATE gives it another
+    (_changes_to_default); `defaults`: _default_collations."""
     new_collation = _collation(coldef)
     charset = new_charset or (_collation_charset(new_collation) if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
-    return to_default or _changes_collation(new_collation, old)
+    return to_default or _changes_collation(new_collation, old, defaults)
 
 
-def _changes_collation(new_collation: str | None, old: Column) -> bool:
-    """Whether a COLLATE a MODIFY writes differs from the column's: compared with the one the
-    migrations wrote for the column or its table; when they wrote none, only a `_bin`
-    collation (never a character set's default) counts as a change."""
-    return bool(new_collation and old.collation and new_collation != old.collation) or bool(
-        new_collation and old.collation is None and new_collation.endswith("_bin"))
+def _changes_collation(new_collation: str | None, old: Column,
+                       defaults: dict[str, str]) -> bool:
+    """Whether a COLLATE a MODIFY writes differs from the column's: the one the migrations
+    wrote for the column or its table, else its character set's default (`defaults`), the
+    collation the server gave it (fix-mysql73; MariaDB 10.11: `COLLATE utf8mb4_unicode_ci`
+    of a foreign key column in a utf8mb4 table that named none is 1832, and `COLLATE
+    utf8mb4_general_ci` runs). With that default not known, only a `_bin` collation counts."""
+    return new_collation is not None and \
+        _changes_to_default(old, old.charset, new_collation, defaults)
 
 
 def _collation_operation(changes: bool, old: Column, table: Table | None) -> str | None:
@@ -707,6 +710,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
         _in_primary_key(table, old.name if old else "")
     if old is None:
         return ["change_column_type"]  # old definition unknown: assume the worst
+    new_type, new_mods = _text_type(new_type, new_mods,
+                                    _charset_name(new_charset or old.charset or ""))
     same_type = old.type_name == new_type
     if not same_type and _widens_spatial(old, new_type, new_mods):
         ops.append("widen_spatial_type")
@@ -724,7 +729,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
             table, defaults) if flavour == "mariadb" else None
         ops.append(op if widened in (None, "widen_utf8mb3_to_utf8mb4") else widened)
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset,
-                                                          to_default):
+                                                          to_default, defaults):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)
@@ -752,8 +757,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None, flavour: s
             not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed",
                  "change_collation", "change_collation_indexed"} & set(ops) and \
             (collation := _collation_operation(
-                to_default or _changes_collation(_collation(coldef), old), old, table)) \
-            is not None:
+                to_default or _changes_collation(_collation(coldef), old, defaults),
+                old, table)) is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
         ops.append("make_column_nullable")
@@ -4777,10 +4782,12 @@ def _default_charset(options, current: str | None,
 
 
 def _created_table(expr, migration_id: str, flavour: str = "mysql",
-                   database_default: tuple[str | None, str | None] = (None, None)) -> Table:
+                   database_default: tuple[str | None, str | None] = (None, None),
+                   server_charset: str | None = None) -> Table:
     """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
     and foreign keys, and how it is partitioned; naming no character set nor collation, it
-    takes its database's `database_default` (the server's when that is unknown)."""
+    takes its database's `database_default` (the server's when that is unknown; its set
+    `server_charset`, sizing a TEXT(n): _size_text)."""
     from sqlglot import exp
 
     from lockwise.parse.mysql import partition_names, subpartitioned
@@ -4811,6 +4818,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql",
         if isinstance(col, exp.ColumnDef):
             column = _column(col)
             _take_table_charset(column, table, None, _binary_attribute(col))
+            _size_text(column, server_charset)
             table.columns[column.name] = column
             if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                 key = (column.name,)
@@ -5161,7 +5169,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
                 if any(isinstance(action, exp.AlterRename)
                        for action in clause_tree.args.get("actions") or ()):
                     _renamed_away(catalog, session, key(m.group("table")))
-                _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
+                _apply_alter_actions(catalog, altered, clause_tree, session.flavour,
+                                     _server_charset(session))
     if session.flavour == "mariadb" and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) and \
             (versioning := _VERSIONING_CHANGE.search(code_only(tree["sqlglot"]["sql"]))) and \
             (versioned := catalog.tables.get(key(m.group("table")))) is not None:
@@ -5184,7 +5193,8 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
         like = expr.find(exp.LikeProperty)
         source = catalog.tables.get(_table_name(like.this)) if like is not None else None
         catalog.tables[name] = _created_table(
-            expr, migration_id, session.flavour, database_default(catalog, database)) \
+            expr, migration_id, session.flavour, database_default(catalog, database),
+            _server_charset(session)) \
             if source is None else like_copy(source, name, migration_id, session.flavour)
         catalog.tables[name].name = name
         for selected, column in _selected_columns(expr.expression, catalog).items():
@@ -5221,7 +5231,7 @@ def _replay_statement(catalog: Catalog, tree: dict, migration_id: str,
                 _changes_columns(expr))) else []
         session.last_alter = None
         rebuilt = any(p.rebuilds for _, p in planned)
-        _apply_alter_actions(catalog, table, expr, session.flavour)
+        _apply_alter_actions(catalog, table, expr, session.flavour, _server_charset(session))
         for action in expr.args.get("actions") or ():
             if isinstance(action, exp.AlterRename):
                 _renamed_away(catalog, session, name)
@@ -5442,6 +5452,36 @@ def _take_table_charset(column: Column, table: Table, previous: Column | None,
         column.collation = f"{column.charset}_bin"
 
 
+#: The most bytes a TINY-, plain and MEDIUM- TEXT / BLOB holds (a LONG one any more)
+_TEXT_SIZES = ((255, "tiny"), (65535, ""), (16777215, "medium"))
+
+
+def _text_type(type_name: str, mods: tuple[int, ...], charset: str | None
+               ) -> tuple[str, tuple[int, ...]]:
+    """The type and modifiers of a TEXT(n) / BLOB(n) in `charset`: the smallest TEXT / BLOB
+    type that holds n characters (n bytes for a BLOB), its set's most bytes per character
+    counted (fix-mysql73; MariaDB 10.11, SHOW CREATE TABLE: TEXT(255) latin1, TEXT(85)
+    utf8mb3, TEXT(63) utf8mb4 a TINYTEXT, one more a TEXT; TEXT(65535) latin1, TEXT(16383)
+    utf8mb4 a TEXT; TEXT(0) a TEXT. MySQL 8.0 manual, "String Data Type Syntax", says the
+    same). Any other type, or a TEXT whose set is not known, as it is."""
+    if type_name not in ("text", "blob") or not mods:
+        return type_name, mods
+    charset = "binary" if type_name == "blob" else charset
+    if not charset:
+        return type_name, mods
+    if not mods[0]:
+        return type_name, ()
+    octets = mods[0] * CHARSET_BYTES.get(charset, 4)
+    return next((size for most, size in _TEXT_SIZES if octets <= most), "long") + type_name, ()
+
+
+def _size_text(column: Column, server_charset: str | None) -> None:
+    """A replayed TEXT(n) / BLOB(n) column as the server makes it (_text_type), in its
+    character set, else `server_charset`."""
+    column.type_name, column.typmods = _text_type(column.type_name, column.typmods,
+                                                  column.charset or server_charset)
+
+
 def _convert_columns(catalog: Catalog, session: MySQLSession, table: Table | None,
                      charset: str, collation: str | None) -> None:
     """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
@@ -5553,7 +5593,8 @@ def _altered_default(catalog: Catalog, table: Table | None, expr
                             database_default(catalog, table and table.database))
 
 
-def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> None:
+def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str,
+                         server_charset: str) -> None:
     from sqlglot import exp
 
     # a new default (CHARACTER SET / COLLATE) first: the ALTER's own columns take it
@@ -5565,6 +5606,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = added = _column(action)
             _take_table_charset(added, table, None, _binary_attribute(action))
+            _size_text(added, server_charset)
             _record_checks(table, [action], flavour)
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
@@ -5572,6 +5614,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             column = _column(action.this)
             column.not_null = column.not_null or _in_primary_key(table, old)
             _take_table_charset(column, table, previous, _binary_attribute(action.this))
+            _size_text(column, server_charset)
             table.columns[column.name] = column
             _rename_in_constraints(catalog, table, old, column.name)
             fulltext.rename_column(table, old, column.name)
