@@ -146,8 +146,9 @@ def keep_operator_class(catalog: Catalog, stmt: dict) -> None:
         if (found := _named(catalog, obj)) is not None:
             members.append(found)
     key = (object_name(names, create=True), str(stmt.get("amname") or ""))
-    if key in catalog.operator_classes or member_taken(catalog, stmt):  # (refused: 42710,
-        return  # `class_taken`; 23505)
+    if key in catalog.operator_classes or member_taken(catalog, stmt) \
+            or default_taken(catalog, stmt):  # (refused: 42710, `class_taken`; 23505;
+        return  # 42710)
     catalog.operator_classes = {**catalog.operator_classes, key: tuple(members)}
     types = {k: v for k, v in catalog.operator_class_types.items() if k != key}
     tname, _, array = catalog.column_type(stmt.get("datatype"))
@@ -463,6 +464,26 @@ def class_taken(catalog: Catalog, name: str, method: str) -> str:
     OPERATOR CLASS of it fails (42710 "operator class "oc" for access method "hash" already
     exists"; FAMILY changes nothing; checked on 18.6, fix-pg108)."""
     return _taken("class", catalog.operator_classes, name, method)
+
+
+def default_taken(catalog: Catalog, stmt: dict) -> str:
+    """The kept class CREATE OPERATOR CLASS `stmt` ... DEFAULT FOR TYPE finds already the
+    default of its type for its access method (`Catalog.operator_class_types`: made by the
+    migrations for a user type, renamed or moved since or not), as messages name it: "default
+    operator class public.oa for access method hash of type mood". The server refuses a
+    second default (42710 "could not make operator class "ob" be default for type mood",
+    DETAIL "Operator class "oa" already is the default."; checked on 18.6, fix-pg116). ""
+    when none is known: a built-in type's default (int4_ops) is not guessed."""
+    if not catalog.operator_class_types or not stmt.get("isDefault"):
+        return ""
+    tname, _, array = catalog.column_type(stmt.get("datatype"))
+    if array or type_key(tname) not in catalog.types:
+        return ""
+    method = str(stmt.get("amname") or "")
+    found = next((k for k, t in catalog.operator_class_types.items() if k[1] == method
+                  and k in catalog.operator_classes and type_key(t) == type_key(tname)), None)
+    return f"default operator class {found[0]} for access method {method} of type {tname}" \
+        if found else ""
 
 
 def member_taken(catalog: Catalog, stmt: dict) -> str:

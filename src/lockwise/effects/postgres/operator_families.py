@@ -38,8 +38,15 @@ def create_operator_class(b: Builder, stmt: dict) -> None:
     "f" does not exist for access method "hash"" once dropped). Refused when the catalog
     keeps a class of its name and access method (42710 "operator class "oc" for access
     method "hash" already exists"; checked on 18.6, fix-pg108), or when the family it goes
-    in holds a member it requires (23505, `operators.member_taken`; fix-pg110)."""
-    from lockwise.catalog.operators import class_taken, member_taken, operator_object_key
+    in holds a member it requires (23505, `operators.member_taken`; fix-pg110), or when it
+    is DEFAULT FOR TYPE where a kept class is the default already (42710,
+    `operators.default_taken`; fix-pg116)."""
+    from lockwise.catalog.operators import (
+        class_taken,
+        default_taken,
+        member_taken,
+        operator_object_key,
+    )
 
     names, method = strings(stmt.get("opclassname")), str(stmt.get("amname") or "")
     name = object_name(names, create=True)
@@ -51,7 +58,8 @@ def create_operator_class(b: Builder, stmt: dict) -> None:
     elif (family := operator_object_key(catalog, "family", [method, *names], create=True)):
         b.creates.add(family)
     b.act("create_operator_class", name=name, access_method=method,
-          **already_exists(class_taken(catalog, name, method) or member_taken(catalog, stmt)))
+          **already_exists(class_taken(catalog, name, method) or member_taken(catalog, stmt)
+                           or default_taken(catalog, stmt)))
 
 
 def alter_operator_family(b: Builder, stmt: dict) -> None:
