@@ -329,17 +329,21 @@ def moved_names(catalog: Catalog, objtype: str, name: str) -> tuple[tuple[str, s
     Internal, AlterTypeNamespace; checked on 18.6), each as (what the refusal's message
     calls it, "relation" or "type"; the bare name; whether it is a row of pg_class, else of
     pg_type). A table, view, materialized view or foreign table (ALTER TABLE of a sequence
-    too): the relation, its row type (a sequence and an index have none), its indexes and
-    the sequences its columns own, which move with it; a sequence: the relation; a type or
-    domain: the type, then a composite type's relation."""
+    too): the relation, its row type and that type's array type (a sequence and an index
+    have neither), its indexes and the sequences its columns own, which move with it; a
+    sequence: the relation; a type or domain: the type, a composite type's relation, then
+    its array type (fix-pg115: the array keeps its name, `Catalog.array_name`, and a type
+    of that name in the schema refuses the move, 42710)."""
     bare = name.split(".", 1)[-1]
+    # (the catalog keeps no shell type, the one type without an array)
+    array = ("type", catalog.array_name(name).split(".", 1)[-1], False)
     if objtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         return (("type", bare, False),) + (
-            (("relation", bare, True),) if name in catalog.composites else ())
+            (("relation", bare, True),) if name in catalog.composites else ()) + (array,)
     if objtype == "OBJECT_SEQUENCE":
         return (("relation", bare, True),)
     row_type = name not in catalog.sequences and name not in catalog.indexes
-    return (("relation", bare, True), *((("type", bare, False),) if row_type else ()),
+    return (("relation", bare, True), *((("type", bare, False), array) if row_type else ()),
             *(("relation", i.name.split(".", 1)[-1], True) for i in catalog.indexes_on(name)),
             *(("relation", seq.split(".", 1)[-1], True)
               for seq in owned_sequences(catalog, name)))
