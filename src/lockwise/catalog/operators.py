@@ -14,7 +14,7 @@ from lockwise.catalog.model import type_key
 from lockwise.effects.nodes import format_type, object_name, strings, unwrap
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Container
+    from collections.abc import Callable, Container, Iterable
 
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.overloads import Routine
@@ -83,8 +83,12 @@ def keep_operator(catalog: Catalog, stmt: dict) -> None:
 
 
 def _takes(routine: Routine, args: tuple[str, ...]) -> bool:
-    return len(routine.args) == len(args) and all(
-        _same_type(a, b) for a, b in zip(routine.args, args, strict=True))
+    return _same_types(routine.args, args)
+
+
+def _same_types(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    return len(one) == len(other) and all(
+        _same_type(a, b) for a, b in zip(one, other, strict=True))
 
 
 def _named(catalog: Catalog, obj: dict) -> tuple[str, tuple[str, ...]] | None:
@@ -752,20 +756,18 @@ def forget_schema_operators(catalog: Catalog, schema: str) -> None:
                                     if not gone(k, v)}
 
 
-def forget_function_operators(catalog: Catalog, function: str) -> list[str]:
+def forget_function_operators(catalog: Catalog, function: str,
+                              classes: Iterable[tuple[str, str]]) -> list[str]:
     """DROP FUNCTION `function` (qualified) ... CASCADE: the operators running an overload of
-    it no longer kept go with it, and the classes requiring one as their support function
-    (`classes_running`; their family stays: checked on 18.6, fix-pg110). Returned: the
-    indexes using those classes (`class_indexes`), which the server drops with them
-    (checked on 18.6, fix-pg113)."""
+    it no longer kept go with it, and `classes`, those requiring the overload dropped as
+    their support function (`replay.classes_of_routine_drop`, asked before the overload
+    is forgotten; their family stays: checked on 18.6, fix-pg110). Returned: the indexes
+    using those classes (`class_indexes`), which the server drops with them (checked on
+    18.6, fix-pg113)."""
     for operator in operators_running(catalog, function):
         if operator_routine(catalog, operator) is None:
             _forget(catalog, operator.name, operator.args)
-    kept = catalog.kept_routines.get(function, ())
-    gone = {k for k, members in catalog.operator_class_members.items()
-            if k in catalog.operator_classes and any(
-                m[0] == 2 and m[3] == function and not any(
-                    _takes(r, _member_args(k[1], 2, m[2])) for r in kept) for m in members)}
+    gone = {k for k in classes if k in catalog.operator_classes}
     if not gone:
         return []
     indexes = classes_indexes(catalog, gone)
@@ -816,12 +818,13 @@ def classes_running(catalog: Catalog, function: str, args: tuple[str, ...]
     `args`: DROP FUNCTION of it without CASCADE is refused (2BP01, "operator class oc for
     access method hash depends on function bh(integer)"), and CASCADE drops them; a
     support function the class does not require (a cross-type one) goes alone (checked
-    on 18.6, fix-pg110)."""
-    overload = catalog.kept_routines.get(function, ())
-    taking = tuple(r for r in overload if _takes(r, args))
+    on 18.6, fix-pg110). The server ties a class to that one overload by oid, so whether
+    the catalog still keeps it (a refused DROP of it forgets it) or others of the name
+    does not matter (checked on 18.6, fix-pg118)."""
     return [k for k in catalog.operator_class_families if k in catalog.operator_classes
-            and _members_running(k, catalog.operator_class_members.get(k, ()), function,
-                                 taking)] if taking else []
+            and any(m[0] == 2 and m[3] == function and _same_types(
+                _member_args(k[1], 2, m[2]), args)
+                for m in catalog.operator_class_members.get(k, ()))]
 
 
 def operators_running(catalog: Catalog, function: str,

@@ -74,6 +74,7 @@ from lockwise.effects.nodes import (
     columns_read,
     const_value,
     created_schema,
+    drop_object_name,
     drop_object_names,
     expression_uses,
     function_calls,
@@ -2686,6 +2687,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     # (a routine as the server finds it along the path, before the catalog forgets it)
     routines = {tuple(names): dropped_routine(catalog, stmt, names)
                 for names in drop_object_names(stmt)} if rtype in _ROUTINE_KINDS else {}
+    # (and the operator classes of the overloads it names, asked as the effect asks)
+    classes = {names: classes_of_routine_drop(catalog, stmt, list(names), function)
+               for names, function in routines.items()} \
+        if stmt.get("behavior") == "DROP_CASCADE" and catalog.operator_classes else {}
     if rtype == "OBJECT_EXTENSION":
         catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     elif rtype in _ROUTINE_KINDS:
@@ -2729,7 +2734,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     # and classes running it)
                     from lockwise.catalog.operators import forget_function_operators
 
-                    for index in forget_function_operators(catalog, name):
+                    for index in forget_function_operators(catalog, name,
+                                                           classes.get(tuple(names), ())):
                         _drop_index(catalog, index)
         elif rtype in RELATION_KINDS:
             _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
@@ -2912,6 +2918,19 @@ def operators_of_routine_drop(catalog: Catalog, named: dict, function: str
     args = args if args is not None else overloads[0].args
     return tuple(operators_running(catalog, function, args)), \
         tuple(classes_running(catalog, function, args))
+
+
+def classes_of_routine_drop(catalog: Catalog, stmt: dict, names: list[str], function: str
+                            ) -> tuple[tuple[str, str], ...]:
+    """The operator classes DROP FUNCTION `stmt` ... CASCADE drops with the overloads of
+    `function` (qualified) it names as `names` (`operators_of_routine_drop`, each object so
+    named: `DROP FUNCTION bh(text), bh(int)` takes the class of bh(int)). The server ties a
+    class to its support function by oid, so other overloads of the name staying or going
+    change nothing (checked on 18.6, fix-pg118); the effect and the replay both ask this,
+    before the catalog forgets the overloads."""
+    return tuple(dict.fromkeys(
+        key for obj in stmt.get("objects") or () if drop_object_name(obj) == names
+        for key in operators_of_routine_drop(catalog, unwrap(obj)[1], function)[1]))
 
 
 def _overload_left(catalog: Catalog, named: dict, function: str) -> bool:

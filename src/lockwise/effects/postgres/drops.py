@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Callers, Catalog, Index, Table
 from lockwise.catalog.replay import (
+    classes_of_routine_drop,
     free_generated_name,
-    operators_of_routine_drop,
     relation_namers,
     routine_callers,
     routine_dependents,
@@ -410,15 +410,13 @@ def _drop_operator_object(b: Builder, stmt: dict, items: list[str]) -> None:
 
 def _drop_class_indexes(b: Builder, stmt: dict, names: list[str], function: str) -> None:
     """DROP FUNCTION `function` (qualified; `names` as written) ... CASCADE of the support
-    function of kept operator classes (`replay.operators_of_routine_drop`): the indexes
-    using them go with the classes (checked on 18.6, fix-pg113), among the statement's drops,
-    so that a later DROP INDEX of one is missing-object in the conflict graph (fix-pg114)."""
+    function of kept operator classes (`replay.classes_of_routine_drop`, as the replay asks):
+    the indexes using them go with the classes (checked on 18.6, fix-pg113), among the
+    statement's drops, so that a later DROP INDEX of one is missing-object in the conflict
+    graph (fix-pg114)."""
     from lockwise.catalog.operators import classes_indexes
 
-    obj = next((o for o in stmt.get("objects") or () if drop_object_name(o) == names), None)
-    if obj is None:
-        return
-    classes = operators_of_routine_drop(b.ctx.catalog, unwrap(obj)[1], function)[1]
+    classes = classes_of_routine_drop(b.ctx.catalog, stmt, names, function)
     for index in classes_indexes(b.ctx.catalog, set(classes)):
         b.drops.add(f"index:{index}")
 
