@@ -81,9 +81,10 @@ def rename(b: Builder, stmt: dict) -> None:
                       b.ctx.catalog, table, old, known) if b.ctx.fix_facts else {}),
                   inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
-                  **already_exists(f"column {quote_qualified(table)}.{quote_ident(new)}"
-                                   if b.ctx.catalog.sure_of(table)
-                                   and b.ctx.catalog.column(table, new) is not None else ""),
+                  **_renamed_onto(already_exists(
+                      f"column {quote_qualified(table)}.{quote_ident(new)}"
+                      if b.ctx.catalog.sure_of(table)
+                      and b.ctx.catalog.column(table, new) is not None else "")),
                   **({} if stmt.get("missing_ok") else missing_column(
                       b.ctx.catalog, table, old, f'column "{old}" does not exist')))
         elif rtype == "OBJECT_TABCONSTRAINT":
@@ -106,8 +107,8 @@ def rename(b: Builder, stmt: dict) -> None:
                   if not_null else f"constraint {quote_ident(old)} on {quote_qualified(table)}",
                   name_used_by_text=name_used_by(kind),
                   # an index-backed one renames its index too: a relation name
-                  **already_exists(constraint_name_taken(
-                      b, table, new, con.kind if con is not None else "", "")))
+                  **_renamed_onto(already_exists(constraint_name_taken(
+                      b, table, new, con.kind if con is not None else "", ""))))
         else:
             target = f"{table.split('.', 1)[0]}.{new}"
             b.drops.add(f"table:{table}")
@@ -120,9 +121,9 @@ def rename(b: Builder, stmt: dict) -> None:
                   object_type=rtype.replace("OBJECT_", "").lower(),
                   # ALTER TABLE renames a sequence or an index too: with no row type, a
                   # type's name is free for them (checked on the server)
-                  **already_exists(name_taken(
+                  **_renamed_onto(already_exists(name_taken(
                       b, target, row_type=table not in b.ctx.catalog.sequences
-                      and table not in b.ctx.catalog.indexes)))
+                      and table not in b.ctx.catalog.indexes))))
     elif rtype == "OBJECT_INDEX":
         _rename_index(b, range_var(stmt.get("relation"))[0], new, exclusive=False)
     elif rtype == "OBJECT_TRIGGER":
@@ -193,11 +194,22 @@ def rename(b: Builder, stmt: dict) -> None:
             b.alters.add(renamed["object"])
             b.drops.add(renamed["object"])
             b.creates.add(renamed["new_object"])
-        b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
+        b.act("rename_other", refusal, _renamed_onto(taken),
+              object_type=rtype.replace("OBJECT_", "").lower(),
               name=".".join(names), name_sql=_names_sql(stmt, names), new_name=new,
               **renamed,
               # made (or given its name) earlier in the migration, or in the DO block
               object_is_new=bool(renamed) and b.ctx.object_is_new(renamed["object"]))
+
+
+def _renamed_onto(taken: dict) -> dict:
+    """`taken`, the facts of a rename (`already_exists`, or {}), with what the rule's message
+    quotes the server refusing it with when the name is taken (`rename_refused_quote`): its
+    whole message where the effect knows it (`rename_refused_text`: a routine's), else the
+    words every such message has, "already exists" (the other kinds' texts are not checked)."""
+    if not taken.get("name_taken"):
+        return taken
+    return {**taken, "rename_refused_quote": taken.get("rename_refused_text") or "already exists"}
 
 
 #: The objects code names whose renames the session follows (`Session.dropped`, `created`)
@@ -223,8 +235,8 @@ def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
           name_used_by_text=name_used_by(_index_kind(b, idx)),
           table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
           # an index has no row type: a type's name is free for it
-          **already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
-                                      row_type=False)))
+          **_renamed_onto(already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
+                                                    row_type=False))))
 
 
 #: What names an object of each kind, which a rename breaks: ON CONFLICT ON CONSTRAINT takes
